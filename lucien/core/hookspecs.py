@@ -1,0 +1,143 @@
+"""The hook specifications: the plugin author's reference.
+
+A plugin is any object (usually a module-level instance) with methods marked
+`@hookimpl` from `lucien.core.plugin`, exposed through the entry point group
+`lucien.plugins` in its distribution's metadata::
+
+    [project.entry-points."lucien.plugins"]
+    greeter = "lucien_greeter:plugin"
+
+Only `lucien_plugin_info` is required; every other hook is optional. The core calls each
+hook plugin by plugin, so one plugin raising is reported as that plugin's failure and the
+others keep working. Hooks receiving `ctx` get the application's `AppContext`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from lucien.core.plugin import PROJECT
+
+if TYPE_CHECKING:
+    from aiogram import Router
+    from pydantic_settings import BaseSettings
+
+    from lucien.core.context import AppContext
+    from lucien.core.plugin import (
+        CacheNamespace,
+        HealthCheck,
+        Job,
+        MenuButton,
+        MessageKey,
+        PluginInfo,
+        Role,
+    )
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+@hookspec
+def lucien_plugin_info() -> PluginInfo:
+    """Return the plugin's name, version and the names of plugins it requires.
+
+    The name is what `LUCIEN_PLUGINS` / `LUCIEN_DISABLED_PLUGINS` and the logs use. A
+    plugin whose requirement is not enabled is a startup error naming both plugins.
+    """
+
+
+@hookspec
+def lucien_settings_model() -> type[BaseSettings] | None:
+    """Return the plugin's pydantic-settings model, or None.
+
+    Use `env_prefix` with the plugin's name (`VIP_`, `FREE_`). It is instantiated at
+    startup; a validation error marks the plugin failed (fatal under
+    `lucien config check` and strict mode). The instance is `ctx.plugin_settings(name)`.
+    """
+
+
+@hookspec
+def lucien_routers(ctx: AppContext) -> list[Router]:
+    """Return the plugin's aiogram routers.
+
+    They are included under a parent router named after the plugin, so that logs and
+    errors name it. Handlers can ask for `ctx: AppContext` and `role: Role` as arguments.
+    """
+
+
+@hookspec
+def lucien_migrations() -> str | None:
+    """Return the path of the plugin's Alembic versions folder, or None.
+
+    Its revisions form a branch labelled with the plugin's name whose root depends on
+    the core branch. Startup upgrades the branch of every enabled plugin; the folder of
+    every installed plugin is always known to Alembic.
+    """
+
+
+@hookspec
+def lucien_models_metadata() -> Any:
+    """Return the SQLAlchemy `MetaData` holding the plugin's tables, or None.
+
+    `lucien migrate new PLUGIN` autogenerates against it, comparing only these tables.
+    """
+
+
+@hookspec
+def lucien_cache_namespaces() -> list[CacheNamespace]:
+    """Return the cache namespaces the plugin uses (name, TTL, what it holds)."""
+
+
+@hookspec
+def lucien_test_suite() -> str | None:
+    """Return the path of the plugin's pytest suite, shipped inside its package.
+
+    Diagnostics (`/run_tests`, `lucien test`) runs it in a subprocess against a
+    temporary database and the emulator, never production data.
+    """
+
+
+@hookspec
+def lucien_messages() -> list[MessageKey]:
+    """Declare the message keys the plugin shows, with plain defaults.
+
+    The voice renders them in the persona; without the voice plugin the defaults are used.
+    """
+
+
+@hookspec
+async def lucien_startup(ctx: AppContext) -> None:
+    """Prepare the plugin after migrations, before updates are taken.
+
+    Raising marks the plugin failed; its routers, jobs and menu buttons are left out.
+    """
+
+
+@hookspec
+async def lucien_shutdown(ctx: AppContext) -> None:
+    """Release what startup took. Runs after in-flight updates finished."""
+
+
+@hookspec
+def lucien_jobs(ctx: AppContext) -> list[Job]:
+    """Return background loops to run on every replica until shutdown."""
+
+
+@hookspec
+async def lucien_resolve_role(ctx: AppContext, user_id: int) -> Role | None:
+    """Return a role for the user if the plugin grants one, else None.
+
+    The highest role any plugin grants wins (admin > vip > free). The result is cached in
+    the `role` namespace; call `ctx.invalidate_role(user_id)` when it changes.
+    """
+
+
+@hookspec
+def lucien_menu_buttons(ctx: AppContext, role: Role) -> list[MenuButton]:
+    """Return the buttons the plugin adds to the main menu of `role`."""
+
+
+@hookspec
+def lucien_health_checks(ctx: AppContext) -> list[HealthCheck]:
+    """Return async callables each giving a HealthResult for /health and diagnostics."""

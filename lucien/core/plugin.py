@@ -1,0 +1,89 @@
+"""What a plugin author imports: the hook marker and the small types hooks return."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import pluggy
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+PROJECT = "lucien"
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+Role = Literal["admin", "vip", "free"]
+HealthStatus = Literal["pass", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a plugin is: its name (used in config and logs), version and requirements."""
+
+    name: str
+    version: str = "0.0.0"
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    """A main-menu entry a plugin contributes for one role.
+
+    `callback_data` is sent when pressed (use the plugin's own CallbackData); `order` sorts
+    the menu stably across plugins (lower first), ties broken by plugin name then label.
+    `text` is a literal label or, when `voice_key` is set, rendered through the voice.
+    """
+
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+    order: int = 100
+    voice_key: str | None = None
+
+
+@dataclass(frozen=True)
+class CacheNamespace:
+    """A cache namespace a plugin owns: keys live under `<name>:` with this TTL."""
+
+    name: str
+    ttl: float
+    description: str = ""
+    local_ttl: float | None = None
+
+
+@dataclass
+class HealthResult:
+    """One line of /health: a component or plugin with pass / warn / fail."""
+
+    name: str
+    status: HealthStatus
+    detail: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+HealthCheck = Callable[[], Awaitable[HealthResult]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A background loop run by every replica: `run` is called every `interval` seconds.
+
+    Jobs claim their rows with `FOR UPDATE SKIP LOCKED`, so running on all replicas is safe.
+    """
+
+    name: str
+    run: Callable[[AppContext], Awaitable[Any]]
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    """A text a plugin shows, with its plain default and the context it passes."""
+
+    key: str
+    default: str
+    context: tuple[str, ...] = ()
+    button: bool = False

@@ -1,0 +1,315 @@
+"""Plugin discovery, selection, ordering and isolation.
+
+Plugins come from the `lucien.plugins` entry point group, the project's own exactly as a
+third-party distribution's. Each is loaded on its own (rather than with pluggy's
+`load_setuptools_entrypoints`, which stops at the first import error) so that one broken
+plugin is reported and left out while the others serve.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import inspect
+import logging
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Literal
+
+import pluggy
+from pydantic import ValidationError
+
+from lucien.core import hookspecs
+from lucien.core.plugin import PROJECT, PluginInfo
+from lucien.core.settings import (
+    ConfigError,
+    Settings,
+    check_plugin_names,
+    describe_validation_error,
+)
+
+log = logging.getLogger("lucien.plugins")
+
+ENTRY_POINT_GROUP = "lucien.plugins"
+PluginState = Literal["enabled", "disabled", "failed"]
+
+
+class PluginError(Exception):
+    """A plugin problem that stops startup (a cycle, a missing requirement, strict mode)."""
+
+
+@dataclass
+class PluginRecord:
+    """One installed plugin and what became of it."""
+
+    name: str
+    obj: Any = None
+    info: PluginInfo | None = None
+    state: PluginState = "enabled"
+    reason: str = ""
+    distribution: str | None = None
+    settings: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return self.info.version if self.info else "?"
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return self.info.requires if self.info else ()
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == "enabled"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "state": self.state,
+            "reason": self.reason,
+        }
+
+
+def _impl(obj: Any, hook: str) -> Any:
+    """The hook implementation `obj` defines for `hook`, or None."""
+    fn = getattr(obj, hook, None)
+    if fn is None or not hasattr(fn, f"{PROJECT}_impl"):
+        return None
+    return fn
+
+
+class PluginRegistry:
+    """The installed plugins, in dependency order, and per-plugin hook calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.records: dict[str, PluginRecord] = {}
+        self.order: list[str] = []
+        self.pm = pluggy.PluginManager(PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.trace = settings.lucien_trace_hooks
+
+    # -- building -------------------------------------------------------------------------
+
+    def add(self, name: str, obj: Any, distribution: str | None = None) -> PluginRecord:
+        """Register a loaded plugin object under its entry point name."""
+        record = PluginRecord(name=name, obj=obj, distribution=distribution)
+        self.records[name] = record
+        info_fn = _impl(obj, "lucien_plugin_info")
+        if info_fn is None:
+            return self._mark_failed(record, "no lucien_plugin_info hook")
+        try:
+            info = info_fn()
+        except Exception as exc:
+            return self._mark_failed(record, f"lucien_plugin_info raised {exc!r}")
+        if not isinstance(info, PluginInfo):
+            return self._mark_failed(record, "lucien_plugin_info must return a PluginInfo")
+        if info.name != name:
+            return self._mark_failed(
+                record, f"entry point {name!r} but plugin says its name is {info.name!r}"
+            )
+        record.info = info
+        return record
+
+    def add_failed(self, name: str, reason: str, distribution: str | None = None) -> PluginRecord:
+        record = PluginRecord(name=name, distribution=distribution)
+        self.records[name] = record
+        return self._mark_failed(record, reason)
+
+    def _mark_failed(self, record: PluginRecord, reason: str) -> PluginRecord:
+        record.state = "failed"
+        record.reason = reason
+        log.error("plugin %s failed: %s", record.name, reason, extra={"plugin": record.name})
+        if self.settings.lucien_strict_plugins:
+            raise PluginError(f"plugin {record.name} failed: {reason}")
+        if record.obj is not None and self.pm.is_registered(record.obj):
+            self.pm.unregister(record.obj)
+        return record
+
+    def fail(self, name: str, reason: str) -> None:
+        """Mark an enabled plugin failed at runtime (startup raised, settings invalid)."""
+        self._mark_failed(self.records[name], reason)
+
+    def select(self) -> None:
+        """Apply the allowlist, the disabled list and `requires`; order by dependencies."""
+        problems = check_plugin_names(self.settings, set(self.records))
+        if problems:
+            raise ConfigError(problems)
+        allow = self.settings.lucien_plugins
+        disabled = set(self.settings.lucien_disabled_plugins)
+        for record in self.records.values():
+            if record.state == "failed":
+                continue
+            if allow is not None and record.name not in allow:
+                record.state, record.reason = "disabled", "not in LUCIEN_PLUGINS"
+            elif record.name in disabled:
+                record.state, record.reason = "disabled", "in LUCIEN_DISABLED_PLUGINS"
+
+        missing: list[str] = []
+        for record in self.records.values():
+            if not record.enabled:
+                continue
+            for req in record.requires:
+                other = self.records.get(req)
+                if other is None:
+                    missing.append(f"{record.name} requires {req}, which is not installed")
+                elif other.state == "disabled":
+                    missing.append(
+                        f"{record.name} requires {req}, which is disabled ({other.reason})"
+                    )
+        if missing:
+            raise PluginError("; ".join(missing))
+
+        graph = {r.name: set(r.requires) & set(self.records) for r in self.records.values()}
+        try:
+            self.order = list(graphlib.TopologicalSorter(graph).static_order())
+        except graphlib.CycleError as exc:
+            cycle = " -> ".join(exc.args[1])
+            raise PluginError(f"plugin requirements form a cycle: {cycle}") from None
+        # A plugin whose requirement failed cannot work either; say why.
+        for name in self.order:
+            record = self.records[name]
+            if record.enabled:
+                broken = [r for r in record.requires if self.records[r].state == "failed"]
+                if broken:
+                    self._mark_failed(record, f"requires {', '.join(broken)}, which failed")
+        for name in self.order:
+            record = self.records[name]
+            if record.enabled:
+                self.pm.register(record.obj, name=name)
+
+    def load_plugin_settings(self) -> list[str]:
+        """Instantiate each enabled plugin's settings model; return the problems found."""
+        problems: list[str] = []
+        for record in self.enabled():
+            fn = _impl(record.obj, "lucien_settings_model")
+            if fn is None:
+                continue
+            try:
+                model = fn()
+                record.settings = model() if model is not None else None
+            except ValidationError as exc:
+                prefix = str(getattr(model, "model_config", {}).get("env_prefix", ""))
+                lines = describe_validation_error(exc, prefix=prefix)
+                problems.extend(lines)
+                self._mark_failed(record, "invalid settings: " + "; ".join(lines))
+            except Exception as exc:
+                problems.append(f"{record.name}: settings model raised {exc!r}")
+                self._mark_failed(record, f"settings model raised {exc!r}")
+        return problems
+
+    # -- queries --------------------------------------------------------------------------
+
+    def enabled(self) -> list[PluginRecord]:
+        """Enabled plugins in dependency order (requirements first)."""
+        return [self.records[n] for n in self.order if self.records[n].enabled]
+
+    def installed(self) -> list[PluginRecord]:
+        """Every plugin that loaded, enabled or not (failed imports have no object)."""
+        names = self.order or sorted(self.records)
+        return [self.records[n] for n in names if self.records[n].obj is not None]
+
+    def get(self, name: str) -> PluginRecord | None:
+        return self.records.get(name)
+
+    def is_enabled(self, name: str) -> bool:
+        record = self.records.get(name)
+        return bool(record and record.enabled)
+
+    # -- hook calls -----------------------------------------------------------------------
+
+    def call_plugin(self, record: PluginRecord, hook: str, **kwargs: Any) -> Any:
+        """Call one plugin's hook; None if it does not implement it."""
+        fn = _impl(record.obj, hook)
+        if fn is None:
+            return None
+        if self.trace:
+            log.info("hook %s -> %s", hook, record.name, extra={"plugin": record.name})
+        accepted = inspect.signature(fn).parameters
+        return fn(**{k: v for k, v in kwargs.items() if k in accepted})
+
+    def call_each(
+        self,
+        hook: str,
+        *,
+        records: Iterable[PluginRecord] | None = None,
+        fail: bool = False,
+        **kwargs: Any,
+    ) -> list[tuple[PluginRecord, Any]]:
+        """Call a sync hook on each enabled plugin; a plugin that raises is logged (and
+        marked failed when `fail`) and skipped."""
+        results: list[tuple[PluginRecord, Any]] = []
+        for record in list(records if records is not None else self.enabled()):
+            try:
+                result = self.call_plugin(record, hook, **kwargs)
+            except Exception as exc:
+                self._hook_failed(record, hook, exc, fail)
+                continue
+            if result is not None:
+                results.append((record, result))
+        return results
+
+    async def acall_each(
+        self, hook: str, *, fail: bool = False, timeout: float | None = None, **kwargs: Any
+    ) -> list[tuple[PluginRecord, Any]]:
+        """Await an async hook on each enabled plugin, one after the other, in order."""
+        import asyncio
+
+        results: list[tuple[PluginRecord, Any]] = []
+        for record in list(self.enabled()):
+            started = time.perf_counter()
+            try:
+                result = self.call_plugin(record, hook, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await asyncio.wait_for(result, timeout) if timeout else await result
+            except Exception as exc:
+                self._hook_failed(record, hook, exc, fail)
+                continue
+            if self.trace:
+                log.info(
+                    "hook %s <- %s (%.1f ms)",
+                    hook,
+                    record.name,
+                    (time.perf_counter() - started) * 1000,
+                    extra={"plugin": record.name},
+                )
+            if result is not None:
+                results.append((record, result))
+        return results
+
+    def _hook_failed(self, record: PluginRecord, hook: str, exc: BaseException, fail: bool) -> None:
+        if fail:
+            self._mark_failed(record, f"{hook} raised {exc!r}")
+            log.debug("".join(traceback.format_exception(exc)))
+        else:
+            log.exception("plugin %s: %s raised", record.name, hook, extra={"plugin": record.name})
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [self.records[n].as_dict() for n in sorted(self.records)]
+
+
+def discover_plugins(
+    settings: Settings, eps: Iterable[EntryPoint] | None = None, *, select: bool = True
+) -> PluginRegistry:
+    """Load every plugin of the entry point group, then apply the configuration."""
+    registry = PluginRegistry(settings)
+    for ep in sorted(
+        eps if eps is not None else entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+    ):
+        dist = ep.dist.name if getattr(ep, "dist", None) else None
+        if ep.name in registry.records:
+            registry.add_failed(ep.name, f"two distributions provide plugin {ep.name!r}", dist)
+            continue
+        try:
+            obj = ep.load()
+        except Exception as exc:
+            registry.add_failed(ep.name, f"import failed: {exc!r}", dist)
+            continue
+        registry.add(ep.name, obj, dist)
+    if select:
+        registry.select()
+    return registry

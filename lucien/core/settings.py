@@ -1,0 +1,267 @@
+"""Process configuration from the environment (and `.env` in development).
+
+Every problem is collected and reported at once, before any network call, so that a
+deployment fails with one message that names every bad variable and why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import ssl
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,100}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+PLUGIN_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; `problems` lists one line per bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """A normalised database URL and the driver arguments it needs."""
+
+    url: str
+    connect_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
+_SSLMODES_NEEDING_SSL = {"require", "verify-ca", "verify-full", "prefer", "allow"}
+
+
+def normalize_database_url(raw: str) -> DatabaseTarget:
+    """Rewrite Railway's `postgres://` / `postgresql://` form for asyncpg.
+
+    asyncpg rejects `sslmode` as a query parameter, so it becomes an `ssl` connect argument.
+    """
+    raw = raw.strip()
+    parts = urlsplit(raw)
+    scheme = parts.scheme
+    if scheme in ("postgres", "postgresql", "postgresql+asyncpg"):
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        connect_args: dict[str, Any] = {}
+        sslmode = query.pop("sslmode", None)
+        if sslmode in _SSLMODES_NEEDING_SSL:
+            if sslmode in ("verify-ca", "verify-full"):
+                connect_args["ssl"] = ssl.create_default_context()
+            else:
+                connect_args["ssl"] = "prefer" if sslmode in ("prefer", "allow") else "require"
+        elif sslmode is not None and sslmode != "disable":
+            raise ValueError(f"unknown sslmode {sslmode!r}")
+        url = urlunsplit(("postgresql+asyncpg", parts.netloc, parts.path, urlencode(query), ""))
+        return DatabaseTarget(url, connect_args)
+    if scheme in ("sqlite", "sqlite+aiosqlite"):
+        return DatabaseTarget(
+            raw.replace("sqlite://", "sqlite+aiosqlite://", 1) if scheme == "sqlite" else raw
+        )
+    raise ValueError(
+        "must start with postgresql://, postgres:// or sqlite+aiosqlite:// "
+        f"(got scheme {scheme or 'none'!r})"
+    )
+
+
+def derive_webhook_secret(token: str) -> str:
+    """A secret every replica derives alike from the token, so none needs to be shared."""
+    return hmac.new(token.encode(), b"lucien-webhook-secret", hashlib.sha256).hexdigest()
+
+
+class Settings(BaseSettings):
+    """The core's settings; plugins bring their own models with their own prefix."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Declared first: later validators read them from `info.data`.
+    env: Literal["production", "development"] = "development"
+    sandbox: bool = False
+    bot_token: str | None = Field(default=None, repr=False, validate_default=True)
+    database_url: str = "sqlite+aiosqlite:///./lucien.db"
+    redis_url: str | None = None
+    redis_key_prefix: str = "lucien"
+    webhook_base_url: str | None = Field(default=None, validate_default=True)
+    railway_public_domain: str | None = None
+    webhook_path: str = "/webhook"
+    webhook_secret: str | None = Field(default=None, repr=False)
+    webhook_max_body: int = 1_048_576
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=1, le=65535)
+    telegram_api_url: str | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    lucien_plugins: Annotated[list[str] | None, NoDecode] = None
+    lucien_disabled_plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    lucien_strict_plugins: bool = False
+    lucien_trace_hooks: bool = False
+    log_format: Literal["json", "text"] | None = None
+    log_level: str = "INFO"
+    drain_timeout: float = Field(default=20.0, gt=0, le=600)
+    replica_id: str | None = Field(default=None, validation_alias="RAILWAY_REPLICA_ID")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: Any) -> Any:
+        value = _split_csv(value)
+        if isinstance(value, list):
+            bad = [v for v in value if not re.fullmatch(r"-?\d+", str(v).strip())]
+            if bad:
+                raise ValueError(f"not Telegram ids: {', '.join(map(str, bad))}")
+        return value
+
+    @field_validator("lucien_plugins", "lucien_disabled_plugins", mode="before")
+    @classmethod
+    def _parse_plugin_list(cls, value: Any) -> Any:
+        value = _split_csv(value)
+        if isinstance(value, list):
+            bad = [v for v in value if not PLUGIN_NAME_RE.match(v)]
+            if bad:
+                raise ValueError(f"not plugin names: {', '.join(bad)}")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and not info.data.get("sandbox"):
+            raise ValueError("missing (required outside the sandbox)")
+        if value is not None and not TOKEN_RE.match(value.strip()):
+            # Never echo the token itself: it may be a real one with a typo.
+            raise ValueError("malformed token (expected <digits>:<35 letters, digits, _ or ->)")
+        return value.strip() if value else value
+
+    @field_validator("webhook_base_url", "railway_public_domain")
+    @classmethod
+    def _check_base_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return None
+        url = value if info.field_name == "webhook_base_url" else f"https://{value.strip('/')}"
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not a URL: {value!r}")
+        if info.data.get("env") == "production" and parts.scheme != "https":
+            raise ValueError("must be https in production (Telegram only calls https webhooks)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        normalize_database_url(value)
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str | None) -> str | None:
+        if value is not None and not SECRET_RE.match(value):
+            raise ValueError("1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
+
+    # -- derived values -------------------------------------------------------------------
+
+    @property
+    def database(self) -> DatabaseTarget:
+        return normalize_database_url(self.database_url)
+
+    @property
+    def webhook_url_base(self) -> str | None:
+        if self.webhook_base_url:
+            return self.webhook_base_url.rstrip("/")
+        if self.railway_public_domain:
+            return f"https://{self.railway_public_domain.strip('/')}"
+        return None
+
+    @property
+    def webhook_url(self) -> str | None:
+        base = self.webhook_url_base
+        return f"{base}{self.webhook_path}" if base else None
+
+    @property
+    def effective_webhook_secret(self) -> str:
+        if self.webhook_secret:
+            return self.webhook_secret
+        return derive_webhook_secret(self.bot_token or "sandbox")
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.env == "production" else "text")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def describe_validation_error(error: ValidationError, prefix: str = "") -> list[str]:
+    """One line per problem, naming the environment variable rather than the field."""
+    lines: list[str] = []
+    for item in error.errors():
+        loc = [str(p) for p in item.get("loc", ()) if p != "__root__"]
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        if not loc:
+            lines.extend(message.splitlines())
+            continue
+        name = (prefix + loc[0]).upper()
+        if item.get("type") == "missing":
+            message = "missing"
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings or raise ConfigError listing every problem."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+def check_plugin_names(settings: Settings, installed: set[str]) -> list[str]:
+    """Names in LUCIEN_PLUGINS / LUCIEN_DISABLED_PLUGINS that no installed plugin has."""
+    problems: list[str] = []
+    for var, names in (
+        ("LUCIEN_PLUGINS", settings.lucien_plugins or []),
+        ("LUCIEN_DISABLED_PLUGINS", settings.lucien_disabled_plugins),
+    ):
+        unknown = sorted(set(names) - installed)
+        if unknown:
+            problems.append(
+                f"{var}: unknown plugin(s) {', '.join(unknown)} "
+                f"(installed: {', '.join(sorted(installed)) or 'none'})"
+            )
+    return problems

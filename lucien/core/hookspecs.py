@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         PluginInfo,
         Role,
     )
+    from lucien.core.voice import Voice
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 
@@ -141,3 +142,12 @@ def lucien_menu_buttons(ctx: AppContext, role: Role) -> list[MenuButton]:
 @hookspec
 def lucien_health_checks(ctx: AppContext) -> list[HealthCheck]:
     """Return async callables each giving a HealthResult for /health and diagnostics."""
+
+
+@hookspec(firstresult=True)
+def lucien_voice(ctx: AppContext, messages: dict[str, MessageKey]) -> Voice | None:
+    """Provide the Voice every text goes through (the voice plugin does).
+
+    `messages` holds every key the enabled plugins declared. The first plugin returning a
+    Voice wins; without one the core's plain voice renders the declared defaults.
+    """

@@ -1,0 +1,2 @@
+"""The project's own plugins, registered through the `lucien.plugins` entry point group
+exactly as a third-party distribution registers its own."""

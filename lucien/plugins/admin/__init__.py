@@ -1,0 +1,32 @@
+"""Admin role, menus assembled from plugins, bot configuration from chat, broadcast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lucien import __version__
+from lucien.core.plugin import PluginInfo, hookimpl
+
+HERE = Path(__file__).parent
+
+
+class AdminPlugin:
+    """Hook implementations of the admin plugin."""
+
+    @hookimpl
+    def lucien_plugin_info(self) -> PluginInfo:
+        return PluginInfo(name="admin", version=__version__, description="Admin role, menus assembled from plugins, bot configuration from chat, broadcast")
+
+    @hookimpl
+    def lucien_test_suite(self) -> str:
+        return str(HERE / "tests")
+
+    @hookimpl
+    def lucien_routers(self, ctx: Any) -> list[Any]:
+        from lucien.plugins.admin.handlers import create_router
+
+        return [create_router()]
+
+
+plugin = AdminPlugin()

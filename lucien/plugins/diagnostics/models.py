@@ -1,0 +1,1 @@
+"""SQLAlchemy tables of the diagnostics plugin."""

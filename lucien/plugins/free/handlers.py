@@ -1,0 +1,8 @@
+"""Aiogram routers of the free plugin: thin, no SQL; services do the work."""
+
+from aiogram import Router
+
+
+def create_router() -> Router:
+    """A fresh router per application (a router can only be attached to one parent)."""
+    return Router(name="free")

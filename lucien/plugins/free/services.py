@@ -1,0 +1,1 @@
+"""Database and business logic of the free plugin."""

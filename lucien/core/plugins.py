@@ -254,7 +254,7 @@ class PluginRegistry:
         return results
 
     async def acall_each(
-        self, hook: str, *, fail: bool = False, timeout: float | None = None, **kwargs: Any
+        self, hook: str, *, fail: bool = False, time_limit: float | None = None, **kwargs: Any
     ) -> list[tuple[PluginRecord, Any]]:
         """Await an async hook on each enabled plugin, one after the other, in order."""
         import asyncio
@@ -265,7 +265,7 @@ class PluginRegistry:
             try:
                 result = self.call_plugin(record, hook, **kwargs)
                 if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, timeout) if timeout else await result
+                    result = await asyncio.wait_for(result, time_limit) if time_limit else await result
             except Exception as exc:
                 self._hook_failed(record, hook, exc, fail)
                 continue

@@ -1,0 +1,89 @@
+"""The aiogram side of the application: Bot, Dispatcher, plugin routers, error handling."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import ErrorEvent
+
+from lucien.core.logging import plugin_var
+from lucien.core.middlewares import ContextMiddleware, PluginTagMiddleware
+
+if TYPE_CHECKING:
+    from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.app")
+
+# Observers a plugin's parent router tags with the plugin name (not update/error).
+_TAGGED_OBSERVERS = frozenset({"update", "error"})
+
+
+def create_bot(token: str, api_url: str | None = None) -> Bot:
+    """A Bot speaking HTML, pointed at a custom Bot API server when one is configured."""
+    session = None
+    if api_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
+    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_dispatcher(
+    ctx: AppContext, storage: BaseStorage, events_isolation: BaseEventIsolation
+) -> Dispatcher:
+    """The root dispatcher: one parent router per enabled plugin, then its routers."""
+    dp = Dispatcher(storage=storage, events_isolation=events_isolation, ctx=ctx)
+    dp.update.outer_middleware(ContextMiddleware(ctx))
+    for record, routers in ctx.registry.call_each("lucien_routers", ctx=ctx, fail=True):
+        parent = Router(name=f"plugin:{record.name}")
+        tag = PluginTagMiddleware(record.name)
+        for name, observer in parent.observers.items():
+            if name not in _TAGGED_OBSERVERS:
+                observer.middleware(tag)
+        try:
+            for router in routers:
+                parent.include_router(router)
+        except Exception as exc:
+            ctx.registry.fail(record.name, f"lucien_routers: {exc!r}")
+            continue
+        dp.include_router(parent)
+    dp.errors.register(_on_error)
+    return dp
+
+
+async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:
+    """Log the failure with its update and plugin, and apologise to the user."""
+    update = event.update
+    plugin = plugin_var.get() or "core"
+    log.error(
+        "update %s failed in plugin %s: %r",
+        update.update_id,
+        plugin,
+        event.exception,
+        exc_info=event.exception,
+        extra={"plugin": plugin, "update_id": update.update_id},
+    )
+    key = "error.generic"
+    try:
+        from lucien.core.state import StateUnavailableError
+
+        if isinstance(event.exception, StateUnavailableError):
+            key = "error.state_unavailable"
+    except ImportError:
+        pass
+    user = update.event.from_user if hasattr(update.event, "from_user") else None
+    try:
+        text = await ctx.voice.say(key, user=user)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        elif update.message is not None and update.message.chat.type == "private":
+            await update.message.answer(text)
+    except Exception as exc:  # the apology itself must never raise
+        log.warning("could not apologise for update %s: %r", update.update_id, exc)
+    return True

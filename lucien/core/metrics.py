@@ -1,0 +1,56 @@
+"""Prometheus metrics, on the application's own registry so tests can build many apps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+
+class _CacheCollector:
+    """Reads the cache's own counters at scrape time instead of counting twice."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        family = CounterMetricFamily(
+            "lucien_cache_events", "Cache hits, misses and loads", labels=["namespace", "event"]
+        )
+        state = getattr(self.ctx, "state", None)
+        if state is not None:
+            for ns, counts in state.cache.stats().items():
+                for event, value in counts.items():
+                    family.add_metric([ns, event], value)
+        yield family
+
+
+class Metrics:
+    """The counters the core keeps; `render()` is the /metrics body."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.updates = Counter("lucien_updates", "Updates handled", registry=self.registry)
+        self.latency = Histogram(
+            "lucien_update_seconds",
+            "Time to handle one update",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.in_flight = Gauge(
+            "lucien_updates_in_flight", "Updates being handled", registry=self.registry
+        )
+
+    def watch_cache(self, ctx: AppContext) -> None:
+        self.registry.register(_CacheCollector(ctx))  # type: ignore[arg-type]
+
+    def observe_update(self, seconds: float) -> None:
+        self.updates.inc()
+        self.latency.observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

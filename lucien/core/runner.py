@@ -1,0 +1,306 @@
+"""The process: startup in order, serving, and a graceful shutdown.
+
+Startup: settings -> plugins -> migrations -> Redis -> bot -> plugin startup hooks ->
+dispatcher -> HTTP -> setWebhook (only when it differs) or long polling -> ready.
+Shutdown: /health turns 503, no new updates, in-flight ones finish (bounded), jobs stop,
+plugin shutdown hooks, pools close. The webhook is never deleted: the next deployment
+owns it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Iterable
+from importlib.metadata import EntryPoint
+from typing import Any
+
+from aiogram.types import WebhookInfo
+from aiohttp import web
+
+from lucien import __version__
+from lucien.core.app import build_dispatcher, create_bot
+from lucien.core.clock import Clock
+from lucien.core.context import AppContext
+from lucien.core.health import health_view, live_view, metrics_view
+from lucien.core.metrics import Metrics
+from lucien.core.plugin import HealthResult, Job, MessageKey
+from lucien.core.plugins import PluginRegistry, discover_plugins
+from lucien.core.sender import Sender
+from lucien.core.settings import ConfigError, Settings
+from lucien.core.users import UserTracker
+from lucien.core.voice import PlainVoice
+from lucien.core.webhook import WebhookHandler
+
+log = logging.getLogger("lucien")
+
+
+class StartupError(Exception):
+    """Startup cannot go on (bad plugins, a failed migration); the message says why."""
+
+
+class BotApplication:
+    """One running bot: its context, HTTP server, dispatcher and background jobs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        entry_points: Iterable[EntryPoint] | None = None,
+        registry: PluginRegistry | None = None,
+    ) -> None:
+        self.settings = settings
+        self.version = __version__
+        self._entry_points = entry_points
+        self._registry = registry
+        self.clock = clock or Clock()
+        self.ctx: AppContext = None  # type: ignore[assignment]
+        self.metrics = Metrics()
+        self.phase = "created"
+        self.ready = False
+        self.accepting = False
+        self.in_flight = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.started_monotonic = time.monotonic()
+        self.plugin_health_checks: list[Any] = []
+        self.messages: dict[str, MessageKey] = {}
+        self.base_url: str | None = None
+        self._runner: web.AppRunner | None = None
+        self._jobs: list[asyncio.Task[None]] = []
+        self._polling: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._at_head_checked = 0.0
+        self._at_head = False
+
+    # -- startup --------------------------------------------------------------------------
+
+    async def start(self, *, serve_http: bool = True, run_jobs: bool = True) -> None:
+        """Bring the bot up; raises ConfigError / StartupError with a clear message."""
+        settings = self.settings
+        self.phase = "plugins"
+        registry = self._registry or discover_plugins(settings, self._entry_points)
+        problems = registry.load_plugin_settings()
+        if problems and settings.lucien_strict_plugins:
+            raise ConfigError(problems)
+        ctx = self.ctx = AppContext(settings, registry, self.clock)
+        ctx.app = self  # type: ignore[attr-defined]
+
+        self.phase = "database"
+        from lucien.core.db import Database
+        from lucien.core.db.migrate import upgrade_all
+
+        ctx.db = Database(settings.database)
+        self.phase = "migrations"
+        await upgrade_all(settings, registry)
+        self._at_head, self._at_head_checked = True, time.monotonic()
+
+        self.phase = "redis"
+        from lucien.core.cache import CORE_NAMESPACES
+        from lucien.core.state import build_state
+
+        token = settings.bot_token or ""
+        ctx.state = await build_state(settings, bot_id=int(token.split(":")[0]))
+        for ns in CORE_NAMESPACES:
+            ctx.cache.register(ns)
+        for _record, namespaces in registry.call_each("lucien_cache_namespaces", fail=True):
+            for ns in namespaces:
+                ctx.cache.register(ns)
+        self.metrics.watch_cache(ctx)
+
+        self.phase = "bot"
+        ctx.bot = create_bot(token, settings.telegram_api_url)
+        ctx.users = UserTracker(ctx)  # type: ignore[attr-defined]
+        ctx.sender = Sender(ctx.bot, on_blocked=ctx.users.mark_blocked)  # type: ignore[attr-defined]
+        self._collect_messages()
+        voice = registry.call_each("lucien_voice", ctx=ctx, messages=self.messages, fail=True)
+        ctx.voice = voice[0][1] if voice else PlainVoice(self.messages)
+
+        self.phase = "plugin startup"
+        await registry.acall_each("lucien_startup", ctx=ctx, fail=True)
+        for _record, checks in registry.call_each("lucien_health_checks", ctx=ctx):
+            self.plugin_health_checks.extend(checks)
+
+        self.phase = "dispatcher"
+        ctx.dispatcher = build_dispatcher(ctx, ctx.state.storage, ctx.state.events_isolation)
+        if serve_http:
+            await self._serve_http()
+        me = await ctx.bot.get_me()
+        ctx.bot_username = me.username or ""
+        if run_jobs:
+            self._start_jobs()
+        self.accepting = True
+        if settings.webhook_url:
+            self.phase = "webhook"
+            await self._ensure_webhook()
+        else:
+            self.phase = "polling"
+            self._polling = asyncio.create_task(self._poll())
+        self.ready = True
+        self.phase = "ready"
+        log.info(
+            "ready: %s plugins enabled (%s), %s",
+            len(registry.enabled()),
+            ", ".join(r.name for r in registry.enabled()),
+            f"webhook {settings.webhook_url}" if settings.webhook_url else "long polling",
+        )
+
+    def _collect_messages(self) -> None:
+        from lucien.core.messages import CORE_MESSAGES
+
+        for message in CORE_MESSAGES:
+            self.messages[message.key] = message
+        for record, declared in self.ctx.registry.call_each("lucien_messages", fail=True):
+            for message in declared:
+                if message.key in self.messages:
+                    log.warning("message key %s declared twice (%s)", message.key, record.name)
+                self.messages[message.key] = message
+
+    async def _serve_http(self) -> None:
+        http = web.Application(client_max_size=self.settings.webhook_max_body)
+        http["lucien"] = self
+        http.router.add_post(self.settings.webhook_path, WebhookHandler(self))
+        http.router.add_get("/health", health_view)
+        http.router.add_get("/live", live_view)
+        http.router.add_get("/metrics", metrics_view)
+        for _record, setup in self.ctx.registry.call_each("lucien_http_routes", ctx=self.ctx):
+            setup(http)
+        self._runner = web.AppRunner(http, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
+        await site.start()
+        port = self._runner.addresses[0][1] if self._runner.addresses else self.settings.port
+        self.base_url = f"http://127.0.0.1:{port}"
+        log.info("HTTP on %s:%s", self.settings.host, port)
+
+    async def _ensure_webhook(self) -> None:
+        settings = self.settings
+        bot = self.ctx.bot
+        allowed = self.ctx.dispatcher.resolve_used_update_types()
+        info: WebhookInfo = await bot.get_webhook_info()
+        if info.url == settings.webhook_url and sorted(info.allowed_updates or []) == allowed:
+            log.info("webhook already set")
+            return
+        await bot.set_webhook(
+            settings.webhook_url or "",
+            secret_token=settings.effective_webhook_secret,
+            allowed_updates=allowed,
+            max_connections=40,
+        )
+        log.info("webhook set to %s for %s", settings.webhook_url, ", ".join(allowed))
+
+    async def _poll(self) -> None:
+        dp = self.ctx.dispatcher
+        with contextlib.suppress(asyncio.CancelledError):
+            await dp.start_polling(
+                self.ctx.bot,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
+
+    # -- background jobs ------------------------------------------------------------------
+
+    def jobs(self) -> list[Job]:
+        found: list[Job] = []
+        for _record, jobs in self.ctx.registry.call_each("lucien_jobs", ctx=self.ctx):
+            found.extend(jobs)
+        return found
+
+    def _start_jobs(self) -> None:
+        for job in self.jobs():
+            self._jobs.append(asyncio.create_task(self._job_loop(job), name=f"job:{job.name}"))
+
+    async def _job_loop(self, job: Job) -> None:
+        while not self._stopping:
+            try:
+                await job.run(self.ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed", job.name)
+            await self.clock.sleep(job.interval)
+
+    async def run_jobs_once(self) -> None:
+        """Run every job once, now (tests and the sandbox use it after moving the clock)."""
+        for job in self.jobs():
+            await job.run(self.ctx)
+
+    # -- health helpers -------------------------------------------------------------------
+
+    async def database_health(self) -> HealthResult:
+        latency = await self.ctx.db.ping()
+        return HealthResult("database", "pass", "ok", {"latency_ms": round(latency * 1000, 2)})
+
+    async def migrations_health(self) -> HealthResult:
+        if time.monotonic() - self._at_head_checked > 30:
+            from lucien.core.db.migrate import is_at_head
+
+            self._at_head = await is_at_head(self.settings, self.ctx.registry)
+            self._at_head_checked = time.monotonic()
+        if self._at_head:
+            return HealthResult("migrations", "pass", "at head")
+        return HealthResult("migrations", "fail", "not at head")
+
+    # -- shutdown -------------------------------------------------------------------------
+
+    async def stop(self) -> None:
+        """Drain and close; safe to call twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self.accepting = False
+        self.ready = False
+        self.phase = "draining"
+        log.info("shutting down: draining %s update(s) in flight", self.in_flight)
+        ctx = self.ctx
+        if self._polling is not None and ctx and ctx.dispatcher:
+            with contextlib.suppress(RuntimeError):
+                await ctx.dispatcher.stop_polling()
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._polling
+        try:
+            await asyncio.wait_for(self.idle.wait(), self.settings.drain_timeout)
+        except TimeoutError:
+            log.warning("drain timeout: %s update(s) still in flight", self.in_flight)
+        for task in self._jobs:
+            task.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+        if ctx is not None:
+            if ctx.dispatcher is not None:
+                await ctx.registry.acall_each("lucien_shutdown", ctx=ctx, time_limit=10)
+            users = getattr(ctx, "users", None)
+            if users is not None:
+                await users.drain()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if ctx is not None:
+            if ctx.state is not None:
+                await ctx.state.close()
+            if ctx.bot is not None:
+                await ctx.bot.session.close()
+            if ctx.db is not None:
+                await ctx.db.dispose()
+        self.phase = "stopped"
+        log.info("stopped")
+
+    async def run_until_signal(self) -> int:
+        """Start, serve until SIGTERM or SIGINT, then stop. Returns the exit code."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        await stop.wait()
+        log.info("signal received")
+        await self.stop()
+        return 0

@@ -1,0 +1,105 @@
+"""Who has talked to the bot: first/last seen, language, whether they blocked it.
+
+A known user costs no database query: the tracker remembers whom it recorded recently and
+writes again only when the name or language changed or the record is getting old.
+Writes happen off the update's path, in tasks the application drains at shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aiogram.types import User as TgUser
+
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.users")
+
+
+class UserTracker:
+    """Upserts users into the core `users` table, at most once per refresh interval."""
+
+    def __init__(self, ctx: AppContext, refresh_s: float = 900.0, capacity: int = 100_000) -> None:
+        self.ctx = ctx
+        self.refresh_s = refresh_s
+        self.capacity = capacity
+        self._recent: OrderedDict[int, tuple[float, tuple[Any, ...]]] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def seen(self, user: TgUser) -> None:
+        """Note that `user` sent an update; schedule a write only if something changed."""
+        fingerprint = (user.username, user.first_name, user.language_code)
+        now = time.monotonic()
+        entry = self._recent.get(user.id)
+        if entry is not None and entry[1] == fingerprint and now - entry[0] < self.refresh_s:
+            return
+        self._recent[user.id] = (now, fingerprint)
+        self._recent.move_to_end(user.id)
+        if len(self._recent) > self.capacity:
+            self._recent.popitem(last=False)
+        task = asyncio.create_task(self._upsert(user.id, *fingerprint))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _upsert(
+        self, user_id: int, username: str | None, first_name: str | None, language: str | None
+    ) -> None:
+        from lucien.core.db.models import User
+
+        now = self.ctx.clock.now()
+        values = {
+            "id": user_id,
+            "username": username,
+            "first_name": first_name or "",
+            "language_code": language,
+            "first_seen": now,
+            "last_seen": now,
+            "blocked_bot": False,
+        }
+        try:
+            async with self.ctx.db.session() as session:
+                insert = _dialect_insert(self.ctx)
+                stmt = insert(User).values(**values)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[User.id],
+                    set_={
+                        "username": username,
+                        "first_name": first_name or "",
+                        "language_code": language,
+                        "last_seen": now,
+                        "blocked_bot": False,
+                    },
+                )
+                await session.execute(stmt)
+        except Exception as exc:
+            self._recent.pop(user_id, None)
+            log.warning("could not record user %s: %r", user_id, exc)
+
+    async def mark_blocked(self, user_id: int, blocked: bool = True) -> None:
+        """Remember that the user blocked (or unblocked) the bot."""
+        from sqlalchemy import update
+
+        from lucien.core.db.models import User
+
+        async with self.ctx.db.session() as session:
+            await session.execute(
+                update(User).where(User.id == user_id).values(blocked_bot=blocked)
+            )
+        self._recent.pop(user_id, None)
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _dialect_insert(ctx: AppContext) -> Any:
+    if ctx.db.is_postgres:
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

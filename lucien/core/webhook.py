@@ -1,0 +1,111 @@
+"""POST /webhook: the secret checked, the update deduplicated, handled, then acknowledged.
+
+The update is handled before the HTTP answer (not in the background): if the process dies
+mid-way, Telegram redelivers it. A handler that returns one Telegram method has it sent
+back in the response body, which saves the bot an API call per reply.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+
+from lucien.core.logging import update_id_var
+from lucien.core.middlewares import UpdateOutcome
+
+if TYPE_CHECKING:
+    from lucien.core.runner import BotApplication
+
+log = logging.getLogger("lucien.webhook")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_EMPTY = web.Response(body=b"{}", content_type="application/json")
+
+
+def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Response:
+    """The method as a JSON body Telegram executes; multipart only when it carries files."""
+    bot = app.ctx.bot
+    files: dict[str, Any] = {}
+    payload: dict[str, Any] = {"method": result.__api_method__}
+    for key, value in result.model_dump(warnings=False).items():
+        prepared = bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        if prepared is not None:
+            payload[key] = prepared
+    if files:
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+        writer = SimpleRequestHandler(app.ctx.dispatcher, bot)._build_response_writer(bot, result)
+        return web.Response(body=writer)
+    return web.Response(
+        body=json.dumps(payload, ensure_ascii=False), content_type="application/json"
+    )
+
+
+class WebhookHandler:
+    """The aiohttp handler for Telegram's webhook calls."""
+
+    def __init__(self, app: BotApplication) -> None:
+        self.app = app
+        self.secret = app.settings.effective_webhook_secret.encode()
+        self.max_body = app.settings.webhook_max_body
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        app = self.app
+        if not app.accepting:
+            # Draining: Telegram retries later, on the replica that replaces this one.
+            return web.Response(status=503, text="shutting down")
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self.secret):
+            log.warning("webhook call with a wrong or missing secret from %s", request.remote)
+            return web.Response(status=401, text="Unauthorized")
+        if request.content_length is not None and request.content_length > self.max_body:
+            return web.Response(status=413, text="Payload Too Large")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return web.Response(status=413, text="Payload Too Large")
+        try:
+            update = Update.model_validate(json.loads(body), context={"bot": app.ctx.bot})
+        except (ValueError, ValidationError) as exc:
+            log.warning("malformed update: %s", str(exc)[:200])
+            return web.Response(status=400, text="Bad Request: malformed update")
+        return await self.handle(update)
+
+    async def handle(self, update: Update) -> web.Response:
+        app = self.app
+        state = app.ctx.state
+        update_id_var.set(update.update_id)
+        if not await state.begin_update(update.update_id):
+            return _EMPTY  # handled already (or right now, elsewhere): acknowledge only
+        outcome = UpdateOutcome()
+        app.in_flight += 1
+        app.idle.clear()
+        started = time.perf_counter()
+        try:
+            result = await app.ctx.dispatcher.feed_webhook_update(
+                app.ctx.bot, update, outcome=outcome
+            )
+        except BaseException:
+            await state.abort_update(update.update_id)
+            raise
+        finally:
+            app.in_flight -= 1
+            if app.in_flight == 0:
+                app.idle.set()
+            app.metrics.observe_update(time.perf_counter() - started)
+        if outcome.failed:
+            # The user got an apology; a redelivery of this update may still succeed.
+            await state.abort_update(update.update_id)
+        else:
+            await state.finish_update(update.update_id)
+        if isinstance(result, TelegramMethod):
+            return method_response(app, result)
+        return _EMPTY

@@ -126,6 +126,7 @@ class Record:
     active: int = 0
     max_active: int = 0
     fail_once: set[str] = field(default_factory=set)
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def make_router(rec: Record) -> Router:
@@ -165,6 +166,12 @@ def make_router(rec: Record) -> Router:
         if message.text in rec.fail_once:
             rec.fail_once.discard(message.text or "")
             raise RuntimeError("handler failed")
+
+    @router.message(F.text == "wait")
+    async def wait(message: Message, state: FSMContext) -> None:
+        rec.calls.append("wait")
+        await rec.gate.wait()
+        await state.set_state(Form.name)
 
     @router.message(F.text == "ping")
     async def ping(message: Message) -> None:

@@ -1,0 +1,73 @@
+"""The core's tables: users and plugin settings (with their change history)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint, false, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lucien.core.db.base import Base
+from lucien.core.db.types import BigIntId, UTCDateTime
+
+
+class User(Base):
+    """A Telegram user the bot has seen."""
+
+    __tablename__ = "users"
+
+    # Telegram assigns the id; never autoincrement it.
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    username: Mapped[str | None] = mapped_column(String(64))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    first_seen: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, server_default=func.current_timestamp()
+    )
+    last_seen: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, server_default=func.current_timestamp()
+    )
+    # Set when Telegram answers 403 "bot was blocked by the user"; broadcasts skip them.
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+
+
+class PluginSetting(Base):
+    """One setting of one plugin, changed from chat by admins.
+
+    `version` implements optimistic locking: an update says which version it read and
+    fails if another admin changed the value meanwhile.
+    """
+
+    __tablename__ = "plugin_settings"
+    __table_args__ = (UniqueConstraint("plugin", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    plugin: Mapped[str] = mapped_column(String(64), nullable=False)
+    key: Mapped[str] = mapped_column(String(128), nullable=False)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    updated_by: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, server_default=func.current_timestamp()
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PluginSettingChange(Base):
+    """History of `PluginSetting`: who changed what, from which value to which."""
+
+    __tablename__ = "plugin_setting_changes"
+    __table_args__ = (Index(None, "plugin", "key", "changed_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    plugin: Mapped[str] = mapped_column(String(64), nullable=False)
+    key: Mapped[str] = mapped_column(String(128), nullable=False)
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    changed_by: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, server_default=func.current_timestamp()
+    )

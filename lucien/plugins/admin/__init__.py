@@ -28,5 +28,12 @@ class AdminPlugin:
 
         return [create_router()]
 
+    @hookimpl
+    def lucien_messages(self) -> list[Any]:
+        """The message keys this plugin shows (`MessageKey`s with plain defaults)."""
+        from lucien.plugins.admin.messages import MESSAGES
+
+        return MESSAGES
+
 
 plugin = AdminPlugin()

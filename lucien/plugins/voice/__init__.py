@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import PluginInfo, hookimpl
+from lucien.core.plugin import CacheNamespace, MessageKey, PluginInfo, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -27,6 +27,50 @@ class VoicePlugin:
         from lucien.plugins.voice.handlers import create_router
 
         return [create_router()]
+
+    @hookimpl
+    def lucien_settings_model(self) -> type[Any]:
+        from lucien.plugins.voice.services import VoiceSettings
+
+        return VoiceSettings
+
+    @hookimpl
+    def lucien_cache_namespaces(self) -> list[CacheNamespace]:
+        return [
+            CacheNamespace(
+                "voice", 30 * 86400, "last variant of each message shown to each user"
+            )
+        ]
+
+    @hookimpl
+    def lucien_messages(self) -> list[MessageKey]:
+        from lucien.plugins.voice.messages import MESSAGES
+
+        return MESSAGES
+
+    @hookimpl
+    def lucien_voice(self, ctx: Any, messages: dict[str, MessageKey]) -> Any:
+        """Lucien's CatalogueVoice over every declared key; catalogue problems are logged."""
+        import logging
+
+        from lucien.plugins.voice.check import check_catalogue
+        from lucien.plugins.voice.services import CatalogueVoice, VoiceSettings, load_catalogue
+
+        settings = ctx.plugin_settings("voice") or VoiceSettings()
+        catalogue = load_catalogue()
+        log = logging.getLogger("lucien.voice")
+        for problem in check_catalogue(messages, catalogue):
+            # Entries for keys of disabled plugins are expected; everything else is worth a look.
+            level = logging.DEBUG if "nobody declares" in problem else logging.WARNING
+            log.log(level, "catalogue: %s", problem)
+        clock = getattr(ctx, "clock", None)
+        return CatalogueVoice(
+            messages,
+            catalogue,
+            settings=settings,
+            cache=lambda: ctx.cache,
+            now=clock.now if clock is not None else None,
+        )
 
 
 plugin = VoicePlugin()

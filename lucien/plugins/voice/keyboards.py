@@ -1,1 +1,2 @@
-"""Inline keyboards and callback data of the voice plugin."""
+"""Inline keyboards of the voice plugin: none. Other plugins label their buttons through
+`ctx.voice.button(key, user=...)`."""

@@ -1,0 +1,153 @@
+"""Message keys of the admin plugin, and the bot-wide ones the feature-free core relies on
+(greetings, main-menu headers, common errors, farewells, common buttons).
+
+Each key carries its plain default (shown when the voice plugin is disabled) and the
+context names the caller passes. `{name}` is the user's display name, filled in by the
+voice from `user=`.
+"""
+
+from __future__ import annotations
+
+from lucien.core.plugin import MessageKey
+
+M = MessageKey
+
+
+def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey:
+    return MessageKey(key, default, context, button=True)
+
+
+MESSAGES: list[MessageKey] = [
+    # --- greetings (/start)
+    M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
+    M("greeting.returning", "Welcome back, {name}. Choose an option below.", ("name",)),
+    # --- main menu, per role
+    M("menu.header.admin", "Admin menu. Choose an option.", ("name",)),
+    M("menu.header.vip", "VIP menu. Choose an option.", ("name",)),
+    M("menu.header.free", "Main menu. Choose an option.", ("name",)),
+    M("menu.back", "Back to the main menu."),
+    M("menu.stale", "This menu is out of date. Here is the current one."),
+    # --- access
+    M("admin.forbidden", "This option is only available to administrators."),
+    # --- common errors (error.generic and error.state_unavailable belong to the core)
+    M("error.unknown_command", "Unknown command. Send /start to open the menu."),
+    M("error.too_fast", "Too many requests. Please wait a few seconds and try again."),
+    # --- farewells
+    M("farewell.goodbye", "Goodbye, {name}.", ("name",)),
+    M("farewell.menu_closed", "Menu closed. Send /start to open it again."),
+    # --- configuration
+    M("config.menu.header", "Bot configuration. Choose what to change."),
+    M(
+        "config.channel.vip.prompt",
+        "Forward a message from the VIP channel, or send its @username or id. "
+        "The bot must be an administrator there.",
+    ),
+    M(
+        "config.channel.free.prompt",
+        "Forward a message from the free channel, or send its @username or id. "
+        "The bot must be an administrator there.",
+    ),
+    M("config.channel.vip.set", "VIP channel set: {channel}.", ("channel",)),
+    M("config.channel.free.set", "Free channel set: {channel}.", ("channel",)),
+    M(
+        "config.channel.refused.not_found",
+        "Channel {channel} was not found. Check the @username or id and try again.",
+        ("channel",),
+    ),
+    M(
+        "config.channel.refused.not_admin",
+        "The bot is not an administrator of {channel}. Add it as an administrator and try again.",
+        ("channel",),
+    ),
+    M(
+        "config.channel.refused.missing_rights",
+        "The bot lacks these rights in {channel}: {rights}. Grant them and try again.",
+        ("channel", "rights"),
+    ),
+    M(
+        "config.wait_time.prompt",
+        "Send the wait time, in minutes, before free-channel requests are approved. "
+        "Current: {current_minutes} minutes.",
+        ("current_minutes",),
+    ),
+    M("config.wait_time.set", "Wait time set to {minutes} minutes.", ("minutes",)),
+    M(
+        "config.wait_time.invalid",
+        "'{value}' is not a valid wait time. Send a whole number of minutes "
+        "from 0 to {max_minutes}.",
+        ("value", "max_minutes"),
+    ),
+    M(
+        "config.social.prompt",
+        "Send the social links, one per line, as: Name https://link. Send - to remove them all.",
+    ),
+    M("config.social.set", "Social links saved: {count}.", ("count",)),
+    M(
+        "config.social.invalid",
+        "This line is not a valid link: {line}\nUse the form: Name https://link",
+        ("line",),
+    ),
+    M("config.social.cleared", "Social links removed."),
+    M(
+        "config.timezone.prompt",
+        "Send the timezone, for example America/Mexico_City. Current: {current}.",
+        ("current",),
+    ),
+    M("config.timezone.set", "Timezone set to {timezone}.", ("timezone",)),
+    M(
+        "config.timezone.invalid",
+        "'{value}' is not a known timezone. Use a name such as America/Mexico_City.",
+        ("value",),
+    ),
+    M("config.creator_name.prompt", "Send the creator's name. Current: {current}.", ("current",)),
+    M("config.creator_name.set", "Creator's name set to {new_name}.", ("new_name",)),
+    M("config.admins.list", "Administrators:\n{admins}", ("admins",)),
+    M("config.admins.prompt", "Send the Telegram id of the user to add as administrator."),
+    M("config.admins.added", "User {user_id} is now an administrator.", ("user_id",)),
+    M("config.admins.removed", "User {user_id} is no longer an administrator.", ("user_id",)),
+    M("config.admins.already", "User {user_id} is already an administrator.", ("user_id",)),
+    M("config.admins.invalid", "'{value}' is not a valid Telegram id.", ("value",)),
+    M("config.admins.cannot_remove_self", "You cannot remove yourself as administrator."),
+    M("config.plugins.list", "Plugins:\n{plugins}", ("plugins",)),
+    M(
+        "config.conflict",
+        "These settings were changed by someone else in the meantime. "
+        "Nothing was saved; review the current values and try again.",
+    ),
+    M("config.cancelled", "Cancelled. Nothing was changed."),
+    # --- broadcast
+    M("broadcast.prompt", "Send the message to broadcast (text, photo or video)."),
+    M("broadcast.choose_audience", "Who should receive it?"),
+    M("broadcast.confirm", "Send this message to {count} users?", ("count",)),
+    M("broadcast.empty", "There is nobody to send it to."),
+    M("broadcast.started", "Broadcast started to {count} users.", ("count",)),
+    M(
+        "broadcast.progress",
+        "Broadcast: {sent} of {total} sent, {failed} failed.",
+        ("sent", "total", "failed"),
+    ),
+    M("broadcast.sent", "Broadcast finished: {sent} sent, {failed} failed.", ("sent", "failed")),
+    M("broadcast.cancelled", "Broadcast cancelled."),
+    # --- buttons
+    _button("button.back", "Back"),
+    _button("button.menu", "Main menu"),
+    _button("button.cancel", "Cancel"),
+    _button("button.confirm", "Confirm"),
+    _button("button.close", "Close"),
+    _button("button.config", "Configuration"),
+    _button("button.config.vip_channel", "VIP channel"),
+    _button("button.config.free_channel", "Free channel"),
+    _button("button.config.wait_time", "Wait time"),
+    _button("button.config.social", "Social links"),
+    _button("button.config.timezone", "Timezone"),
+    _button("button.config.creator_name", "Creator's name"),
+    _button("button.config.admins", "Administrators"),
+    _button("button.config.plugins", "Plugins"),
+    _button("button.admins.add", "Add administrator"),
+    _button("button.admins.remove", "Remove {member}", ("member",)),
+    _button("button.broadcast", "Broadcast"),
+    _button("button.broadcast.all", "Everyone"),
+    _button("button.broadcast.vip", "VIP members"),
+    _button("button.broadcast.free", "Free members"),
+    _button("button.broadcast.send", "Send"),
+]

@@ -1,0 +1,101 @@
+"""Message keys of the VIP plugin: plans, invitation tokens, subscriptions, invite links
+and expiry. Dates are passed as datetimes; the voice writes them for the user's locale."""
+
+from __future__ import annotations
+
+from lucien.core.plugin import MessageKey
+
+M = MessageKey
+
+
+def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey:
+    return MessageKey(key, default, context, button=True)
+
+
+MESSAGES: list[MessageKey] = [
+    # --- the member's side
+    M(
+        "vip.menu",
+        "Your VIP membership: {plan}. {days_left} days left, until {end_date}.",
+        ("name", "plan", "days_left", "end_date"),
+    ),
+    M("vip.redeem.prompt", "Send your VIP token to redeem it."),
+    M(
+        "vip.redeemed",
+        "Token redeemed, {name}. Plan: {plan}, {days} days, until {end_date}.",
+        ("name", "plan", "days", "end_date"),
+    ),
+    M("vip.refused.used", "This token has already been used."),
+    M("vip.refused.expired", "This token has expired. Ask an administrator for a new one."),
+    M("vip.refused.revoked", "This token has been revoked. Ask an administrator for a new one."),
+    M("vip.refused.unknown", "This token does not exist. Check it and try again."),
+    M("vip.refused.malformed", "This does not look like a VIP token. Check it and try again."),
+    M(
+        "vip.invite_link",
+        "Your invite link to the VIP channel: {link}\nIt works once and expires on {expires}.",
+        ("link", "expires"),
+    ),
+    M(
+        "vip.link_unavailable",
+        "The invite link cannot be created right now. The administrators have been notified.",
+    ),
+    M(
+        "vip.reminder",
+        "Your VIP membership ends in {days_left} days, on {end_date}.",
+        ("name", "days_left", "end_date"),
+    ),
+    M(
+        "vip.expired",
+        "Your VIP membership ({plan}) has ended and you have left the VIP channel. "
+        "To renew, get a new token from an administrator and send it here.",
+        ("name", "plan"),
+    ),
+    # --- administrators
+    M("vip.admin.menu.header", "VIP administration. Choose an option."),
+    M("vip.plan.prompt_name", "Send the name of the plan."),
+    M("vip.plan.prompt_days", "Send the duration of the plan in days."),
+    M(
+        "vip.plan.invalid_days",
+        "'{value}' is not a valid duration. Send a whole number of days from 1 to {max_days}.",
+        ("value", "max_days"),
+    ),
+    M("vip.plan.created", "Plan created: {plan}, {days} days.", ("plan", "days")),
+    M("vip.plan.edited", "Plan updated: {plan}, {days} days.", ("plan", "days")),
+    M("vip.plan.archived", "Plan archived: {plan}. Existing tokens still work.", ("plan",)),
+    M("vip.plan.list", "Plans:\n{plans}", ("plans",)),
+    M("vip.plan.none", "There are no plans yet. Create one first."),
+    M(
+        "vip.token.generated",
+        "Token for {plan} ({days} days):\n{token}\nLink: {link}",
+        ("plan", "days", "token", "link"),
+    ),
+    M("vip.token.list", "Unused tokens:\n{tokens}", ("tokens",)),
+    M("vip.token.none", "There are no unused tokens."),
+    M("vip.token.revoked", "Token revoked: {token}.", ("token",)),
+    M(
+        "vip.admin.rights_missing",
+        "The bot cannot create invite links in the VIP channel {channel}. "
+        "Give it the right to invite users.",
+        ("channel",),
+    ),
+    M(
+        "vip.admin.unauthorized_removed",
+        "{member} ({user_id}) joined the VIP channel without an active membership "
+        "and was removed.",
+        ("member", "user_id"),
+    ),
+    # --- buttons
+    _button("button.vip.menu", "My VIP membership"),
+    _button("button.vip.get_link", "Get the invite link"),
+    _button("button.vip.join", "Join the VIP channel"),
+    _button("button.vip.redeem", "Redeem a token"),
+    _button("button.vip.renew", "Renew"),
+    _button("button.vip.admin", "VIP administration"),
+    _button("button.vip.plans", "Plans"),
+    _button("button.vip.plan.new", "New plan"),
+    _button("button.vip.plan.edit", "Edit"),
+    _button("button.vip.plan.archive", "Archive"),
+    _button("button.vip.tokens.generate", "Generate token"),
+    _button("button.vip.tokens.list", "Unused tokens"),
+    _button("button.vip.token.revoke", "Revoke"),
+]

@@ -353,15 +353,17 @@ def balanced_weights(weights: Sequence[float]) -> list[float]:
     Drawing among the *other* variants with weights `x` makes a chain whose long-run share
     of each variant is exactly its weight, provided `x_i * (sum(x) - x_i)` is proportional
     to weight `w_i` (the flow between two variants is then symmetric). That `x` exists when
-    no weight is more than half of the total; it is found by symmetric scaling. Otherwise
-    (a variant cannot be both that frequent and never repeated) the plain weights are used.
+    no weight is more than half of the total; it is found by symmetric scaling. A variant
+    weighing half or more is made to follow every other draw: its share is then exactly
+    one half (as close to its weight as never repeating allows), the others' exactly theirs.
     """
     total = float(sum(weights))
     if len(weights) < 2 or total <= 0:
         return list(weights)
     w = [x / total for x in weights]
-    if max(w) > 0.5 - 1e-9:
-        return list(weights)
+    heaviest = max(range(len(w)), key=w.__getitem__)
+    if w[heaviest] >= 0.5 - 1e-9:
+        return [1e9 if i == heaviest else wi for i, wi in enumerate(w)]
     x = [math.sqrt(v) for v in w]
     for _ in range(500):
         s = sum(x)

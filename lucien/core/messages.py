@@ -11,7 +11,6 @@ CORE_MESSAGES: list[MessageKey] = [
     ),
     MessageKey(
         "error.state_unavailable",
-        "The bot is busy right now and could not take your request. "
-        "Please try again in a minute.",
+        "The bot is busy right now and could not take your request. Please try again in a minute.",
     ),
 ]

@@ -29,7 +29,11 @@ MESSAGES: list[MessageKey] = [
         "Your request is already pending. About {minutes_left} minutes left.",
         ("minutes_left",),
     ),
-    M("free.approved", "Your request was approved. Welcome to the free channel, {name}.", ("name",)),
+    M(
+        "free.approved",
+        "Your request was approved. Welcome to the free channel, {name}.",
+        ("name",),
+    ),
     M(
         "free.menu",
         "Free channel: {link}\nRequests to join are approved after {wait_minutes} minutes.",

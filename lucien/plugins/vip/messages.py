@@ -80,8 +80,7 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "vip.admin.unauthorized_removed",
-        "{member} ({user_id}) joined the VIP channel without an active membership "
-        "and was removed.",
+        "{member} ({user_id}) joined the VIP channel without an active membership and was removed.",
         ("member", "user_id"),
     ),
     # --- buttons

@@ -16,7 +16,11 @@ class VoicePlugin:
 
     @hookimpl
     def lucien_plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="voice", version=__version__, description="Lucien's voice: message catalogue, variation and locales")
+        return PluginInfo(
+            name="voice",
+            version=__version__,
+            description="Lucien's voice: message catalogue, variation and locales",
+        )
 
     @hookimpl
     def lucien_test_suite(self) -> str:
@@ -37,9 +41,7 @@ class VoicePlugin:
     @hookimpl
     def lucien_cache_namespaces(self) -> list[CacheNamespace]:
         return [
-            CacheNamespace(
-                "voice", 30 * 86400, "last variant of each message shown to each user"
-            )
+            CacheNamespace("voice", 30 * 86400, "last variant of each message shown to each user")
         ]
 
     @hookimpl

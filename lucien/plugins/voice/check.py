@@ -131,7 +131,9 @@ def check_catalogue(
             problems.append(f"{locale}: {key} is declared but has no catalogue entry")
         for key in sorted(keys - set(declared)):
             provider = catalogue.providers[locale][key]
-            problems.append(f"{locale}/{provider}: {key} is in the catalogue but nobody declares it")
+            problems.append(
+                f"{locale}/{provider}: {key} is in the catalogue but nobody declares it"
+            )
         for key in sorted(keys & set(declared)):
             message = declared[key]
             allowed = set(message.context) | VOICE_PLACEHOLDERS

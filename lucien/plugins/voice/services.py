@@ -166,9 +166,7 @@ def load_catalogue(root: Path | str = CATALOGUE_DIR) -> Catalogue:
             for key, raw_variants in data.items():
                 where = f"{locale}/{provider}:{key}"
                 if key in providers:
-                    catalogue.problems.append(
-                        f"{where}: also defined in {locale}/{providers[key]}"
-                    )
+                    catalogue.problems.append(f"{where}: also defined in {locale}/{providers[key]}")
                     continue
                 if not isinstance(raw_variants, list) or not raw_variants:
                     catalogue.problems.append(f"{where}: expected a non-empty list of variants")
@@ -488,7 +486,9 @@ class CatalogueVoice:
             return self._plain(declared, values, loc, escape=not button)
         return text
 
-    def _plain(self, declared: MessageKey, values: Mapping[str, Any], loc: str, escape: bool) -> str:
+    def _plain(
+        self, declared: MessageKey, values: Mapping[str, Any], loc: str, escape: bool
+    ) -> str:
         """The declared default, formatted like the core's plain voice (dates localised)."""
         plain: dict[str, Any] = {}
         for k, v in values.items():

@@ -169,7 +169,9 @@ async def test_context_strings_are_escaped_but_markup_of_the_line_is_kept(make_v
 async def test_buttons_are_plain_and_stable(make_voice):
     voice = make_voice()
     user = FakeUser(id=9, language_code="en")
-    labels = {await voice.button("button.admins.remove", user=user, member="A & B") for _ in range(5)}
+    labels = {
+        await voice.button("button.admins.remove", user=user, member="A & B") for _ in range(5)
+    }
     assert labels == {"Remove A & B"}
     assert await voice.button("button.back", user=FakeUser()) == "« Volver"
     assert await voice.button("button.config.creator_name", user=user) == "Diana's name"
@@ -219,13 +221,17 @@ async def test_missing_placeholder_falls_back_to_the_default(make_voice, caplog)
     assert any("missing placeholders channel" in r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.parametrize("template", ["Hola {nombre}", "Hola {name", "Hola {name.__class__}", "{name:xx}"])
+@pytest.mark.parametrize(
+    "template", ["Hola {nombre}", "Hola {name", "Hola {name.__class__}", "{name:xx}"]
+)
 async def test_broken_variant_falls_back_to_the_default(make_voice, template, caplog):
     messages = {"t.k": MessageKey("t.k", "Hello, {name}.", ("name",))}
     cat = Catalogue(entries={"es": {"t.k": [Variant(template)]}})
     voice = make_voice(messages=messages, cat=cat)
     with caplog.at_level(logging.WARNING, logger="lucien.voice"):
-        assert await voice.say("t.k", user=FakeUser(first_name="Ana & Bo")) == "Hello, Ana &amp; Bo."
+        assert (
+            await voice.say("t.k", user=FakeUser(first_name="Ana & Bo")) == "Hello, Ana &amp; Bo."
+        )
     assert caplog.records
 
 

@@ -311,9 +311,17 @@ def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
 
 
 def _upgrade_branch(
-    connection: Connection, cfg: Config, script: ScriptDirectory, branch: Branch
+    connection: Connection,
+    cfg: Config,
+    script: ScriptDirectory,
+    branch: Branch,
+    own_transaction: bool = True,
 ) -> list[str]:
-    """Upgrade one branch to head in one transaction; return the revisions applied."""
+    """Upgrade one branch to head in one transaction; return the revisions applied.
+
+    With `own_transaction=False` the caller's open transaction is used (and Alembic,
+    seeing an external transaction, leaves committing to the caller).
+    """
     applied: list[str] = []
     plan: list[str] = []
     destination = f"{branch.name}@head"
@@ -328,13 +336,32 @@ def _upgrade_branch(
 
     cfg.attributes["on_version_apply"] = on_apply
     try:
-        with connection.begin():
+        if own_transaction:
+            with connection.begin():
+                _run_env(cfg, script, connection, upgrade, destination_rev=destination)
+        else:
             _run_env(cfg, script, connection, upgrade, destination_rev=destination)
     except Exception as exc:
         failed = next((r for r in plan if r not in applied), None)
         raise MigrationError(branch.name, failed, exc) from exc
     finally:
         cfg.attributes.pop("on_version_apply", None)
+    return applied
+
+
+def upgrade_in_transaction(connection: Connection, branches: list[Branch]) -> list[tuple[str, str]]:
+    """Upgrade the enabled branches inside the caller's open transaction (PostgreSQL).
+
+    Used by import-sqlite, so that a failed import also undoes the schema it created.
+    """
+    script = load_script(branches)
+    cfg = make_config(branches)
+    applied: list[tuple[str, str]] = []
+    for branch in branches:
+        if not branch.enabled or _branch_head(script, branch) is None:
+            continue
+        for rev in _upgrade_branch(connection, cfg, script, branch, own_transaction=False):
+            applied.append((branch.name, rev))
     return applied
 
 
@@ -380,7 +407,7 @@ def migration_engine(target: DatabaseTarget) -> AsyncEngine:
     return create_engine(target, poolclass=NullPool)
 
 
-async def _with_advisory_lock(engine: AsyncEngine, body: Callable[[], Any]) -> tuple[Any, float]:
+async def with_advisory_lock(engine: AsyncEngine, body: Callable[[], Any]) -> tuple[Any, float]:
     """Run `body()` holding the migration lock (PostgreSQL); return (result, seconds waited)."""
     if engine.dialect.name != "postgresql":
         return await body(), 0.0
@@ -421,7 +448,7 @@ async def upgrade_branches(target: DatabaseTarget, branches: list[Branch]) -> Mi
             async with engine.connect() as conn:
                 await conn.run_sync(_upgrade_sync, branches, report)
 
-        _, report.lock_wait = await _with_advisory_lock(engine, body)
+        _, report.lock_wait = await with_advisory_lock(engine, body)
     finally:
         await engine.dispose()
     report.duration = time.perf_counter() - started
@@ -529,7 +556,7 @@ async def downgrade_branch(
             async with engine.connect() as conn:
                 return await conn.run_sync(_downgrade_sync, branches, branch, target)
 
-        result, _ = await _with_advisory_lock(engine, body)
+        result, _ = await with_advisory_lock(engine, body)
         return result
     finally:
         await engine.dispose()

@@ -111,3 +111,11 @@ async def webhook_bot(bot: Bot) -> AsyncIterator[Callable[[Dispatcher], Awaitabl
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def hooked(bot: Bot, receiver: Receiver) -> Receiver:
+    """The bot's webhook points at a plain receiver that accepts every update (200, no body),
+    so user actions complete without a Dispatcher."""
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    return receiver

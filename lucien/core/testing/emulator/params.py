@@ -169,7 +169,13 @@ class Params:
     def for_log(self) -> dict[str, Any]:
         """Parameters as recorded in ``Emulator.calls``: JSON decoded, files summarized."""
         out: dict[str, Any] = {}
+        referenced = {v[len("attach://"):] for v in self.raw.values()
+                      if isinstance(v, str) and v.startswith("attach://")}
         for key, value in self.raw.items():
+            if key in referenced:
+                continue  # shown in place of its attach:// reference
+            if isinstance(value, str) and value.startswith("attach://"):
+                value = self.raw.get(value[len("attach://"):], value)
             if isinstance(value, UploadedFile):
                 out[key] = {"filename": value.filename, "size": len(value.data)}
             elif isinstance(value, str) and key in _JSON_KEYS:

@@ -32,6 +32,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
@@ -173,11 +174,15 @@ def load_script(branches: list[Branch]) -> ScriptDirectory:
 
 def _branch_revisions(script: ScriptDirectory, branch: Branch) -> list[Script]:
     """The revisions living in the branch's folder (whatever their labels say)."""
-    try:
-        revisions = list(script.walk_revisions())
-    except Exception as exc:
-        raise MigrationError(branch.name, None, f"cannot load revisions: {exc}") from exc
-    return [r for r in revisions if Path(r.path).resolve().parent == branch.path]
+    # Memoised on the (cached) script: the at-head check runs on every /health call.
+    memo: dict[Path, list[Script]] = script.__dict__.setdefault("_lucien_branch_revisions", {})
+    if branch.path not in memo:
+        try:
+            revisions = list(script.walk_revisions())
+        except Exception as exc:
+            raise MigrationError(branch.name, None, f"cannot load revisions: {exc}") from exc
+        memo[branch.path] = [r for r in revisions if Path(r.path).resolve().parent == branch.path]
+    return memo[branch.path]
 
 
 def _branch_head(script: ScriptDirectory, branch: Branch) -> str | None:
@@ -257,7 +262,18 @@ def _status(
 
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
-    return tuple(MigrationContext.configure(connection).get_current_heads())
+    """The revisions recorded in alembic_version (empty when there is no such table).
+
+    One plain SELECT rather than Alembic's has_table + SELECT: this runs on every
+    start-up and /health call. The transaction is ended either way.
+    """
+    try:
+        rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    except DBAPIError:
+        connection.rollback()
+        return ()
+    connection.rollback()
+    return tuple(r[0] for r in rows)
 
 
 # -- the environment (called from env.py) ------------------------------------------------------

@@ -1,0 +1,61 @@
+"""The CLI subcommands, run in-process through argparse against real databases."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lucien.core.db.commands import register_cli
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="lucien")
+    register_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_migrate_then_status_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "cli.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.setenv("SANDBOX", "true")
+    assert _run(["migrate", "status"]) == 0
+    assert "core_0001" in capsys.readouterr().out
+    assert _run(["migrate"]) == 0
+    assert "applied core core_0001" in capsys.readouterr().out
+    assert _run(["migrate"]) == 0
+    assert "already at head" in capsys.readouterr().out
+    assert _run(["migrate", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "core" in out and "enabled" in out
+    tables = {r[0] for r in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
+    assert "users" in tables
+    assert _run(["migrate", "downgrade", "core", "base"]) == 0
+    assert "reverted core core_0001" in capsys.readouterr().out
+
+
+def test_bad_config_returns_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope")
+    monkeypatch.setenv("SANDBOX", "true")
+    assert _run(["migrate"]) == 2
+    assert "DATABASE_URL" in capsys.readouterr().err
+    assert _run(["import-sqlite", "x.db", "--dry-run"]) == 2
+
+
+def test_import_sqlite_into_sqlite_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("SANDBOX", "true")
+    assert _run(["import-sqlite", "source.db"]) == 1
+    assert "PostgreSQL" in capsys.readouterr().err

@@ -13,6 +13,10 @@ resolves when the bot is done with it, which is what user actions await:
   default and asks for the next batch before they finish, so tests that need
   "handled" to mean "the handler returned" should poll with
   ``handle_as_tasks=False``.
+
+A bot that has never set a webhook nor called getUpdates is not *connected*: its
+updates queue up as on Telegram, but nobody waits for them (so a second, idle
+bot in a test does not hold every user action until the timeout).
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ class PendingUpdate:
     kind: str
     payload: dict[str, Any]
     done: asyncio.Future[bool]
+    bot_id: int = 0
     attempts: int = 0
 
 
@@ -86,6 +91,8 @@ class UpdateQueue:
         self._workers: list[asyncio.Task[None]] = []
         self._generation = 0
         self._poll_generation = 0
+        self._closed = False
+        self._connected = asyncio.Event()
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -100,7 +107,7 @@ class UpdateQueue:
         update_id = next(self._ids)
         update = PendingUpdate(
             update_id, kind, {"update_id": update_id, kind: body},
-            asyncio.get_running_loop().create_future(),
+            asyncio.get_running_loop().create_future(), self.bot.id,
         )
         self.pending.append(update)
         self._idle.clear()
@@ -119,11 +126,21 @@ class UpdateQueue:
             self._idle.set()
 
     @property
+    def connected(self) -> bool:
+        """True once the bot set a webhook or called getUpdates (see the module docstring)."""
+        return self._connected.is_set()
+
+    async def wait_connected(self) -> None:
+        await self._connected.wait()
+
+    @property
     def idle(self) -> bool:
-        return self._idle.is_set()
+        """Nothing left to hand over (or nobody to hand it to: not connected)."""
+        return self._idle.is_set() or not self.connected
 
     async def wait_idle(self) -> None:
-        await self._idle.wait()
+        if self.connected:
+            await self._idle.wait()
 
     def drop_pending(self) -> None:
         while self.pending:
@@ -134,6 +151,7 @@ class UpdateQueue:
     async def get_updates(self, offset: int | None, limit: int, poll_seconds: float,
                           allowed_updates: list[str] | None) -> list[dict[str, Any]]:
         """getUpdates: acknowledge below ``offset``, then return or long-poll for updates."""
+        self._connected.set()
         if self.webhook is not None:
             raise conflict("can't use getUpdates method while webhook is active; "
                            "use deleteWebhook to delete the webhook first")
@@ -156,6 +174,8 @@ class UpdateQueue:
             if generation != self._poll_generation:
                 raise conflict("terminated by other getUpdates request; make sure that only "
                                "one bot instance is running")
+            if self._closed:
+                return []  # the emulator is stopping: end long polls now
             if self.pending:
                 return [update.payload for update in itertools.islice(self.pending, limit)]
             remaining = deadline - loop.time()
@@ -169,6 +189,7 @@ class UpdateQueue:
 
     def set_webhook(self, config: WebhookConfig, drop_pending: bool) -> None:
         self._stop_workers()
+        self._connected.set()
         self.webhook = config
         self.last_error = None
         if drop_pending:
@@ -183,6 +204,7 @@ class UpdateQueue:
 
     def delete_webhook(self, drop_pending: bool) -> None:
         self._stop_workers()
+        self._connected.set()
         self.webhook = None
         self._generation += 1
         if drop_pending:
@@ -196,6 +218,9 @@ class UpdateQueue:
         self._workers = []
 
     async def close(self) -> None:
+        """Stop webhook workers and end long polls (the emulator is stopping)."""
+        self._closed = True
+        self._wakeup.set()
         tasks = list(self._workers)
         self._stop_workers()
         for task in tasks:

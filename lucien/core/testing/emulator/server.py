@@ -266,6 +266,18 @@ class Emulator:
         except TimeoutError:
             raise TimeoutError(self._stuck_report(limit)) from None
 
+    async def wait_connected(self, bot: BotAccount | None = None,
+                             within: float | None = None) -> None:
+        """Wait until ``bot`` has set a webhook or called getUpdates (e.g. polling started)."""
+        account = self._bot_arg(bot)
+        limit = self.handle_timeout if within is None else within
+        try:
+            async with asyncio.timeout(limit):
+                await account.queue.wait_connected()
+        except TimeoutError:
+            raise TimeoutError(f"bot {account.username} did not connect within {limit}s: "
+                               "no setWebhook and no getUpdates") from None
+
     def _stuck_report(self, limit: float) -> str:
         stuck = [
             f"bot {b.username}: {len(b.queue.pending)} pending, "
@@ -276,7 +288,8 @@ class Emulator:
 
     async def wait_handled(self, updates: Iterable[PendingUpdate | None]) -> None:
         """Wait for these updates, then for anything the bot's handling caused."""
-        futures = [u.done for u in updates if u is not None]
+        futures = [u.done for u in updates
+                   if u is not None and self.bots_by_id[u.bot_id].queue.connected]
         try:
             async with asyncio.timeout(self.handle_timeout):
                 for future in futures:

@@ -17,6 +17,7 @@ from .state import (
     BotAccount,
     CallbackQueryState,
     ChatState,
+    DocumentFile,
     InviteLink,
     PrivateChat,
     StoredMessage,
@@ -141,7 +142,8 @@ class UserActor:
         self._emu.files[file_id] = (filename, data)
         api = {"file_id": file_id, "file_unique_id": file_id[-16:], "file_name": filename,
                "file_size": len(data)}
-        message = self._message(account, caption, document_api=api)
+        message = self._message(account, caption, document_api=api,
+                                document=DocumentFile(filename, data))
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
 

@@ -18,6 +18,7 @@ from lucien.core.plugin import HealthResult
 if TYPE_CHECKING:
     from lucien.core.runner import BotApplication
 
+APP_KEY: web.AppKey[BotApplication] = web.AppKey("lucien", None)  # type: ignore[arg-type]
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 _CHECK_TIMEOUT = 3.0
 
@@ -64,7 +65,7 @@ async def collect_health(app: BotApplication) -> dict[str, Any]:
 
 
 async def health_view(request: web.Request) -> web.Response:
-    app: BotApplication = request.app["lucien"]
+    app: BotApplication = request.app[APP_KEY]
     body = await collect_health(app)
     return web.json_response(body, status=200 if body["ready"] else 503)
 
@@ -74,5 +75,5 @@ async def live_view(request: web.Request) -> web.Response:
 
 
 async def metrics_view(request: web.Request) -> web.Response:
-    app: BotApplication = request.app["lucien"]
+    app: BotApplication = request.app[APP_KEY]
     return web.Response(body=app.metrics.render(), content_type="text/plain")

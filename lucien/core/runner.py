@@ -25,7 +25,7 @@ from lucien import __version__
 from lucien.core.app import build_dispatcher, create_bot
 from lucien.core.clock import Clock
 from lucien.core.context import AppContext
-from lucien.core.health import health_view, live_view, metrics_view
+from lucien.core.health import APP_KEY, health_view, live_view, metrics_view
 from lucien.core.metrics import Metrics
 from lucien.core.plugin import HealthResult, Job, MessageKey
 from lucien.core.plugins import PluginRegistry, discover_plugins
@@ -162,8 +162,8 @@ class BotApplication:
 
     async def _serve_http(self) -> None:
         http = web.Application(client_max_size=self.settings.webhook_max_body)
-        http["lucien"] = self
-        http.router.add_post(self.settings.webhook_path, WebhookHandler(self))
+        http[APP_KEY] = self
+        http.router.add_post(self.settings.webhook_path, WebhookHandler(self).__call__)
         http.router.add_get("/health", health_view)
         http.router.add_get("/live", live_view)
         http.router.add_get("/metrics", metrics_view)

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("lucien.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_EMPTY = web.Response(body=b"{}", content_type="application/json")
+
+
+def _empty() -> web.Response:
+    # A fresh object each time: an aiohttp Response can be sent only once.
+    return web.Response(body=b"{}", content_type="application/json")
 
 
 def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Response:
@@ -83,8 +87,8 @@ class WebhookHandler:
         app = self.app
         state = app.ctx.state
         update_id_var.set(update.update_id)
-        if not await state.begin_update(update.update_id):
-            return _EMPTY  # handled already (or right now, elsewhere): acknowledge only
+        if not await state.begin_update(update.update_id, update=update):
+            return _empty()  # handled already (or right now, elsewhere): acknowledge only
         outcome = UpdateOutcome()
         app.in_flight += 1
         app.idle.clear()
@@ -108,4 +112,4 @@ class WebhookHandler:
             await state.finish_update(update.update_id)
         if isinstance(result, TelegramMethod):
             return method_response(app, result)
-        return _EMPTY
+        return _empty()

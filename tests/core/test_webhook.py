@@ -1,0 +1,87 @@
+"""The webhook: secret, body checks, handling before acknowledging, replies in the body."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from lucien.core.testing.harness import BotHarness
+
+pytestmark = pytest.mark.lucien(plugins=["greeter"])
+
+
+def _update(update_id: int, text: str, user_id: int = 4242) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id, "date": 1767268800, "text": text,
+            "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+@pytest.fixture
+async def greeter_app(harness: BotHarness, greeter_entry_points: list[Any]) -> BotHarness:
+    harness.entry_points = greeter_entry_points
+    await harness.start_app()
+    return harness
+
+
+async def _post(app: Any, body: bytes, secret: str | None) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{app.base_url}/webhook", data=body, headers=headers
+    ) as response:
+        return response.status, await response.read()
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
+async def test_wrong_or_missing_secret_is_401_and_no_handler_runs(greeter_app: BotHarness, secret: str | None) -> None:
+    app = greeter_app.app
+    before = app.metrics.updates._value.get()
+    status, _ = await _post(app, json.dumps(_update(1, "/greet")).encode(), secret)
+    assert status == 401
+    assert app.metrics.updates._value.get() == before
+    assert greeter_app.emulator.calls_of("sendMessage") == []
+
+
+async def test_malformed_json_is_400(greeter_app: BotHarness) -> None:
+    status, _ = await _post(greeter_app.app, b"{not json", "test-secret")
+    assert status == 400
+    status, _ = await _post(greeter_app.app, b'{"no_update_id": true}', "test-secret")
+    assert status == 400
+
+
+async def test_oversized_body_is_413(greeter_app: BotHarness) -> None:
+    status, _ = await _post(greeter_app.app, b"x" * 2_000_000, "test-secret")
+    assert status == 413
+
+
+async def test_correct_update_is_handled_and_answered_in_the_response(greeter_app: BotHarness) -> None:
+    status, body = await _post(greeter_app.app, json.dumps(_update(7, "/greet")).encode(), "test-secret")
+    assert status == 200
+    reply = json.loads(body)
+    assert reply["method"] == "sendMessage"
+    assert reply["chat_id"] == 4242
+    assert "Greetings from a third-party plugin, Ana." == reply["text"]
+
+
+async def test_a_user_sees_the_answer_through_the_emulator(greeter_app: BotHarness) -> None:
+    ana = greeter_app.user("Ana")
+    await ana.send("/greet")
+    assert ana.last.text == "Greetings from a third-party plugin, Ana."
+
+
+async def test_a_failing_handler_apologises_instead_of_silence(greeter_app: BotHarness) -> None:
+    ana = greeter_app.user("Ana")
+    await ana.send("/boom")
+    assert ana.last is not None
+    assert ana.last.text  # the plain default of error.generic
+    assert "Traceback" not in ana.last.text

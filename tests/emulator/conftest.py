@@ -74,7 +74,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     state.url = f"http://127.0.0.1:{port}/hook"
     yield state
     await runner.cleanup()
@@ -94,7 +94,7 @@ async def serve_dispatcher(dp: Dispatcher, bot: Bot, *, secret: str = SECRET,
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     await bot.set_webhook(f"http://127.0.0.1:{port}/webhook", secret_token=secret,
                           allowed_updates=dp.resolve_used_update_types(), **webhook)
     return runner

@@ -1,7 +1,32 @@
 """A Telegram Bot API emulator: the real aiogram Bot talks HTTP to it as to Telegram.
 
-Start with :class:`Emulator`; users are :class:`UserActor` objects from
-``Emulator.add_user``. See ``server.py`` for an example.
+Usage::
+
+    async with Emulator(clock=FakeClock(), limits="on", limit_scale=0.01) as emu:
+        account = emu.create_bot()
+        bot = Bot(account.token, session=AiohttpSession(
+            api=TelegramAPIServer.from_base(emu.base_url)))
+        channel = emu.create_channel("VIP")          # every bot is an admin by default
+        ana = emu.add_user("Ana")
+        ... the bot sets its webhook (or starts polling) ...
+        await ana.send("/start")                     # returns once the bot handled it
+        assert ana.last_text == "..."
+        await ana.click("Aceptar")                   # a callback_query the bot answers
+        assert await ana.join(link) == "joined"      # or "requested" / a refusal
+
+When is an update "handled"? In webhook mode when the webhook POST returned 2xx
+and the method in its answer body ran (use aiogram's ``SimpleRequestHandler``
+with ``handle_in_background=False``); in polling mode when a later getUpdates
+acknowledged it with ``offset`` (use ``start_polling(handle_as_tasks=False)``).
+Actions then also wait for what the handling caused (``Emulator.wait_idle``).
+A bot that has neither set a webhook nor polled yet is not waited for;
+``Emulator.wait_connected`` waits until it has.
+
+Modules: ``server`` (the Emulator and HTTP routing), ``state`` (bots, users,
+chats, links, messages), ``membership`` (joins, leaves, updates), ``methods/``
+(one module per API area), ``delivery`` (webhook and getUpdates), ``limits``
+(429s), ``html`` (the HTML parse mode), ``params`` (reading aiogram's requests),
+``actors`` (users), ``cli`` (``python -m lucien.core.testing.emulator``).
 """
 
 from .actors import JOIN_REFUSALS, ActorError, UserActor

@@ -104,11 +104,8 @@ class Emulator:
         """Serve on ``host:port`` (0 picks a free port); ``base_url`` tells where."""
         self._runner = web.AppRunner(self._app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        bound = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        await web.TCPSite(self._runner, host, port).start()
+        bound = self._runner.addresses[0][1]
         self.base_url = f"http://{host}:{bound}"
 
     async def stop(self) -> None:

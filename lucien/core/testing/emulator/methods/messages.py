@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import NOT_MODIFIED, bad_request
 from ..html import parse_html
+from ..limits import SENDING_METHODS
 from ..params import UploadedFile
 from ..state import ChatState, DocumentFile, MessageStore, StoredMessage, UserState
 from . import MethodContext, method
@@ -100,7 +101,9 @@ def _new_message(ctx: MethodContext, dest: Destination, **content: Any) -> Store
 
 
 def _count(ctx: MethodContext, dest: Destination) -> None:
-    ctx.emu.limiter.acquire(ctx.bot.id, dest.chat_id, dest.private)
+    """Count a sent message toward Telegram's limits (429 when exceeded)."""
+    if ctx.method in SENDING_METHODS:
+        ctx.emu.limiter.acquire(ctx.bot.id, dest.chat_id, dest.private)
 
 
 @method("sendMessage")

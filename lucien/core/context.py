@@ -15,11 +15,14 @@ if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
 
     from lucien.core.cache import Cache
+    from lucien.core.config_store import ConfigStore
     from lucien.core.db import Database
     from lucien.core.plugins import PluginRegistry
+    from lucien.core.runner import BotApplication
     from lucien.core.sender import Sender
     from lucien.core.settings import Settings
     from lucien.core.state import StateBackend
+    from lucien.core.users import UserTracker
     from lucien.core.voice import Voice
 
 T = TypeVar("T")
@@ -39,6 +42,9 @@ class AppContext:
         self.voice: Voice = None  # type: ignore[assignment]
         self.sender: Sender = None  # type: ignore[assignment]
         self.bot_username: str = ""
+        self.config: ConfigStore = None  # type: ignore[assignment]
+        self.users: UserTracker = None  # type: ignore[assignment]
+        self.app: BotApplication = None  # type: ignore[assignment]
         self._services: dict[str, Any] = {}
 
     @property

@@ -24,6 +24,7 @@ from aiohttp import web
 from lucien import __version__
 from lucien.core.app import build_dispatcher, create_bot
 from lucien.core.clock import Clock
+from lucien.core.config_store import ConfigStore
 from lucien.core.context import AppContext
 from lucien.core.health import APP_KEY, health_view, live_view, metrics_view
 from lucien.core.metrics import Metrics
@@ -88,7 +89,7 @@ class BotApplication:
         if problems and settings.lucien_strict_plugins:
             raise ConfigError(problems)
         ctx = self.ctx = AppContext(settings, registry, self.clock)
-        ctx.app = self  # type: ignore[attr-defined]
+        ctx.app = self
 
         self.phase = "database"
         from lucien.core.db import Database
@@ -114,8 +115,9 @@ class BotApplication:
 
         self.phase = "bot"
         ctx.bot = create_bot(token, settings.telegram_api_url)
-        ctx.users = UserTracker(ctx)  # type: ignore[attr-defined]
-        ctx.sender = Sender(ctx.bot, on_blocked=ctx.users.mark_blocked)  # type: ignore[attr-defined]
+        ctx.users = UserTracker(ctx)
+        ctx.config = ConfigStore(ctx)
+        ctx.sender = Sender(ctx.bot, on_blocked=ctx.users.mark_blocked)
         self._collect_messages()
         voice = registry.call_each("lucien_voice", ctx=ctx, messages=self.messages, fail=True)
         ctx.voice = voice[0][1] if voice else PlainVoice(self.messages)

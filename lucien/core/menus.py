@@ -1,0 +1,46 @@
+"""The main menu of each role, assembled from the buttons every enabled plugin gives.
+
+The admin plugin shows it; any plugin links back to it with `MenuCallback()`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from lucien.core.plugin import MenuButton, Role
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+
+class MenuCallback(CallbackData, prefix="menu"):
+    """Navigation to a role's main menu (`screen="main"`)."""
+
+    screen: str = "main"
+
+
+async def menu_buttons(ctx: AppContext, role: Role) -> list[tuple[str, MenuButton]]:
+    """(plugin, button) pairs in a stable order: `order`, then plugin name, then label."""
+    found: list[tuple[str, MenuButton]] = []
+    for record, buttons in ctx.registry.call_each("lucien_menu_buttons", ctx=ctx, role=role):
+        found.extend((record.name, b) for b in buttons)
+    found.sort(key=lambda item: (item[1].order, item[0], item[1].text))
+    return found
+
+
+async def main_menu_markup(ctx: AppContext, role: Role, user: Any = None) -> InlineKeyboardMarkup:
+    """One button per row; labels with a `voice_key` are rendered in the voice."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for _plugin, button in await menu_buttons(ctx, role):
+        text = await ctx.voice.button(button.voice_key, user=user) if button.voice_key else button.text
+        rows.append([InlineKeyboardButton(text=text, callback_data=button.callback_data, url=button.url)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def back_to_menu_button(ctx: AppContext, user: Any = None) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=await ctx.voice.button("button.menu", user=user), callback_data=MenuCallback().pack()
+    )

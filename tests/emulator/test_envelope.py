@@ -132,3 +132,15 @@ async def test_blocked_user_is_403(bot: Bot, emu: Emulator, hooked) -> None:
     await ana.unblock_bot()
     assert (await bot.send_message(ana.id, "de nuevo")).text == "de nuevo"
     assert emu.calls_of("sendMessage")[0].status == 403
+
+
+async def test_html_entities_use_utf16_offsets(bot: Bot, emu: Emulator) -> None:
+    """Bot API: entity offsets count UTF-16 code units; <pre><code class="language-x"> is one
+    pre entity with a language."""
+    channel = emu.create_channel("News")
+    sent = await bot.send_message(
+        channel.id, '😀 <b>hi</b> <pre><code class="language-py">x = 1</code></pre>',
+        parse_mode="HTML")
+    bold, pre = sent.entities
+    assert (bold.type, bold.offset, bold.length) == ("bold", 3, 2)
+    assert (pre.type, pre.language, pre.offset) == ("pre", "py", 6)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import ChatJoinRequest
 
 from lucien.core.clock import FakeClock
 from lucien.core.testing.emulator import Emulator
@@ -145,3 +146,22 @@ async def test_chat_member_updates_only_when_allowed(bot: Bot, emu: Emulator, ho
     update = hooked.requests[-1][1]["chat_member"]
     assert update["new_chat_member"]["status"] == "member"
     assert update["invite_link"]["invite_link"] == link.invite_link
+
+
+async def test_dispatcher_handles_join_request(bot: Bot, emu: Emulator, webhook_bot) -> None:
+    """Telegram: a chat_join_request handler may DM the requester through user_chat_id and
+    approve the request; the user is a member when join() returns."""
+    dp = Dispatcher()
+
+    @dp.chat_join_request()
+    async def on_request(request: ChatJoinRequest) -> None:
+        await bot.send_message(request.user_chat_id, "Bienvenido a la espera")
+        await request.approve()
+
+    await webhook_bot(dp)
+    channel = emu.create_channel("Free")
+    link = await bot.create_chat_invite_link(channel.id, creates_join_request=True)
+    ana = emu.add_user("Ana")
+    assert await ana.join(link.invite_link) == "requested"
+    assert ana.last_text == "Bienvenido a la espera"
+    assert channel.members[ana.id] == "member" and channel.join_requests == {}

@@ -81,6 +81,8 @@ def _entity_for(open_tag: _Open, length: int) -> dict[str, Any] | None:
         entity["type"] = "spoiler"
     elif tag == "tg-emoji":
         entity.update(type="custom_emoji", custom_emoji_id=attrs.get("emoji-id", ""))
+    elif tag == "pre" and attrs.get("language"):
+        entity.update(type="pre", language=attrs["language"])
     elif tag == "blockquote" and "expandable" in attrs:
         entity["type"] = "expandable_blockquote"
     else:
@@ -134,6 +136,12 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                     f'found "</{tag}>"'
                 )
             length = offset - top.offset
+            language = top.attrs.get("class", "")
+            if tag == "code" and stack and stack[-1].tag == "pre" and \
+                    language.startswith("language-"):
+                # <pre><code class="language-x"> is one pre entity with a language.
+                stack[-1].attrs["language"] = language.removeprefix("language-")
+                continue
             entity = _entity_for(top, length)
             if entity and length > 0 and not (tag == "a" and not top.attrs.get("href")):
                 entities.append(entity)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import secrets
 import string
 from collections.abc import Iterable
@@ -41,6 +42,7 @@ from .state import (
     UserState,
 )
 
+logger = logging.getLogger(__name__)
 _TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 
 
@@ -330,6 +332,11 @@ class Emulator:
         try:
             result = await handler(MethodContext(self, bot, params, name, via))
         except ApiError as error:
+            self.calls.append(Call(name, params.for_log(), error.status))
+            return error.status, error.to_json()
+        except Exception as exc:  # an emulator bug must look like a Telegram 500, not hang
+            logger.exception("emulator failed in %s", name)
+            error = ApiError(500, f"Internal Server Error: {exc!r}")
             self.calls.append(Call(name, params.for_log(), error.status))
             return error.status, error.to_json()
         self.calls.append(Call(name, params.for_log(), 200))

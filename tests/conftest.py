@@ -26,7 +26,7 @@ def greeter_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, timeout=300,
     )
     sys.path.insert(0, str(target))
-    import importlib  # noqa: PLC0415
+    import importlib
 
     importlib.invalidate_caches()
     yield target

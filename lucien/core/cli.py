@@ -58,12 +58,12 @@ def _env_list(name: str) -> list[str] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.sandbox:
-        from lucien.core.sandbox import run_sandbox  # noqa: PLC0415
+        from lucien.core.sandbox import run_sandbox
 
         return asyncio.run(run_sandbox(port=args.port, reset=args.reset, db_path=args.db))
     settings = settings_or_exit()
     setup_logging(settings.effective_log_format, settings.log_level, [settings.bot_token or ""])
-    from lucien.core.runner import BotApplication, StartupError  # noqa: PLC0415
+    from lucien.core.runner import BotApplication, StartupError
 
     try:
         return asyncio.run(BotApplication(settings).run_until_signal())
@@ -123,19 +123,19 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from lucien.core.testing.emulator.cli import main as emulator_main  # noqa: PLC0415
+    from lucien.core.testing.emulator.cli import main as emulator_main
 
     return emulator_main(["--host", args.host, "--port", str(args.port)])
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from lucien.core.testing.suites import run_suites_cli  # noqa: PLC0415
+    from lucien.core.testing.suites import run_suites_cli
 
     return run_suites_cli(args.plugin, timeout=args.timeout)
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from lucien.core.profiling import profile_local_run  # noqa: PLC0415
+    from lucien.core.profiling import profile_local_run
 
     return asyncio.run(profile_local_run(seconds=args.seconds, output=args.output))
 
@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     profile.set_defaults(func=cmd_profile)
 
     try:
-        from lucien.core.db.commands import register_cli  # noqa: PLC0415
+        from lucien.core.db.commands import register_cli
 
         register_cli(sub)
     except ImportError as exc:  # the data layer is part of the core; say so loudly

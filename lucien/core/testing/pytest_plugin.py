@@ -54,7 +54,7 @@ async def database_url(db_kind: str, tmp_path: Path) -> AsyncIterator[str]:
 async def harness(
     request: pytest.FixtureRequest, database_url: str, clock: FakeClock
 ) -> AsyncIterator[Any]:
-    from lucien.core.testing.harness import BotHarness  # noqa: PLC0415
+    from lucien.core.testing.harness import BotHarness
 
     options = _options(request)
     redis = options.pop("redis", False)

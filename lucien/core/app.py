@@ -10,7 +10,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import ErrorEvent
+from aiogram.types import CallbackQuery, ErrorEvent
 
 from lucien.core.logging import plugin_var
 from lucien.core.middlewares import ContextMiddleware, PluginTagMiddleware
@@ -54,8 +54,24 @@ def build_dispatcher(
             ctx.registry.fail(record.name, f"lucien_routers: {exc!r}")
             continue
         dp.include_router(parent)
+    dp.include_router(_fallback_router())
     dp.errors.register(_on_error)
     return dp
+
+
+def _fallback_router() -> Router:
+    """Included last: a button nobody handles (an old message, a disabled plugin) gets a
+    graceful answer instead of a client spinning forever, without swallowing callbacks
+    meant for any plugin's router."""
+    router = Router(name="core:fallback")
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, ctx: AppContext, **_: Any) -> Any:
+        log.info("stale callback %r from user %s", query.data, query.from_user.id)
+        text = await ctx.voice.say("menu.stale", user=query.from_user)
+        return query.answer(text[:200], show_alert=True)
+
+    return router
 
 
 async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import PluginInfo, hookimpl
+from lucien.core.plugin import MenuButton, PluginInfo, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -23,6 +23,22 @@ class AdminPlugin:
         return str(HERE / "tests")
 
     @hookimpl
+    def lucien_settings_model(self) -> type[Any]:
+        from lucien.plugins.admin.services import AdminSettings
+
+        return AdminSettings
+
+    @hookimpl
+    def lucien_migrations(self) -> str:
+        return str(HERE / "migrations" / "versions")
+
+    @hookimpl
+    def lucien_models_metadata(self) -> Any:
+        from lucien.plugins.admin.models import Admin
+
+        return Admin.metadata
+
+    @hookimpl
     def lucien_routers(self, ctx: Any) -> list[Any]:
         from lucien.plugins.admin.handlers import create_router
 
@@ -34,6 +50,38 @@ class AdminPlugin:
         from lucien.plugins.admin.messages import MESSAGES
 
         return MESSAGES
+
+    @hookimpl
+    async def lucien_resolve_role(self, ctx: Any, user_id: int) -> str | None:
+        """Admins: ADMIN_IDS and those added from chat. The core caches the answer."""
+        from lucien.plugins.admin.services import admin_service
+
+        return "admin" if await admin_service(ctx).is_admin(user_id) else None
+
+    @hookimpl
+    def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:
+        """The admin entries of the main menu; other plugins add theirs (plans, tokens...)."""
+        if role != "admin":
+            return []
+        from lucien.plugins.admin.keyboards import AdminCallback
+
+        def button(screen: str, key: str, order: int) -> MenuButton:
+            return MenuButton(text=key, callback_data=AdminCallback(screen=screen).pack(),
+                              order=order, voice_key=key)
+
+        return [
+            button("config", "button.config", 10),
+            button("broadcast", "button.broadcast", 70),
+            button("admins", "button.config.admins", 80),
+            button("plugins", "button.config.plugins", 85),
+        ]
+
+    @hookimpl
+    async def lucien_shutdown(self, ctx: Any) -> None:
+        """Let a running broadcast finish (the drain timeout bounds the wait)."""
+        from lucien.plugins.admin.services import broadcast_service
+
+        await broadcast_service(ctx).drain()
 
 
 plugin = AdminPlugin()

@@ -1,8 +1,385 @@
-"""Aiogram routers of the admin plugin: thin, no SQL; services do the work."""
+"""Aiogram routers of the admin plugin: thin, no SQL; services do the work.
 
-from aiogram import Router
+Three routers, in this order, under the plugin's router:
+
+- `admin:public`  — /start (without payload), /menu and the main-menu button, for every role;
+- `admin:guarded` — every admin screen; guarded at router level by `RoleFilter("admin")`, so
+  no handler added here can escape the check;
+- `admin:refusal` — what a non-admin reaches when they try an admin command, an admin
+  callback (old message, forged data) or an admin FSM state: a polite refusal, logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from lucien.core.context import AppContext
+from lucien.core.filters import RoleFilter
+from lucien.core.menus import MenuCallback, main_menu_markup
+from lucien.core.plugin import Role
+from lucien.plugins.admin import keyboards as kb
+from lucien.plugins.admin.keyboards import (
+    ADMIN_CALLBACKS,
+    AdminCallback,
+    AdminsCallback,
+    BroadcastCallback,
+    ConfigCallback,
+)
+from lucien.plugins.admin.services import (
+    AUDIENCES,
+    admin_service,
+    broadcast_service,
+    current_value,
+    editable_fields,
+    find_field,
+    plugin_lines,
+    prompt_context,
+    save_setting,
+    voice_keys,
+)
+
+log = logging.getLogger("lucien.access")
+
+
+class EditSetting(StatesGroup):
+    value = State()
+
+
+class AddAdmin(StatesGroup):
+    user_id = State()
+
+
+class Broadcast(StatesGroup):
+    message = State()
+    audience = State()
+    confirm = State()
+
+
+ADMIN_STATES: tuple[type[StatesGroup], ...] = (EditSetting, AddAdmin, Broadcast)
+ADMIN_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins", "broadcast")
 
 
 def create_router() -> Router:
     """A fresh router per application (a router can only be attached to one parent)."""
-    return Router(name="admin")
+    root = Router(name="admin")
+    root.include_router(_public_router())
+    root.include_router(_guarded_router())
+    root.include_router(_refusal_router())
+    return root
+
+
+# ----------------------------------------------------------------------------- every role
+
+
+async def _menu_text(ctx: AppContext, role: Role, user: Any, *, greeting: bool) -> str:
+    if greeting:
+        settings = await ctx.config.get("admin")
+        welcome = getattr(settings, f"welcome_{role}", "") if role != "admin" else ""
+        if welcome:
+            return await ctx.voice.say("greeting.custom", user=user, text=welcome)
+        return await ctx.voice.say("greeting.new", user=user, role=role)
+    return await ctx.voice.say(f"menu.header.{role}", user=user, role=role)
+
+
+def _public_router() -> Router:
+    router = Router(name="admin:public")
+
+    @router.message(CommandStart(deep_link=False))
+    @router.message(Command("menu"))
+    async def start(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
+        """/start without payload (deep links belong to the vip plugin) and /menu."""
+        await state.clear()  # a fresh menu abandons any half-done edit
+        text = await _menu_text(ctx, role, message.from_user, greeting=True)
+        markup = await main_menu_markup(ctx, role, message.from_user)
+        return message.answer(text, reply_markup=markup)
+
+    @router.callback_query(MenuCallback.filter(F.screen == "main"))
+    async def menu(query: CallbackQuery, ctx: AppContext, role: Role, state: FSMContext) -> Any:
+        """Back to the main menu: the screen is edited in place."""
+        await state.clear()
+        text = await _menu_text(ctx, role, query.from_user, greeting=False)
+        markup = await main_menu_markup(ctx, role, query.from_user)
+        await _edit(query, text, markup)
+        return query.answer()
+
+    return router
+
+
+async def _edit(query: CallbackQuery, text: str, markup: Any = None) -> None:
+    """Edit the pressed message in place; send anew only if it cannot be edited."""
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except Exception as exc:  # too old, deleted or unchanged: a new message will do
+            log.debug("edit failed, sending anew: %r", exc)
+    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+# ----------------------------------------------------------------------------- admins only
+
+
+def _guarded_router() -> Router:
+    router = Router(name="admin:guarded")
+    router.message.filter(RoleFilter("admin"))
+    router.callback_query.filter(RoleFilter("admin"))
+
+    @router.message(Command("admin"))
+    async def admin_menu(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
+        await state.clear()
+        text = await _menu_text(ctx, role, message.from_user, greeting=False)
+        return message.answer(text, reply_markup=await main_menu_markup(ctx, role, message.from_user))
+
+    # -- configuration -------------------------------------------------------------------
+
+    async def config_screen(ctx: AppContext, user: Any) -> tuple[str, Any]:
+        fields = editable_fields(ctx)
+        text = await ctx.voice.say("config.menu.header", user=user)
+        return text, await kb.config_markup(ctx, fields, user)
+
+    @router.message(Command("config"))
+    async def config_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        await state.clear()
+        text, markup = await config_screen(ctx, message.from_user)
+        return message.answer(text, reply_markup=markup)
+
+    @router.callback_query(AdminCallback.filter(F.screen == "config"))
+    async def config_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        await state.clear()
+        text, markup = await config_screen(ctx, query.from_user)
+        await _edit(query, text, markup)
+        return query.answer()
+
+    @router.callback_query(ConfigCallback.filter(F.action == "edit"))
+    async def edit_start(
+        query: CallbackQuery, callback_data: ConfigCallback, ctx: AppContext, state: FSMContext
+    ) -> Any:
+        """Ask for the new value; remember the version read now (optimistic locking)."""
+        f = find_field(ctx, callback_data.plugin, callback_data.key)
+        if f is None:  # the plugin was disabled or the field is no longer editable
+            return query.answer(await ctx.voice.say("menu.stale", user=query.from_user), show_alert=True)
+        value, version = await current_value(ctx, f)
+        await state.set_state(EditSetting.value)
+        await state.update_data(plugin=f.plugin, key=f.key, version=version)
+        text = await ctx.voice.say(voice_keys(f)[1], user=query.from_user, **prompt_context(f, value))
+        await _edit(query, text, await kb.cancel_markup(ctx, query.from_user))
+        return query.answer()
+
+    @router.callback_query(ConfigCallback.filter(F.action == "cancel"))
+    async def edit_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        """Cancel, at any step of any admin edit."""
+        await state.clear()
+        text = await ctx.voice.say("config.cancelled", user=query.from_user)
+        await _edit(query, text, await kb.after_edit_markup(ctx, query.from_user))
+        return query.answer()
+
+    @router.message(EditSetting.value)
+    async def edit_value(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        data = await state.get_data()
+        f = find_field(ctx, data.get("plugin", ""), data.get("key", ""))
+        user = message.from_user
+        if f is None:
+            await state.clear()
+            return message.answer(await ctx.voice.say("menu.stale", user=user))
+        origin = message.forward_origin
+        forwarded = origin.chat.id if origin is not None and origin.type == "channel" else None
+        result = await save_setting(
+            ctx, f, message.text, forwarded,
+            expected_version=int(data.get("version", 0)), by=user.id,
+        )
+        if result.outcome == "refused":  # stay in the step: the admin may try again or cancel
+            text = await ctx.voice.say(result.key, user=user, **result.context)
+            return message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
+        await state.clear()
+        text = await ctx.voice.say(result.key, user=user, **result.context)
+        if result.outcome == "conflict":
+            text = await ctx.voice.say("config.conflict", user=user) + "\n\n" + text
+        return message.answer(text, reply_markup=await kb.after_edit_markup(ctx, user))
+
+    # -- administrators ------------------------------------------------------------------
+
+    async def admins_screen(ctx: AppContext, user: Any) -> tuple[str, Any]:
+        admins = await admin_service(ctx).list_admins()
+        listing = "\n".join(f"• {name} ({uid})" for uid, name, _ in admins)
+        text = await ctx.voice.say("config.admins.list", user=user, admins=listing)
+        return text, await kb.admins_markup(ctx, admins, user)
+
+    @router.message(Command("admins"))
+    async def admins_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        await state.clear()
+        text, markup = await admins_screen(ctx, message.from_user)
+        return message.answer(text, reply_markup=markup)
+
+    @router.callback_query(AdminCallback.filter(F.screen == "admins"))
+    async def admins_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        await state.clear()
+        text, markup = await admins_screen(ctx, query.from_user)
+        await _edit(query, text, markup)
+        return query.answer()
+
+    @router.callback_query(AdminsCallback.filter(F.action == "add"))
+    async def admins_add(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        await state.set_state(AddAdmin.user_id)
+        text = await ctx.voice.say("config.admins.prompt", user=query.from_user)
+        await _edit(query, text, await kb.cancel_markup(ctx, query.from_user))
+        return query.answer()
+
+    @router.message(AddAdmin.user_id)
+    async def admins_add_value(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        user = message.from_user
+        raw = (message.text or "").strip()
+        origin = message.forward_origin
+        if origin is not None and origin.type == "user":
+            raw = str(origin.sender_user.id)
+        if not raw.isdigit() or int(raw) <= 0:
+            text = await ctx.voice.say("config.admins.invalid", user=user, value=raw)
+            return message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
+        await state.clear()
+        added = await admin_service(ctx).add(int(raw), by=user.id)
+        key = "config.admins.added" if added else "config.admins.already"
+        text = await ctx.voice.say(key, user=user, user_id=int(raw))
+        return message.answer(text, reply_markup=await kb.back_to_admins_markup(ctx, user))
+
+    @router.callback_query(AdminsCallback.filter(F.action == "remove"))
+    async def admins_remove(
+        query: CallbackQuery, callback_data: AdminsCallback, ctx: AppContext, state: FSMContext
+    ) -> Any:
+        await state.clear()
+        user = query.from_user
+        if callback_data.user_id == user.id:
+            return query.answer(await ctx.voice.say("config.admins.cannot_remove_self", user=user), show_alert=True)
+        await admin_service(ctx).remove(callback_data.user_id, by=user.id)
+        notice = await ctx.voice.say("config.admins.removed", user=user, user_id=callback_data.user_id)
+        text, markup = await admins_screen(ctx, user)
+        await _edit(query, notice + "\n\n" + text, markup)
+        return query.answer()
+
+    # -- plugins (read-only) -------------------------------------------------------------
+
+    async def plugins_text(ctx: AppContext, user: Any) -> str:
+        return await ctx.voice.say("config.plugins.list", user=user, plugins=plugin_lines(ctx))
+
+    @router.message(Command("plugins"))
+    async def plugins_command(message: Message, ctx: AppContext) -> Any:
+        user = message.from_user
+        return message.answer(await plugins_text(ctx, user), reply_markup=await kb.back_markup(ctx, user))
+
+    @router.callback_query(AdminCallback.filter(F.screen == "plugins"))
+    async def plugins_menu(query: CallbackQuery, ctx: AppContext) -> Any:
+        user = query.from_user
+        await _edit(query, await plugins_text(ctx, user), await kb.back_markup(ctx, user))
+        return query.answer()
+
+    # -- broadcast -----------------------------------------------------------------------
+
+    async def broadcast_prompt(ctx: AppContext, user: Any, state: FSMContext) -> tuple[str, Any]:
+        await state.clear()
+        await state.set_state(Broadcast.message)
+        text = await ctx.voice.say("broadcast.prompt", user=user)
+        return text, await kb.cancel_markup(ctx, user, BroadcastCallback(action="cancel"))
+
+    @router.message(Command("broadcast"))
+    async def broadcast_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        text, markup = await broadcast_prompt(ctx, message.from_user, state)
+        return message.answer(text, reply_markup=markup)
+
+    @router.callback_query(AdminCallback.filter(F.screen == "broadcast"))
+    async def broadcast_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        text, markup = await broadcast_prompt(ctx, query.from_user, state)
+        await _edit(query, text, markup)
+        return query.answer()
+
+    @router.message(Broadcast.message)
+    async def broadcast_message(message: Message, ctx: AppContext, state: FSMContext) -> Any:
+        """Remember which message to copy; the audience comes next."""
+        await state.update_data(chat_id=message.chat.id, message_id=message.message_id)
+        await state.set_state(Broadcast.audience)
+        text = await ctx.voice.say("broadcast.choose_audience", user=message.from_user)
+        return message.answer(text, reply_markup=await kb.audience_markup(ctx, message.from_user))
+
+    @router.callback_query(
+        BroadcastCallback.filter((F.action == "audience") & F.audience.in_(AUDIENCES)),
+        StateFilter(Broadcast.audience),
+    )
+    async def broadcast_audience(
+        query: CallbackQuery, callback_data: BroadcastCallback, ctx: AppContext, state: FSMContext
+    ) -> Any:
+        user = query.from_user
+        recipients = await broadcast_service(ctx).audience(callback_data.audience)
+        if not recipients:
+            await state.clear()
+            await _edit(query, await ctx.voice.say("broadcast.empty", user=user), await kb.back_markup(ctx, user))
+            return query.answer()
+        await state.update_data(audience=callback_data.audience)
+        await state.set_state(Broadcast.confirm)
+        text = await ctx.voice.say("broadcast.confirm", user=user, count=len(recipients))
+        await _edit(query, text, await kb.confirm_markup(ctx, user))
+        return query.answer()
+
+    @router.callback_query(BroadcastCallback.filter(F.action == "send"), StateFilter(Broadcast.confirm))
+    async def broadcast_send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        """Start the broadcast in the background; this message shows its progress."""
+        data = await state.get_data()
+        await state.clear()
+        user = query.from_user
+        service = broadcast_service(ctx)
+        recipients = await service.audience(data["audience"])
+        text = await ctx.voice.say("broadcast.started", user=user, count=len(recipients))
+        await _edit(query, text)
+        if isinstance(query.message, Message):
+            service.start(
+                recipients, data["chat_id"], data["message_id"],
+                query.message.chat.id, query.message.message_id, user,
+            )
+        return query.answer()
+
+    @router.callback_query(BroadcastCallback.filter(F.action == "cancel"))
+    async def broadcast_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        await state.clear()
+        user = query.from_user
+        await _edit(query, await ctx.voice.say("broadcast.cancelled", user=user), await kb.back_markup(ctx, user))
+        return query.answer()
+
+    return router
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+def _not_admin(event: Any, role: Role | None = None) -> bool:
+    return role != "admin"
+
+
+_ADMIN_PREFIXES = tuple(f"{cls.__prefix__}:" for cls in ADMIN_CALLBACKS)
+
+
+def _refusal_router() -> Router:
+    """Reached only by non-admins: admin routes answered politely, and logged."""
+    router = Router(name="admin:refusal")
+    router.message.filter(_not_admin)
+    router.callback_query.filter(_not_admin)
+
+    @router.message(Command(*ADMIN_COMMANDS))
+    @router.message(StateFilter(*ADMIN_STATES))
+    async def refuse_message(message: Message, ctx: AppContext, role: Role | None, state: FSMContext) -> Any:
+        log.warning(
+            "non-admin %s (role %s) tried admin message %r",
+            message.from_user.id if message.from_user else None, role, (message.text or "")[:64],
+        )
+        await state.clear()
+        return message.answer(await ctx.voice.say("admin.forbidden", user=message.from_user))
+
+    @router.callback_query(F.data.startswith(_ADMIN_PREFIXES))
+    async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:
+        log.warning("non-admin %s (role %s) pressed admin button %r", query.from_user.id, role, query.data)
+        return query.answer(await ctx.voice.say("admin.forbidden", user=query.from_user), show_alert=True)
+
+    return router

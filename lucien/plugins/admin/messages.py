@@ -21,6 +21,8 @@ MESSAGES: list[MessageKey] = [
     # --- greetings (/start)
     M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
     M("greeting.returning", "Welcome back, {name}. Choose an option below.", ("name",)),
+    # the welcome text an admin set from chat (escaped by the voice)
+    M("greeting.custom", "{text}", ("text",)),
     # --- main menu, per role
     M("menu.header.admin", "Admin menu. Choose an option.", ("name",)),
     M("menu.header.vip", "VIP menu. Choose an option.", ("name",)),
@@ -114,7 +116,24 @@ MESSAGES: list[MessageKey] = [
         "These settings were changed by someone else in the meantime. "
         "Nothing was saved; review the current values and try again.",
     ),
+    M(
+        "config.conflict.current",
+        "Value now in force for {setting}: {current}",
+        ("setting", "current"),
+    ),
     M("config.cancelled", "Cancelled. Nothing was changed."),
+    # --- generic settings (fields other plugins mark editable)
+    M(
+        "config.setting.prompt",
+        "Send the new value of {setting}. Current: {current}.",
+        ("setting", "current"),
+    ),
+    M("config.setting.set", "{setting} set to {value}.", ("setting", "value")),
+    M(
+        "config.setting.invalid",
+        "'{value}' was refused for {setting}: {reason}. Nothing was saved.",
+        ("value", "setting", "reason"),
+    ),
     # --- broadcast
     M("broadcast.prompt", "Send the message to broadcast (text, photo or video)."),
     M("broadcast.choose_audience", "Who should receive it?"),
@@ -143,6 +162,7 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.creator_name", "Creator's name"),
     _button("button.config.admins", "Administrators"),
     _button("button.config.plugins", "Plugins"),
+    _button("button.config.setting", "{setting}", ("setting",)),
     _button("button.admins.add", "Add administrator"),
     _button("button.admins.remove", "Remove {member}", ("member",)),
     _button("button.broadcast", "Broadcast"),

@@ -1,1 +1,448 @@
-"""Database and business logic of the admin plugin."""
+"""Database and business logic of the admin plugin.
+
+- who is an administrator (ADMIN_IDS plus the `admins` table), adding and removing them;
+- the settings admins may edit from chat, discovered from every enabled plugin's settings
+  model (fields marked `json_schema_extra={"lucien": {"editable": True, "kind": ...}}`),
+  parsed, validated (channels against Telegram) and saved with optimistic versioning;
+- broadcasts to the users the core has seen, in a background task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.methods import CopyMessage, EditMessageText
+from annotated_types import Ge, Le
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import delete, select
+
+from lucien.core.config_store import SettingConflict, SettingError
+from lucien.core.db.models import User
+from lucien.core.roles import resolve_role
+from lucien.plugins.admin.models import Admin
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.admin")
+
+KINDS = frozenset({"channel", "int", "text", "links", "timezone"})
+_WELCOME = {"lucien": {"editable": True, "kind": "text"}}
+
+
+class AdminSettings(BaseSettings):
+    """Settings of the admin plugin (environment prefix `ADMIN_`), editable from chat."""
+
+    model_config = SettingsConfigDict(env_prefix="ADMIN_", extra="ignore")
+
+    # Shown on /start instead of the persona's greeting when set, one per role.
+    welcome_free: str = Field("", max_length=2000, json_schema_extra=_WELCOME)
+    welcome_vip: str = Field("", max_length=2000, json_schema_extra=_WELCOME)
+
+
+# ----------------------------------------------------------------------------- admins
+
+
+class AdminService:
+    """Administrators: ADMIN_IDS from the environment plus those added from chat."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def env_ids(self) -> set[int]:
+        return set(self.ctx.settings.admin_ids or ())
+
+    async def is_admin(self, user_id: int) -> bool:
+        """Asked once per user by role resolution; the core caches the answer."""
+        if user_id in self.env_ids():
+            return True
+        async with self.ctx.db.session() as session:
+            found = await session.scalar(select(Admin.user_id).where(Admin.user_id == user_id))
+        return found is not None
+
+    async def stored_ids(self) -> list[int]:
+        async with self.ctx.db.session() as session:
+            rows = await session.scalars(select(Admin.user_id).order_by(Admin.added_at, Admin.user_id))
+            return list(rows)
+
+    async def list_admins(self) -> list[tuple[int, str, bool]]:
+        """(id, display name, removable) for every admin; ADMIN_IDS cannot be removed here."""
+        env = sorted(self.env_ids())
+        stored = [i for i in await self.stored_ids() if i not in env]
+        ids = env + stored
+        async with self.ctx.db.session() as session:
+            rows = await session.execute(
+                select(User.id, User.first_name, User.username).where(User.id.in_(ids))
+            )
+            names = {uid: first or (f"@{username}" if username else "") for uid, first, username in rows}
+        return [(i, names.get(i) or str(i), i not in env) for i in ids]
+
+    async def add(self, user_id: int, by: int) -> bool:
+        """Make `user_id` an admin; False if they already were. Their cached role is dropped."""
+        if await self.is_admin(user_id):
+            return False
+        async with self.ctx.db.session() as session:
+            session.add(Admin(user_id=user_id, added_by=by, added_at=self.ctx.clock.now()))
+        await self.ctx.invalidate_role(user_id)
+        log.info("admin %s added by %s", user_id, by)
+        return True
+
+    async def remove(self, user_id: int, by: int) -> bool:
+        """Remove an admin added from chat; False if there was none to remove."""
+        async with self.ctx.db.session() as session:
+            result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
+            removed = bool(result.rowcount)
+        await self.ctx.invalidate_role(user_id)
+        if removed:
+            log.info("admin %s removed by %s", user_id, by)
+        return removed
+
+
+def admin_service(ctx: AppContext) -> AdminService:
+    return ctx.service("admin", AdminService)
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class EditableField:
+    """A setting of some plugin that admins edit from chat, and how to talk about it."""
+
+    plugin: str
+    key: str
+    kind: str
+    rights: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def ident(self) -> str:
+        return f"{self.plugin}.{self.key}"
+
+
+# Voice keys of the settings the bot ships with; any other field uses the generic keys.
+# (button, prompt, done, invalid)
+_KNOWN_KEYS: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("vip", "channel_id"): (
+        "button.config.vip_channel", "config.channel.vip.prompt", "config.channel.vip.set",
+        "config.setting.invalid",
+    ),
+    ("free", "channel_id"): (
+        "button.config.free_channel", "config.channel.free.prompt", "config.channel.free.set",
+        "config.setting.invalid",
+    ),
+    ("free", "wait_minutes"): (
+        "button.config.wait_time", "config.wait_time.prompt", "config.wait_time.set",
+        "config.wait_time.invalid",
+    ),
+    ("free", "social_links"): (
+        "button.config.social", "config.social.prompt", "config.social.set",
+        "config.social.invalid",
+    ),
+    ("voice", "timezone"): (
+        "button.config.timezone", "config.timezone.prompt", "config.timezone.set",
+        "config.timezone.invalid",
+    ),
+    ("voice", "creator_name"): (
+        "button.config.creator_name", "config.creator_name.prompt", "config.creator_name.set",
+        "config.setting.invalid",
+    ),
+}
+_GENERIC_KEYS = ("button.config.setting", "config.setting.prompt", "config.setting.set",
+                 "config.setting.invalid")
+
+
+def voice_keys(f: EditableField) -> tuple[str, str, str, str]:
+    """(button, prompt, done, invalid) message keys for the field."""
+    return _KNOWN_KEYS.get((f.plugin, f.key), _GENERIC_KEYS)
+
+
+def editable_fields(ctx: AppContext) -> list[EditableField]:
+    """Every editable field of every enabled plugin, in plugin order then field order."""
+    found: list[EditableField] = []
+    for record in ctx.registry.enabled():
+        if record.settings is None:
+            continue
+        for key, info in type(record.settings).model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            meta = extra.get("lucien") if isinstance(extra, dict) else None
+            if not isinstance(meta, dict) or not meta.get("editable"):
+                continue
+            kind = str(meta.get("kind", "text"))
+            if kind not in KINDS:
+                log.warning("setting %s.%s: unknown kind %r, edited as text", record.name, key, kind)
+                kind = "text"
+            minimum = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+            maximum = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+            found.append(
+                EditableField(
+                    record.name, key, kind, tuple(meta.get("rights", ())),
+                    int(minimum) if minimum is not None else None,
+                    int(maximum) if maximum is not None else None,
+                )
+            )
+    return found
+
+
+def find_field(ctx: AppContext, plugin: str, key: str) -> EditableField | None:
+    """The editable field, or None when it is gone (plugin disabled, field unmarked)."""
+    return next((f for f in editable_fields(ctx) if f.plugin == plugin and f.key == key), None)
+
+
+async def current_value(ctx: AppContext, f: EditableField) -> tuple[Any, int]:
+    """The value in force and the version an edit must present."""
+    settings = await ctx.config.get(f.plugin)
+    return getattr(settings, f.key), await ctx.config.version(f.plugin, f.key)
+
+
+def describe(f: EditableField, value: Any) -> str:
+    """A plain, unescaped rendering of a value for the admin (the voice escapes it)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if f.kind == "links" and isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass
+class Refusal(Exception):
+    """A value refused before saving: the voice key to show and its context."""
+
+    key: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChannelInfo:
+    chat_id: int
+    label: str
+
+
+_LINK = re.compile(r"^(?P<name>.+?)\s+(?P<url>https?://\S+)$")
+_USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+async def check_channel(
+    ctx: AppContext, reference: int | str, rights: tuple[str, ...]
+) -> ChannelInfo:
+    """Resolve a channel and check the bot administers it with `rights`, or Refusal."""
+    shown = str(reference)
+    try:
+        chat = await ctx.bot.get_chat(reference)
+    except TelegramAPIError:
+        raise Refusal("config.channel.refused.not_found", {"channel": shown}) from None
+    label = chat.title or shown
+    if chat.username:
+        label = f"{label} (@{chat.username})"
+    try:
+        member = await ctx.bot.get_chat_member(chat.id, ctx.bot.id)
+    except TelegramAPIError:
+        raise Refusal("config.channel.refused.not_admin", {"channel": label}) from None
+    if member.status == "creator":
+        return ChannelInfo(chat.id, label)
+    if member.status != "administrator":
+        raise Refusal("config.channel.refused.not_admin", {"channel": label})
+    missing = [r for r in rights if not getattr(member, r, False)]
+    if missing:
+        raise Refusal(
+            "config.channel.refused.missing_rights",
+            {"channel": label, "rights": ", ".join(missing)},
+        )
+    return ChannelInfo(chat.id, label)
+
+
+async def parse_value(
+    ctx: AppContext, f: EditableField, text: str | None, forwarded_chat_id: int | None
+) -> tuple[Any, dict[str, Any]]:
+    """The raw value to save for what the admin sent, plus context for the reply.
+
+    Raises Refusal (with the voice key and context) when it cannot be a value at all; the
+    settings model validates the rest on save.
+    """
+    text = (text or "").strip()
+    if f.kind == "channel":
+        if forwarded_chat_id is not None:
+            reference: int | str = forwarded_chat_id
+        elif re.fullmatch(r"-?\d+", text):
+            reference = int(text)
+        elif _USERNAME.fullmatch(text):
+            reference = "@" + text.lstrip("@")
+        else:
+            raise Refusal("config.channel.refused.not_found", {"channel": text or "?"})
+        info = await check_channel(ctx, reference, f.rights)
+        return info.chat_id, {"channel": info.label}
+    if f.kind == "int":
+        if not re.fullmatch(r"-?\d{1,12}", text):
+            raise Refusal(voice_keys(f)[3], _invalid_context(f, text, "not a whole number"))
+        number = int(text)
+        return number, {"minutes": number, "value": number}
+    if f.kind == "links":
+        if text == "-":
+            return [], {"count": 0}
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        for line in lines:
+            if not _LINK.match(line):
+                raise Refusal(voice_keys(f)[3], {**_invalid_context(f, line, "bad link"), "line": line})
+        return lines, {"count": len(lines)}
+    if not text:
+        raise Refusal(voice_keys(f)[3], _invalid_context(f, text, "empty"))
+    return text, {"timezone": text, "new_name": text, "value": text}
+
+
+def _invalid_context(f: EditableField, value: Any, reason: str) -> dict[str, Any]:
+    return {
+        "value": str(value),
+        "reason": reason,
+        "setting": f.ident,
+        "max_minutes": f.maximum if f.maximum is not None else "",
+        "line": str(value),
+    }
+
+
+@dataclass
+class SaveResult:
+    """What happened to an edit: saved, refused (with reason) or lost to another admin."""
+
+    outcome: str  # "saved" | "refused" | "conflict"
+    key: str
+    context: dict[str, Any]
+
+
+async def save_setting(
+    ctx: AppContext,
+    f: EditableField,
+    text: str | None,
+    forwarded_chat_id: int | None,
+    *,
+    expected_version: int,
+    by: int,
+) -> SaveResult:
+    """Parse, validate and save; never raises for a bad value or a conflict."""
+    _button, _prompt, done, invalid = voice_keys(f)
+    try:
+        raw, context = await parse_value(ctx, f, text, forwarded_chat_id)
+    except Refusal as refusal:
+        return SaveResult("refused", refusal.key, refusal.context)
+    try:
+        stored = await ctx.config.update(
+            f.plugin, f.key, raw, expected_version=expected_version, by=by
+        )
+    except SettingError as exc:
+        ctx_ = _invalid_context(f, text, exc.reason)
+        return SaveResult("refused", invalid, ctx_)
+    except SettingConflict as exc:
+        return SaveResult(
+            "conflict", "config.conflict.current",
+            {"setting": f.ident, "current": describe(f, exc.current)},
+        )
+    context.setdefault("value", describe(f, stored.value))
+    context.setdefault("setting", f.ident)
+    if f.kind == "links" and not stored.value:
+        done = "config.social.cleared" if done == "config.social.set" else done
+    if f.kind == "timezone":
+        context["timezone"] = stored.value
+    return SaveResult("saved", done, context)
+
+
+def prompt_context(f: EditableField, value: Any) -> dict[str, Any]:
+    """Context for a field's prompt: every name the known prompts use."""
+    shown = describe(f, value)
+    return {"current": shown, "current_minutes": shown, "setting": f.ident}
+
+
+# ----------------------------------------------------------------------------- plugins
+
+
+def plugin_lines(ctx: AppContext) -> str:
+    """One line per installed plugin: name, version, state (and why, when not enabled)."""
+    lines = []
+    for record in sorted(ctx.registry.records.values(), key=lambda r: r.name):
+        line = f"• {record.name} {record.version} — {record.state}"
+        if record.reason and not record.enabled:
+            line += f" ({record.reason})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- broadcast
+
+AUDIENCES = ("all", "vip", "free")
+
+
+class BroadcastService:
+    """Copies an admin's message to an audience, in a background task, with progress."""
+
+    PROGRESS_EVERY = 10
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def audience(self, audience: str) -> list[int]:
+        """Users the bot has seen who did not block it, filtered by role (cached)."""
+        async with self.ctx.db.session() as session:
+            ids = list(await session.scalars(select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)))
+        if audience == "all":
+            return ids
+        return [uid for uid in ids if await resolve_role(self.ctx, uid) == audience]
+
+    def start(
+        self, recipients: list[int], from_chat: int, message_id: int,
+        progress_chat: int, progress_message: int, user: Any,
+    ) -> asyncio.Task[Any]:
+        """Send in the background so the admin's update is answered at once."""
+        task = asyncio.create_task(
+            self._run(recipients, from_chat, message_id, progress_chat, progress_message, user)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _run(
+        self, recipients: list[int], from_chat: int, message_id: int,
+        progress_chat: int, progress_message: int, user: Any,
+    ) -> tuple[int, int]:
+        sent = failed = 0
+        for i, uid in enumerate(recipients, 1):
+            try:
+                await self.ctx.sender(
+                    CopyMessage(chat_id=uid, from_chat_id=from_chat, message_id=message_id)
+                )
+                sent += 1
+            except TelegramForbiddenError:
+                failed += 1
+                await self.ctx.users.mark_blocked(uid)
+            except TelegramAPIError as exc:
+                failed += 1
+                log.warning("broadcast to %s failed: %r", uid, exc)
+            if i % self.PROGRESS_EVERY == 0 and i < len(recipients):
+                text = await self.ctx.voice.say(
+                    "broadcast.progress", user=user, sent=sent, total=len(recipients), failed=failed
+                )
+                await self._edit(progress_chat, progress_message, text)
+        text = await self.ctx.voice.say("broadcast.sent", user=user, sent=sent, failed=failed)
+        await self._edit(progress_chat, progress_message, text)
+        log.info("broadcast finished: %s sent, %s failed", sent, failed)
+        return sent, failed
+
+    async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
+        try:
+            await self.ctx.sender(EditMessageText(chat_id=chat_id, message_id=message_id, text=text))
+        except TelegramAPIError as exc:  # progress is a courtesy; never stop the broadcast
+            log.warning("broadcast progress not shown: %r", exc)
+
+    async def drain(self) -> None:
+        """Wait for running broadcasts (shutdown, tests)."""
+        if self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def broadcast_service(ctx: AppContext) -> BroadcastService:
+    return ctx.service("admin.broadcast", BroadcastService)

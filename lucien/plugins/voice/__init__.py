@@ -66,13 +66,29 @@ class VoicePlugin:
             level = logging.DEBUG if "nobody declares" in problem else logging.WARNING
             log.log(level, "catalogue: %s", problem)
         clock = getattr(ctx, "clock", None)
-        return CatalogueVoice(
+        voice = CatalogueVoice(
             messages,
             catalogue,
             settings=settings,
             cache=lambda: ctx.cache,
             now=clock.now if clock is not None else None,
         )
+
+        async def settings_in_force() -> str | None:
+            # Admins edit the creator's name and the timezone from chat: read the values in
+            # force (cached by the config store) on every render, not the startup ones.
+            config = getattr(ctx, "config", None)
+            if config is None or getattr(ctx, "state", None) is None:
+                return None
+            current = await config.get("voice")
+            if current.timezone != str(voice.tz):
+                from zoneinfo import ZoneInfo
+
+                voice.tz = ZoneInfo(current.timezone)
+            return str(current.creator_name)
+
+        voice.creator_source = settings_in_force
+        return voice
 
 
 plugin = VoicePlugin()

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.plugin import MessageKey
@@ -65,8 +65,14 @@ class VoiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VOICE_", extra="ignore")
 
     default_locale: Literal["es", "en"] = "es"
-    creator_name: str = "Diana"
-    timezone: str = "America/Mexico_City"
+    # Editable from chat by admins (the admin plugin discovers fields marked this way).
+    creator_name: str = Field(
+        "Diana", min_length=1, max_length=64,
+        json_schema_extra={"lucien": {"editable": True, "kind": "text"}},
+    )
+    timezone: str = Field(
+        "America/Mexico_City", json_schema_extra={"lucien": {"editable": True, "kind": "timezone"}}
+    )
     seed: int | None = None
 
     @field_validator("timezone")

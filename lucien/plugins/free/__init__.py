@@ -6,9 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import PluginInfo, hookimpl
+from lucien.core.plugin import CacheNamespace, Job, MenuButton, PluginInfo, hookimpl
 
 HERE = Path(__file__).parent
+
+
+async def _approvals(ctx: Any) -> None:
+    from lucien.plugins.free.services import service
+
+    await service(ctx).approve_due()
+
+
+async def _welcomes(ctx: Any) -> None:
+    from lucien.plugins.free.services import service
+
+    await service(ctx).send_welcomes()
 
 
 class FreePlugin:
@@ -19,14 +31,55 @@ class FreePlugin:
         return PluginInfo(name="free", version=__version__, description="Free-channel join requests approved after a wait, with social links")
 
     @hookimpl
+    def lucien_settings_model(self) -> type[Any]:
+        from lucien.plugins.free.services import FreeSettings
+
+        return FreeSettings
+
+    @hookimpl
     def lucien_test_suite(self) -> str:
         return str(HERE / "tests")
+
+    @hookimpl
+    def lucien_migrations(self) -> str:
+        return str(HERE / "migrations" / "versions")
+
+    @hookimpl
+    def lucien_models_metadata(self) -> Any:
+        from lucien.core.db.base import Base
+        from lucien.plugins.free import models  # noqa: F401  (maps the tables)
+
+        return Base.metadata
+
+    @hookimpl
+    def lucien_cache_namespaces(self) -> list[CacheNamespace]:
+        from lucien.plugins.free.services import LINK_NS
+
+        return [CacheNamespace(LINK_NS, 3600, "the free channel's join-request invite link")]
 
     @hookimpl
     def lucien_routers(self, ctx: Any) -> list[Any]:
         from lucien.plugins.free.handlers import create_router
 
         return [create_router()]
+
+    @hookimpl
+    def lucien_jobs(self, ctx: Any) -> list[Job]:
+        # One second: approvals go out within about a second of being due.
+        return [Job("free.approvals", _approvals, 1.0), Job("free.welcomes", _welcomes, 1.0)]
+
+    @hookimpl
+    def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:
+        from lucien.plugins.free.keyboards import FreeCallback
+
+        if role != "free":
+            return []
+        return [
+            MenuButton(
+                text="Free channel", callback_data=FreeCallback(screen="menu").pack(),
+                order=50, voice_key="button.free.channel",
+            )
+        ]
 
     @hookimpl
     def lucien_messages(self) -> list[Any]:

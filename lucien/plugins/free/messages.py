@@ -39,6 +39,7 @@ MESSAGES: list[MessageKey] = [
         "Free channel: {link}\nRequests to join are approved after {wait_minutes} minutes.",
         ("link", "wait_minutes"),
     ),
+    M("free.links", "Meanwhile, you can also find us here:\n{links}", ("links",)),
     M("free.channel_unset", "The free channel is not configured yet."),
     M(
         "free.vip_info",

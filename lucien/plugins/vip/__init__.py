@@ -3,12 +3,50 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lucien import __version__
-from lucien.core.plugin import PluginInfo, hookimpl
+from lucien.core.plugin import (
+    CacheNamespace,
+    HealthResult,
+    Job,
+    MenuButton,
+    MessageKey,
+    PluginInfo,
+    Role,
+    hookimpl,
+)
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
 
 HERE = Path(__file__).parent
+
+
+def _service(ctx: AppContext) -> Any:
+    from lucien.plugins.vip.services import VipService
+
+    return ctx.service("vip", VipService)
+
+
+async def run_reminders(ctx: AppContext) -> None:
+    """Job: remind members whose subscription ends soon."""
+    await _service(ctx).send_reminders()
+
+
+async def run_expiry(ctx: AppContext) -> None:
+    """Job: remove members whose subscription ended, with a farewell and a Renew button."""
+    from lucien.plugins.vip import keyboards
+
+    async def farewell_markup(user: Any) -> Any:
+        return await keyboards.renew(ctx, user)
+
+    await _service(ctx).expire_subscriptions(farewell_markup)
+
+
+async def run_link_cleanup(ctx: AppContext) -> None:
+    """Job: revoke invite links that expired unused."""
+    await _service(ctx).revoke_expired_links()
 
 
 class VipPlugin:
@@ -16,11 +54,40 @@ class VipPlugin:
 
     @hookimpl
     def lucien_plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="vip", version=__version__, description="VIP plans, single-use tokens, subscriptions, invite links and expiry")
+        return PluginInfo(
+            name="vip",
+            version=__version__,
+            description="VIP plans, single-use tokens, subscriptions, invite links and expiry",
+        )
 
     @hookimpl
     def lucien_test_suite(self) -> str:
         return str(HERE / "tests")
+
+    @hookimpl
+    def lucien_settings_model(self) -> type[Any]:
+        from lucien.plugins.vip.services import VipSettings
+
+        return VipSettings
+
+    @hookimpl
+    def lucien_migrations(self) -> str:
+        return str(HERE / "migrations" / "versions")
+
+    @hookimpl
+    def lucien_models_metadata(self) -> Any:
+        from lucien.plugins.vip.models import Plan
+
+        return Plan.metadata
+
+    @hookimpl
+    def lucien_cache_namespaces(self) -> list[CacheNamespace]:
+        from lucien.plugins.vip.services import CACHE_ALERTS, CACHE_PLANS
+
+        return [
+            CacheNamespace(CACHE_PLANS, 300, "active VIP plans (invalidated on every change)"),
+            CacheNamespace(CACHE_ALERTS, 600, "admin alerts already sent (rights missing)"),
+        ]
 
     @hookimpl
     def lucien_routers(self, ctx: Any) -> list[Any]:
@@ -29,11 +96,58 @@ class VipPlugin:
         return [create_router()]
 
     @hookimpl
-    def lucien_messages(self) -> list[Any]:
+    def lucien_messages(self) -> list[MessageKey]:
         """The message keys this plugin shows (`MessageKey`s with plain defaults)."""
         from lucien.plugins.vip.messages import MESSAGES
 
         return MESSAGES
+
+    @hookimpl
+    async def lucien_resolve_role(self, ctx: AppContext, user_id: int) -> Role | None:
+        """VIP while a subscription is active (the core caches it; changes invalidate)."""
+        return "vip" if await _service(ctx).is_active(user_id) else None
+
+    @hookimpl
+    def lucien_jobs(self, ctx: AppContext) -> list[Job]:
+        settings = ctx.plugin_settings("vip")
+        interval = settings.job_interval_seconds if settings else 30.0
+        return [
+            Job("vip.reminders", run_reminders, interval),
+            Job("vip.expiry", run_expiry, interval),
+            Job("vip.links", run_link_cleanup, interval),
+        ]
+
+    @hookimpl
+    def lucien_menu_buttons(self, ctx: AppContext, role: Role) -> list[MenuButton]:
+        from lucien.plugins.vip.keyboards import VipAdmin, VipMenu
+
+        if role == "admin":
+            return [
+                MenuButton("VIP", VipAdmin(action="menu").pack(), order=20,
+                           voice_key="button.vip.admin"),
+            ]
+        if role == "vip":
+            return [
+                MenuButton("VIP", VipMenu(action="menu").pack(), order=10,
+                           voice_key="button.vip.menu"),
+            ]
+        return [
+            MenuButton("VIP", VipMenu(action="redeem").pack(), order=10,
+                       voice_key="button.vip.redeem"),
+            MenuButton("VIP", VipMenu(action="offer").pack(), order=11,
+                       voice_key="button.vip.offer"),
+        ]
+
+    @hookimpl
+    def lucien_health_checks(self, ctx: AppContext) -> list[Any]:
+        async def check() -> HealthResult:
+            settings = await ctx.config.get("vip")
+            counts = await _service(ctx).counts()
+            if settings.channel_id is None:
+                return HealthResult("vip", "warn", "VIP channel not configured", counts)
+            return HealthResult("vip", "pass", f"channel {settings.channel_id}", counts)
+
+        return [check]
 
 
 plugin = VipPlugin()

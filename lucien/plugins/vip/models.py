@@ -1,1 +1,97 @@
-"""SQLAlchemy tables of the vip plugin."""
+"""SQLAlchemy tables of the vip plugin: plans, tokens, subscriptions and invite links.
+
+Telegram ids are not foreign keys to `users`: the core records users in the background, so
+a redemption may arrive before its user row exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lucien.core.db import Base
+from lucien.core.db.types import BigIntId, UTCDateTime
+
+PLUGIN = {"plugin": "vip"}
+
+
+class Plan(Base):
+    """What admins sell: a name, a duration and a price shown to users."""
+
+    __tablename__ = "vip_plans"
+    __table_args__ = {"info": PLUGIN}
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Minor units (cents): exact on both backends, no Decimal on SQLite.
+    price_minor: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    currency: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Archived plans are hidden from new tokens; tokens already issued keep working.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Token(Base):
+    """A single-use invitation for a plan, redeemable until `expires_at`."""
+
+    __tablename__ = "vip_tokens"
+    __table_args__ = (
+        Index("ix_vip_tokens_redeemed_by", "redeemed_by"),
+        {"info": PLUGIN},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    plan_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("vip_plans.id"), nullable=False)
+    created_by: Mapped[int | None] = mapped_column(BigIntId)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    redeemed_by: Mapped[int | None] = mapped_column(BigIntId)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Subscription(Base):
+    """One row per user who ever was VIP; active while `expired_at` is NULL.
+
+    `claimed_by` / `claimed_until` are the job loop's lease: a replica claims a due row,
+    acts, then marks it done; if it crashes, the lease runs out and another one retries.
+    """
+
+    __tablename__ = "vip_subscriptions"
+    __table_args__ = (
+        Index("ix_vip_subscriptions_ends_at", "ends_at"),
+        {"info": PLUGIN},
+    )
+
+    user_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    plan_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("vip_plans.id"), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InviteLink(Base):
+    """A one-time invite link to the VIP channel made for one user."""
+
+    __tablename__ = "vip_invite_links"
+    __table_args__ = (
+        Index("ix_vip_invite_links_user_id", "user_id"),
+        Index("ix_vip_invite_links_expires_at", "expires_at"),
+        {"info": PLUGIN},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    chat_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    link: Mapped[str] = mapped_column(String(255), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,257 @@
+"""The VIP cycle through the emulator, as admins and members see it (SQLite and PostgreSQL).
+
+Admin creates a plan, generates a token; a user redeems it by deep link, gets a one-time
+link, joins; is reminded; is removed at expiry with a farewell; redeems a new token and
+comes back. Plus: refusals, link abuse, strangers, missing rights.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from lucien.plugins.vip.models import InviteLink, Plan, Subscription, Token
+from lucien.plugins.vip.services import VipService
+
+pytestmark = pytest.mark.lucien(plugins=["voice", "vip"])
+
+TOKEN = re.compile(r"VIP-[A-Za-z0-9_-]{24}")
+LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
+
+
+async def start(harness: Any, *, rights: dict[str, bool] | None = None) -> Any:
+    """Start the bot with a VIP channel configured from chat settings; returns the channel."""
+    await harness.start_app()
+    channel = harness.emulator.create_channel("Salon", bot_rights=rights)
+    await harness.ctx.config.update("vip", "channel_id", channel.id, expected_version=0, by=None)
+    return channel
+
+
+async def create_plan(admin: Any, name: str = "Gold", days: str = "30", price: str = "9.99 USD") -> None:
+    await admin.send("/vipadmin")
+    await admin.click("Plans")
+    await admin.click("New plan")
+    await admin.send(name)
+    await admin.send(days)
+    await admin.send(price)
+
+
+async def generate(admin: Any, plan: str = "Gold", count: int = 1) -> list[str]:
+    await admin.send("/vipadmin")
+    await admin.click("Generate invitation")
+    await admin.click(plan)
+    await admin.send(str(count))
+    return TOKEN.findall(admin.last.text or "")
+
+
+async def rows(harness: Any, model: Any) -> list[Any]:
+    async with harness.ctx.db.session() as s:
+        return list(await s.scalars(select(model)))
+
+
+def invite_link(user: Any) -> str:
+    links = [m for m in user.messages if LINK.search(m.text or "")]
+    assert links, [m.text for m in user.messages]
+    return LINK.search(links[-1].text or "").group(0)
+
+
+async def test_whole_cycle(harness: Any) -> None:
+    admin = harness.admin("Custodio", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    channel = await start(harness)
+
+    # 1. the admin creates a plan from the admin screens
+    await create_plan(admin)
+    assert "Gold" in admin.last.text and "30 days" in admin.last.text
+    plans = await rows(harness, Plan)
+    assert [(p.name, p.days, p.price_minor, p.currency) for p in plans] == [("Gold", 30, 999, "USD")]
+
+    # 2. and generates a token, shown as a deep link
+    codes = await generate(admin)
+    assert len(codes) == 1
+    code = codes[0]
+    assert f"https://t.me/{harness.ctx.bot_username}?start={code}" in admin.last.text
+    assert len(f"start={code}") <= 70 and len(code) <= 64
+
+    # 3. Ana redeems it by deep link
+    await ana.send(f"/start {code}")
+    texts = [m.text for m in ana.messages]
+    assert any("Gold" in t and "30 days" in t for t in texts), texts
+    link = invite_link(ana)
+    assert ana.last.buttons == [["Enter the private salon"]]
+    created = harness.emulator.calls_of("createChatInviteLink")[-1]
+    assert created.params["member_limit"] == 1 and "Ana" in created.params["name"]
+    token = (await rows(harness, Token))[0]
+    assert token.redeemed_by == ana.id
+
+    # the role is VIP now: the VIP menu shows plan, days left and the end date
+    await ana.send("/vip")
+    assert "Gold" in ana.last.text and "30 days" in ana.last.text
+    assert ana.last.buttons[0] == ["Get the link"]
+
+    # 4. she joins; the link is revoked once used
+    assert await ana.join(link) == "joined"
+    assert channel.invite_links[link].is_revoked
+    assert (await rows(harness, InviteLink))[0].joined_at is not None
+    # asking again while inside gives no link
+    await ana.click("Get the link")
+    assert "already" in ana.last.text
+    assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
+
+    # 5. reminder 24 h before the end, exactly once
+    await harness.advance(days=28, hours=23)
+    assert not any("ends in" in (m.text or "") for m in ana.messages)
+    await harness.advance(hours=1)
+    reminders = [m for m in ana.messages if "1 day" in (m.text or "") and "membership" in (m.text or "")]
+    assert len(reminders) == 1, [m.text for m in ana.messages]
+    await harness.advance(hours=2)
+    assert len([m for m in ana.messages if m.text == reminders[0].text]) == 1
+
+    # 6. removal at the end: ban then unban (only_if_banned), farewell with Renew
+    await harness.advance(hours=21)
+    assert ana.id not in {u for u, r in channel.records.items() if r.status == "member"}
+    assert channel.status_of(ana.id) == "left"
+    bans = harness.emulator.calls_of("banChatMember")
+    unbans = harness.emulator.calls_of("unbanChatMember")
+    assert len(bans) == 1 and len(unbans) == 1 and unbans[0].params.get("only_if_banned") in (True, "true")
+    assert "Gold" in ana.last.text and ana.last.buttons == [["Renew"]]
+    sub = (await rows(harness, Subscription))[0]
+    assert sub.expired_at is not None
+    await harness.advance(hours=1)
+    assert len(harness.emulator.calls_of("banChatMember")) == 1
+
+    # no longer VIP: the menu says so
+    await ana.send("/vip")
+    assert "no VIP membership" in ana.last.text or "no VIP" in ana.last.text
+
+    # 7. she renews with a new token (pasted, after pressing Renew) and comes back
+    code2 = (await generate(admin))[0]
+    await ana.click("Renew")
+    await ana.send(code2)
+    link2 = invite_link(ana)
+    assert link2 != link
+    assert await ana.join(link2) == "joined"
+    assert channel.status_of(ana.id) == "member"
+    sub = (await rows(harness, Subscription))[0]
+    assert sub.expired_at is None and sub.reminded_at is None
+    assert (sub.ends_at - harness.clock.now()).days == 29  # a fresh 30-day period
+
+
+async def test_refusals_each_have_their_answer(harness: Any) -> None:
+    admin = harness.admin("Custodio", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    bea = harness.user("Bea", language_code="en")
+    await start(harness)
+    await create_plan(admin)
+    codes = []
+    for _ in range(3):
+        codes += await generate(admin)
+    used, revoked, expired = codes
+
+    await ana.send(f"/start {used}")
+    assert any("Gold" in (m.text or "") for m in ana.messages)
+
+    answers: dict[str, str] = {}
+    await bea.send(f"/start {used}")
+    answers["used"] = bea.last.text
+    # revoke from the admin list
+    await admin.send("/vipadmin")
+    await admin.click("Unused invitations")
+    assert revoked in admin.last.text and used not in admin.last.text
+    await admin.click(f"Withdraw {revoked[:12]}")
+    assert revoked in admin.last.text
+    await bea.send(revoked)
+    answers["revoked"] = bea.last.text
+    await harness.advance(days=31)
+    await bea.send(expired)
+    answers["expired"] = bea.last.text
+    await bea.send("VIP-" + "A" * 24)
+    answers["unknown"] = bea.last.text
+    await bea.send("VIP-short!")
+    answers["malformed"] = bea.last.text
+
+    assert "already been used" in answers["used"] or "already crossed" in answers["used"]
+    assert "withdrawn" in answers["revoked"]
+    assert "expired" in answers["expired"] or "time has passed" in answers["expired"]
+    assert "recognise" in answers["unknown"] or "records" in answers["unknown"]
+    assert "shape" in answers["malformed"] or "does not look like" in answers["malformed"]
+    assert len(set(answers.values())) == 5
+    for text in answers.values():  # nothing about other users
+        assert "Ana" not in text and str(ana.id) not in text
+    # Bea never became VIP
+    assert await harness.ctx.service("vip", VipService).is_active(bea.id) is False
+
+    # the admin sees who redeemed which
+    await admin.send("/vipadmin")
+    await admin.click("Redeemed invitations")
+    assert used in admin.last.text and f"({ana.id})" in admin.last.text
+
+
+async def test_shared_link_and_strangers_are_removed(harness: Any) -> None:
+    admin = harness.admin("Custodio", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    eve = harness.user("Eve", language_code="en")
+    mallory = harness.user("Mallory", language_code="en")
+    channel = await start(harness)
+    await create_plan(admin)
+    code = (await generate(admin))[0]
+    await ana.send(f"/start {code}")
+    link = invite_link(ana)
+
+    # Eve uses Ana's link first: she gets in for a moment, is removed, the admins are told
+    assert await eve.join(link) == "joined"
+    assert channel.status_of(eve.id) == "left"
+    alert = admin.last.text
+    assert "Eve" in alert and str(eve.id) in alert
+    # Ana can still use her link (Eve's removal freed the slot); then it is revoked
+    assert await ana.join(link) == "joined"
+    assert await eve.join(link) == "revoked"
+    assert channel.status_of(eve.id) == "left"
+
+    # a stranger with another link (the channel's own) is removed too
+    channel.username = "salon_public"
+    assert await mallory.join("https://t.me/salon_public") == "joined"
+    assert channel.status_of(mallory.id) == "left"
+    assert "Mallory" in admin.last.text
+    # Ana stays
+    assert channel.status_of(ana.id) == "member"
+
+
+async def test_missing_rights_alerts_admins_and_link_can_be_asked_again(harness: Any) -> None:
+    admin = harness.admin("Custodio", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    channel = await start(harness, rights={"can_restrict_members": True})
+    await create_plan(admin)
+    code = (await generate(admin))[0]
+
+    await ana.send(f"/start {code}")
+    assert "not available" in ana.last.text or "cannot open" in ana.last.text
+    assert ana.last.buttons[0] == ["Get the link"]
+    assert "right to invite" in admin.last.text
+    assert (await rows(harness, Token))[0].redeemed_by == ana.id  # nothing lost
+
+    harness.emulator.set_bot_rights(channel.id, can_invite_users=True)
+    await ana.click("Get the link")
+    link = invite_link(ana)
+    assert await ana.join(link) == "joined"
+
+
+async def test_invite_link_expires_and_is_revoked(harness: Any) -> None:
+    admin = harness.admin("Custodio", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    channel = await start(harness)
+    await create_plan(admin)
+    code = (await generate(admin))[0]
+    await ana.send(f"/start {code}")
+    link = invite_link(ana)
+    await harness.advance(hours=25)
+    assert channel.invite_links[link].is_revoked
+    assert await ana.join(link) == "revoked"
+    # a new one from the VIP menu
+    await ana.send("/vip")
+    await ana.click("Get the link")
+    link2 = invite_link(ana)
+    assert link2 != link and await ana.join(link2) == "joined"

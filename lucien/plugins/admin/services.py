@@ -165,9 +165,12 @@ def voice_keys(f: EditableField) -> tuple[str, str, str, str]:
 
 
 def editable_fields(ctx: AppContext) -> list[EditableField]:
-    """Every editable field of every enabled plugin, in plugin order then field order."""
+    """Every editable field of every enabled plugin, in plugin order then field order
+    (the admin plugin's own last)."""
     found: list[EditableField] = []
-    for record in ctx.registry.enabled():
+    # The admin plugin's own settings (welcome texts) come after the feature plugins'.
+    records = sorted(ctx.registry.enabled(), key=lambda r: r.name == "admin")
+    for record in records:
         if record.settings is None:
             continue
         for key, info in type(record.settings).model_fields.items():

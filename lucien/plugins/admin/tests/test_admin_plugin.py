@@ -1,0 +1,50 @@
+"""The admin plugin's own suite (shipped in the package; diagnostics runs it).
+
+Only the admin plugin is enabled, so the texts are the declared plain defaults. The full
+conversation tests, with stand-ins for the vip and free plugins, are in tests/e2e.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.lucien(plugins=["admin"])
+
+ADMIN_MENU = [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
+
+
+async def test_admin_and_free_user_see_their_menus(harness: Any) -> None:
+    ada = harness.admin("Ada")
+    fred = harness.user("Fred")
+    await harness.start_app()
+    await ada.send("/start")
+    assert ada.last.buttons == ADMIN_MENU
+    await ada.click("Plugins")
+    assert "admin" in ada.last.text and "enabled" in ada.last.text
+    await ada.click("Back")
+    assert ada.last.text == "Admin menu. Choose an option."
+    await fred.send("/start")
+    assert fred.last.text == "Welcome, Fred. Choose an option from the menu below."
+    assert fred.last.buttons == []
+
+
+async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
+    await harness.start_app()
+    fred = harness.user("Fred")
+    for command in ("/config", "/admins", "/plugins", "/broadcast", "/admin"):
+        await fred.send(command)
+        assert fred.last.text == "This option is only available to administrators."
+
+
+async def test_an_admin_added_from_chat_gets_the_admin_menu(harness: Any) -> None:
+    ada = harness.admin("Ada")
+    fred = harness.user("Fred")
+    await harness.start_app()
+    await fred.send("/start")
+    await ada.send("/admins")
+    await ada.click("Add administrator")
+    await ada.send(str(fred.id))
+    await fred.send("/start")
+    assert fred.last.buttons == ADMIN_MENU

@@ -33,6 +33,7 @@ from aiogram.methods import (
     ApproveChatJoinRequest,
     CreateChatInviteLink,
     DeclineChatJoinRequest,
+    GetChat,
     GetChatMember,
     SendMessage,
 )
@@ -40,6 +41,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import or_, select, update
 
+from lucien.core.db.models import User
 from lucien.plugins.free.models import (
     APPROVED,
     DECLINED,
@@ -424,10 +426,21 @@ class FreeService:
         if flipped.rowcount != 1:
             return
         log.warning("free channel %s: the bot lost its rights; requests kept for retry", chat_id)
-        for admin_id in self.ctx.settings.admin_ids:
-            text = await self.ctx.voice.say(
-                "free.admin.rights_lost", user=Recipient(admin_id, None, None), channel=str(chat_id)
-            )
+        channel = str(chat_id)
+        try:  # the title reads better than the id; reading it needs no admin right
+            chat = await self.ctx.sender(GetChat(chat_id=chat_id))
+            channel = chat.title or channel
+        except (TelegramBadRequest, TelegramForbiddenError):
+            pass
+        admin_ids = list(self.ctx.settings.admin_ids)
+        async with self.ctx.db.session() as s:
+            # Speak each admin's language, as the core recorded it when they wrote to us.
+            found = await s.execute(select(User.id, User.first_name, User.language_code)
+                                    .where(User.id.in_(admin_ids)))
+            known = {r.id: Recipient(r.id, r.first_name, r.language_code) for r in found}
+        for admin_id in admin_ids:
+            recipient = known.get(admin_id, Recipient(admin_id, None, None))
+            text = await self.ctx.voice.say("free.admin.rights_lost", user=recipient, channel=channel)
             await self._dm(admin_id, text)
 
     async def _rights_ok(self, chat_id: int) -> None:

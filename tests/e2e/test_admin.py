@@ -119,7 +119,7 @@ pytestmark = pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=PLAIN)
 
 ADMIN_MENU = [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
 CONFIG_BUTTONS = [["Free channel"], ["Wait time"], ["Social links"], ["VIP channel"],
-                  ["admin.welcome_free"], ["admin.welcome_vip"], ["Back"]]
+                  ["Welcome text (free)"], ["Welcome text (VIP)"], ["Back"]]
 FORBIDDEN = "This option is only available to administrators."
 
 
@@ -345,9 +345,9 @@ async def test_social_links_and_a_welcome_text_the_user_sees_escaped(harness: An
     assert admin.last.text == "Social links removed."
     assert await setting(harness.ctx, "free", "social_links") == []
 
-    await open_setting(admin, "admin.welcome_free")
+    await open_setting(admin, "Welcome text (free)")
     await admin.send("Welcome <b>friend</b> & enjoy")
-    assert admin.last.text.startswith("admin.welcome_free set to")
+    assert admin.last.text == "Welcome text saved."
     await fred.send("/start")
     assert fred.last.text == "Welcome <b>friend</b> & enjoy"  # shown literally, not as markup
     assert "&lt;b&gt;" in fred.last.html

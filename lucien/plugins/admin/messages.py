@@ -122,6 +122,12 @@ MESSAGES: list[MessageKey] = [
         ("setting", "current"),
     ),
     M("config.cancelled", "Cancelled. Nothing was changed."),
+    M(
+        "config.welcome.prompt",
+        "Send the welcome text shown on /start instead of the greeting. Current: {current}",
+        ("current",),
+    ),
+    M("config.welcome.set", "Welcome text saved."),
     # --- generic settings (fields other plugins mark editable)
     M(
         "config.setting.prompt",
@@ -162,6 +168,8 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.creator_name", "Creator's name"),
     _button("button.config.admins", "Administrators"),
     _button("button.config.plugins", "Plugins"),
+    _button("button.config.welcome_free", "Welcome text (free)"),
+    _button("button.config.welcome_vip", "Welcome text (VIP)"),
     _button("button.config.setting", "{setting}", ("setting",)),
     _button("button.admins.add", "Add administrator"),
     _button("button.admins.remove", "Remove {member}", ("member",)),

@@ -154,6 +154,14 @@ _KNOWN_KEYS: dict[tuple[str, str], tuple[str, str, str, str]] = {
         "button.config.creator_name", "config.creator_name.prompt", "config.creator_name.set",
         "config.setting.invalid",
     ),
+    ("admin", "welcome_free"): (
+        "button.config.welcome_free", "config.welcome.prompt", "config.welcome.set",
+        "config.setting.invalid",
+    ),
+    ("admin", "welcome_vip"): (
+        "button.config.welcome_vip", "config.welcome.prompt", "config.welcome.set",
+        "config.setting.invalid",
+    ),
 }
 _GENERIC_KEYS = ("button.config.setting", "config.setting.prompt", "config.setting.set",
                  "config.setting.invalid")

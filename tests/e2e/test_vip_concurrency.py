@@ -128,7 +128,7 @@ async def test_crashed_replica_neither_skips_nor_repeats(harness: Any) -> None:
 
     # a replica claims the due reminders, then dies before sending anything
     harness.clock.advance(hours=25)
-    lease, claimed = await svc.claim_reminders()
+    _lease, claimed = await svc.claim_reminders()
     assert {r.user_id for r in claimed} == {u.id for u in users}
     # while its lease runs, nobody else touches those rows
     await harness.run_jobs()

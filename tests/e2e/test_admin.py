@@ -333,12 +333,12 @@ async def test_social_links_and_a_welcome_text_the_user_sees_escaped(harness: An
     fred = harness.user("Fred")
     await harness.start_app()
     await open_setting(admin, "Social links")
-    await admin.send("Instagram https://instagram.com/x\nnot a link")
+    await admin.send("https://instagram.com/x\nnot a link")
     assert admin.last.text.startswith("This line is not a valid link: not a link")
-    await admin.send("Instagram https://instagram.com/x\nTikTok https://tiktok.com/@x")
+    await admin.send("https://instagram.com/x\n@x_tiktok")
     assert admin.last.text == "Social links saved: 2."
     assert await setting(harness.ctx, "free", "social_links") == [
-        "Instagram https://instagram.com/x", "TikTok https://tiktok.com/@x",
+        "https://instagram.com/x", "@x_tiktok",
     ]
     await open_setting(admin, "Social links")
     await admin.send("-")

@@ -81,12 +81,13 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "config.social.prompt",
-        "Send the social links, one per line, as: Name https://link. Send - to remove them all.",
+        "Send the social links, one per line: an https:// link or an @handle. "
+        "Send - to remove them all.",
     ),
     M("config.social.set", "Social links saved: {count}.", ("count",)),
     M(
         "config.social.invalid",
-        "This line is not a valid link: {line}\nUse the form: Name https://link",
+        "This line is not a valid link: {line}\nUse an https:// link or an @handle.",
         ("line",),
     ),
     M("config.social.cleared", "Social links removed."),

@@ -236,7 +236,8 @@ class ChannelInfo:
     label: str
 
 
-_LINK = re.compile(r"^(?P<name>.+?)\s+(?P<url>https?://\S+)$")
+# One link per line: an http(s) URL or an @handle (what the free plugin's model accepts).
+_LINK = re.compile(r"^(?:https?://\S+|@[A-Za-z0-9_]{3,64})$", re.IGNORECASE)
 _USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 

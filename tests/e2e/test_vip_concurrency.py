@@ -108,7 +108,7 @@ async def test_two_replicas_remind_and_remove_exactly_once(harness: Any) -> None
     assert bans == {u.id: 1 for u in users}
     farewells = Counter(
         int(c.params["chat_id"])
-        for c in harness.emulator.calls_of("sendMessage")[sent_before + len(reminders):]
+        for c in harness.emulator.calls_of("sendMessage")[sent_before + len(reminders) :]
     )
     assert farewells == {u.id: 1 for u in users}
     assert all(channel.status_of(u.id) == "left" for u in users)
@@ -146,9 +146,9 @@ async def test_crashed_replica_neither_skips_nor_repeats(harness: Any) -> None:
     await harness.run_jobs()
     assert harness.emulator.calls_of("banChatMember") == []
     await harness.advance(seconds=301)
-    assert Counter(int(c.params["user_id"]) for c in harness.emulator.calls_of("banChatMember")) == {
-        u.id: 1 for u in users
-    }
+    assert Counter(
+        int(c.params["user_id"]) for c in harness.emulator.calls_of("banChatMember")
+    ) == {u.id: 1 for u in users}
     await harness.advance(hours=1)
     assert len(harness.emulator.calls_of("banChatMember")) == 3
 
@@ -169,4 +169,6 @@ async def test_renewal_while_claimed_for_expiry_is_not_removed(harness: Any) -> 
     assert channel.status_of(ana.id) == "member"
     assert harness.emulator.calls_of("banChatMember") == []
     sub = await svc.subscription(ana.id)
-    assert sub is not None and sub.ends_at == harness.clock.now() - timedelta(seconds=301) + timedelta(days=2)
+    assert sub is not None and sub.ends_at == harness.clock.now() - timedelta(
+        seconds=301
+    ) + timedelta(days=2)

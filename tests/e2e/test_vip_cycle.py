@@ -31,7 +31,9 @@ async def start(harness: Any, *, rights: dict[str, bool] | None = None) -> Any:
     return channel
 
 
-async def create_plan(admin: Any, name: str = "Gold", days: str = "30", price: str = "9.99 USD") -> None:
+async def create_plan(
+    admin: Any, name: str = "Gold", days: str = "30", price: str = "9.99 USD"
+) -> None:
     await admin.send("/start")  # the main menu carries the plugin's admin button
     await admin.click("VIP administration")
     await admin.click("Plans")
@@ -69,7 +71,9 @@ async def test_whole_cycle(harness: Any) -> None:
     await create_plan(admin)
     assert "Gold" in admin.last.text and "30 days" in admin.last.text
     plans = await rows(harness, Plan)
-    assert [(p.name, p.days, p.price_minor, p.currency) for p in plans] == [("Gold", 30, 999, "USD")]
+    assert [(p.name, p.days, p.price_minor, p.currency) for p in plans] == [
+        ("Gold", 30, 999, "USD")
+    ]
 
     # 2. and generates a token, shown as a deep link
     codes = await generate(admin)
@@ -107,7 +111,9 @@ async def test_whole_cycle(harness: Any) -> None:
     await harness.advance(days=28, hours=23)
     assert not any("ends in" in (m.text or "") for m in ana.messages)
     await harness.advance(hours=1)
-    reminders = [m for m in ana.messages if "1 day" in (m.text or "") and "membership" in (m.text or "")]
+    reminders = [
+        m for m in ana.messages if "1 day" in (m.text or "") and "membership" in (m.text or "")
+    ]
     assert len(reminders) == 1, [m.text for m in ana.messages]
     await harness.advance(hours=2)
     assert len([m for m in ana.messages if m.text == reminders[0].text]) == 1
@@ -118,7 +124,11 @@ async def test_whole_cycle(harness: Any) -> None:
     assert channel.status_of(ana.id) == "left"
     bans = harness.emulator.calls_of("banChatMember")
     unbans = harness.emulator.calls_of("unbanChatMember")
-    assert len(bans) == 1 and len(unbans) == 1 and unbans[0].params.get("only_if_banned") in (True, "true")
+    assert (
+        len(bans) == 1
+        and len(unbans) == 1
+        and unbans[0].params.get("only_if_banned") in (True, "true")
+    )
     assert "Gold" in ana.last.text and ana.last.buttons == [["Renew"]]
     sub = (await rows(harness, Subscription))[0]
     assert sub.expired_at is not None

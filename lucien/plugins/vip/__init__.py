@@ -123,19 +123,23 @@ class VipPlugin:
 
         if role == "admin":
             return [
-                MenuButton("VIP", VipAdmin(action="menu").pack(), order=20,
-                           voice_key="button.vip.admin"),
+                MenuButton(
+                    "VIP", VipAdmin(action="menu").pack(), order=20, voice_key="button.vip.admin"
+                ),
             ]
         if role == "vip":
             return [
-                MenuButton("VIP", VipMenu(action="menu").pack(), order=10,
-                           voice_key="button.vip.menu"),
+                MenuButton(
+                    "VIP", VipMenu(action="menu").pack(), order=10, voice_key="button.vip.menu"
+                ),
             ]
         return [
-            MenuButton("VIP", VipMenu(action="redeem").pack(), order=10,
-                       voice_key="button.vip.redeem"),
-            MenuButton("VIP", VipMenu(action="offer").pack(), order=11,
-                       voice_key="button.vip.offer"),
+            MenuButton(
+                "VIP", VipMenu(action="redeem").pack(), order=10, voice_key="button.vip.redeem"
+            ),
+            MenuButton(
+                "VIP", VipMenu(action="offer").pack(), order=11, voice_key="button.vip.offer"
+            ),
         ]
 
     @hookimpl

@@ -83,29 +83,37 @@ async def send_link(message: Message, ctx: AppContext, user: User) -> None:
     """The one-time channel link, or why there is none."""
     outcome = await service(ctx).invite(user)
     if outcome.status == "link":
-        text = await ctx.voice.say("vip.invite_link", user=user, link=outcome.link,
-                                   expires=outcome.expires_at)
+        text = await ctx.voice.say(
+            "vip.invite_link", user=user, link=outcome.link, expires=outcome.expires_at
+        )
         await message.answer(text, reply_markup=await kb.join_button(ctx, user, outcome.link))
     elif outcome.status == "member":
-        await message.answer(await ctx.voice.say("vip.already_member", user=user),
-                             reply_markup=await kb.back_only(ctx, user))
+        await message.answer(
+            await ctx.voice.say("vip.already_member", user=user),
+            reply_markup=await kb.back_only(ctx, user),
+        )
     elif outcome.status == "unavailable":
-        await message.answer(await ctx.voice.say("vip.link_unavailable", user=user),
-                             reply_markup=await kb.link_retry(ctx, user))
+        await message.answer(
+            await ctx.voice.say("vip.link_unavailable", user=user),
+            reply_markup=await kb.link_retry(ctx, user),
+        )
     else:
-        await message.answer(await ctx.voice.say("vip.not_vip", user=user),
-                             reply_markup=await kb.renew(ctx, user))
+        await message.answer(
+            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
+        )
 
 
 async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
     """The VIP menu: plan, days left, end date; or how to become VIP."""
     sub = await service(ctx).subscription(user.id)
     if sub is None:
-        await message.answer(await ctx.voice.say("vip.not_vip", user=user),
-                             reply_markup=await kb.renew(ctx, user))
+        await message.answer(
+            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
+        )
         return
-    text = await ctx.voice.say("vip.menu", user=user, plan=sub.plan, days_left=sub.days_left,
-                               end_date=sub.ends_at)
+    text = await ctx.voice.say(
+        "vip.menu", user=user, plan=sub.plan, days_left=sub.days_left, end_date=sub.ends_at
+    )
     await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
 
 
@@ -113,8 +121,7 @@ async def show_offer(message: Message, ctx: AppContext, user: User) -> None:
     """What VIP offers: the plans with their prices, and how to get in."""
     plans = await service(ctx).list_plans()
     if plans:
-        text = await ctx.voice.say("vip.offer", user=user,
-                                   plans="\n".join(p.line() for p in plans))
+        text = await ctx.voice.say("vip.offer", user=user, plans="\n".join(p.line() for p in plans))
     else:
         text = await ctx.voice.say("vip.offer.none", user=user)
     await message.answer(text, reply_markup=await kb.renew(ctx, user))
@@ -163,8 +170,11 @@ def _member_router() -> Router:
     async def channel_member(update: ChatMemberUpdated, ctx: AppContext) -> None:
         link = update.invite_link.invite_link if update.invite_link else None
         await service(ctx).on_member_update(
-            update.chat.id, update.new_chat_member.user, update.old_chat_member,
-            update.new_chat_member, link,
+            update.chat.id,
+            update.new_chat_member.user,
+            update.old_chat_member,
+            update.new_chat_member,
+            link,
         )
 
     return router
@@ -179,14 +189,17 @@ def _admin_router() -> Router:
     router.callback_query.filter(RoleFilter("admin"))
 
     async def admin_menu(message: Message, ctx: AppContext, user: User) -> None:
-        await message.answer(await ctx.voice.say("vip.admin.menu.header", user=user),
-                             reply_markup=await kb.admin_menu(ctx, user))
+        await message.answer(
+            await ctx.voice.say("vip.admin.menu.header", user=user),
+            reply_markup=await kb.admin_menu(ctx, user),
+        )
 
     async def plans_screen(message: Message, ctx: AppContext, user: User) -> None:
         plans = await service(ctx).list_plans()
         if plans:
-            text = await ctx.voice.say("vip.plan.list", user=user,
-                                       plans="\n".join(p.line() for p in plans))
+            text = await ctx.voice.say(
+                "vip.plan.list", user=user, plans="\n".join(p.line() for p in plans)
+            )
         else:
             text = await ctx.voice.say("vip.plan.none", user=user)
         await message.answer(text, reply_markup=await kb.plans_list(ctx, user, plans))
@@ -211,8 +224,10 @@ def _admin_router() -> Router:
             await admin_menu(message, ctx, user)
         elif action == "cancel":
             await state.clear()
-            await message.answer(await ctx.voice.say("vip.cancelled", user=user),
-                                 reply_markup=await kb.admin_menu(ctx, user))
+            await message.answer(
+                await ctx.voice.say("vip.cancelled", user=user),
+                reply_markup=await kb.admin_menu(ctx, user),
+            )
         elif action == "plans":
             await plans_screen(message, ctx, user)
         elif action == "plan":
@@ -220,30 +235,42 @@ def _admin_router() -> Router:
             if plan is None or plan.archived:
                 await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
                 return
-            text = await ctx.voice.say("vip.plan.detail", user=user, plan=plan.name,
-                                       days=plan.days, price=plan.price or "—")
+            text = await ctx.voice.say(
+                "vip.plan.detail",
+                user=user,
+                plan=plan.name,
+                days=plan.days,
+                price=plan.price or "—",
+            )
             await message.answer(text, reply_markup=await kb.plan_actions(ctx, user, plan.id))
         elif action in ("new", "edit"):
             await state.set_state(PlanForm.name)
             await state.set_data({"plan_id": callback_data.id if action == "edit" else 0})
-            await message.answer(await ctx.voice.say("vip.plan.prompt_name", user=user),
-                                 reply_markup=await kb.cancel(ctx, user))
+            await message.answer(
+                await ctx.voice.say("vip.plan.prompt_name", user=user),
+                reply_markup=await kb.cancel(ctx, user),
+            )
         elif action == "archive":
             plan = await svc.archive_plan(callback_data.id)
             if plan is None:
                 await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
                 return
-            await message.answer(await ctx.voice.say("vip.plan.archived", user=user,
-                                                     plan=plan.name),
-                                 reply_markup=await kb.admin_back(ctx, user))
+            await message.answer(
+                await ctx.voice.say("vip.plan.archived", user=user, plan=plan.name),
+                reply_markup=await kb.admin_back(ctx, user),
+            )
         elif action == "gen":
             plans = await svc.list_plans()
             if not plans:
-                await message.answer(await ctx.voice.say("vip.plan.none", user=user),
-                                     reply_markup=await kb.plans_list(ctx, user, plans))
+                await message.answer(
+                    await ctx.voice.say("vip.plan.none", user=user),
+                    reply_markup=await kb.plans_list(ctx, user, plans),
+                )
                 return
-            await message.answer(await ctx.voice.say("vip.token.prompt_plan", user=user),
-                                 reply_markup=await kb.choose_plan(ctx, user, plans))
+            await message.answer(
+                await ctx.voice.say("vip.token.prompt_plan", user=user),
+                reply_markup=await kb.choose_plan(ctx, user, plans),
+            )
         elif action == "gen_plan":
             plan = await svc.get_plan(callback_data.id)
             if plan is None or plan.archived:
@@ -252,16 +279,15 @@ def _admin_router() -> Router:
             await state.set_state(TokenForm.count)
             await state.set_data({"plan_id": plan.id})
             await message.answer(
-                await ctx.voice.say("vip.token.prompt_count", user=user, plan=plan.name,
-                                    max=MAX_TOKENS_PER_BATCH),
+                await ctx.voice.say(
+                    "vip.token.prompt_count", user=user, plan=plan.name, max=MAX_TOKENS_PER_BATCH
+                ),
                 reply_markup=await kb.cancel(ctx, user),
             )
         elif action == "tokens":
             tokens = await svc.unused_tokens()
             if tokens:
-                lines = "\n".join(
-                    f"{t.code} — {t.plan} — {t.expires_at:%Y-%m-%d}" for t in tokens
-                )
+                lines = "\n".join(f"{t.code} — {t.plan} — {t.expires_at:%Y-%m-%d}" for t in tokens)
                 text = await ctx.voice.say("vip.token.list", user=user, tokens=lines)
             else:
                 text = await ctx.voice.say("vip.token.none", user=user)
@@ -281,33 +307,45 @@ def _admin_router() -> Router:
         elif action == "revoke":
             code = await svc.revoke_token(callback_data.id)
             key = "vip.token.revoked" if code else "vip.token.not_revocable"
-            await message.answer(await ctx.voice.say(key, user=user, token=code or ""),
-                                 reply_markup=await kb.admin_back(ctx, user))
+            await message.answer(
+                await ctx.voice.say(key, user=user, token=code or ""),
+                reply_markup=await kb.admin_back(ctx, user),
+            )
 
     @router.message(StateFilter(PlanForm.name), F.text)
     async def plan_name(message: Message, ctx: AppContext, state: FSMContext) -> None:
         name = (message.text or "").strip()
         if not 1 <= len(name) <= 64:
-            await message.answer(await ctx.voice.say("vip.plan.invalid_name", user=message.from_user),
-                                 reply_markup=await kb.cancel(ctx, message.from_user))
+            await message.answer(
+                await ctx.voice.say("vip.plan.invalid_name", user=message.from_user),
+                reply_markup=await kb.cancel(ctx, message.from_user),
+            )
             return
         await state.update_data(name=name)
         await state.set_state(PlanForm.days)
-        await message.answer(await ctx.voice.say("vip.plan.prompt_days", user=message.from_user),
-                             reply_markup=await kb.cancel(ctx, message.from_user))
+        await message.answer(
+            await ctx.voice.say("vip.plan.prompt_days", user=message.from_user),
+            reply_markup=await kb.cancel(ctx, message.from_user),
+        )
 
     @router.message(StateFilter(PlanForm.days), F.text)
     async def plan_days(message: Message, ctx: AppContext, state: FSMContext) -> None:
         raw = (message.text or "").strip()
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PLAN_DAYS:
-            text = await ctx.voice.say("vip.plan.invalid_days", user=message.from_user,
-                                       value=raw[:40], max_days=MAX_PLAN_DAYS)
+            text = await ctx.voice.say(
+                "vip.plan.invalid_days",
+                user=message.from_user,
+                value=raw[:40],
+                max_days=MAX_PLAN_DAYS,
+            )
             await message.answer(text, reply_markup=await kb.cancel(ctx, message.from_user))
             return
         await state.update_data(days=int(raw))
         await state.set_state(PlanForm.price)
-        await message.answer(await ctx.voice.say("vip.plan.prompt_price", user=message.from_user),
-                             reply_markup=await kb.cancel(ctx, message.from_user))
+        await message.answer(
+            await ctx.voice.say("vip.plan.prompt_price", user=message.from_user),
+            reply_markup=await kb.cancel(ctx, message.from_user),
+        )
 
     @router.message(StateFilter(PlanForm.price), F.text)
     async def plan_price(message: Message, ctx: AppContext, state: FSMContext) -> None:
@@ -315,9 +353,10 @@ def _admin_router() -> Router:
         raw = (message.text or "").strip()
         price = parse_price(raw)
         if price is None:
-            await message.answer(await ctx.voice.say("vip.plan.invalid_price", user=user,
-                                                     value=raw[:40]),
-                                 reply_markup=await kb.cancel(ctx, user))
+            await message.answer(
+                await ctx.voice.say("vip.plan.invalid_price", user=user, value=raw[:40]),
+                reply_markup=await kb.cancel(ctx, user),
+            )
             return
         data = await state.get_data()
         await state.clear()
@@ -331,17 +370,22 @@ def _admin_router() -> Router:
         if plan is None:
             await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
             return
-        await message.answer(await ctx.voice.say(key, user=user, plan=plan.name, days=plan.days),
-                             reply_markup=await kb.admin_menu(ctx, user))
+        await message.answer(
+            await ctx.voice.say(key, user=user, plan=plan.name, days=plan.days),
+            reply_markup=await kb.admin_menu(ctx, user),
+        )
 
     @router.message(StateFilter(TokenForm.count), F.text)
     async def token_count(message: Message, ctx: AppContext, state: FSMContext) -> None:
         user = message.from_user
         raw = (message.text or "").strip()
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOKENS_PER_BATCH:
-            await message.answer(await ctx.voice.say("vip.token.invalid_count", user=user,
-                                                     value=raw[:40], max=MAX_TOKENS_PER_BATCH),
-                                 reply_markup=await kb.cancel(ctx, user))
+            await message.answer(
+                await ctx.voice.say(
+                    "vip.token.invalid_count", user=user, value=raw[:40], max=MAX_TOKENS_PER_BATCH
+                ),
+                reply_markup=await kb.cancel(ctx, user),
+            )
             return
         data = await state.get_data()
         await state.clear()
@@ -365,8 +409,14 @@ async def deliver_tokens(
     expires = await svc.token_expiry()
     back = await kb.admin_menu(ctx, user)
     if count == 1:
-        text = await ctx.voice.say("vip.token.generated", user=user, plan=plan.name,
-                                   days=plan.days, token=codes[0], link=svc.token_link(codes[0]))
+        text = await ctx.voice.say(
+            "vip.token.generated",
+            user=user,
+            plan=plan.name,
+            days=plan.days,
+            token=codes[0],
+            link=svc.token_link(codes[0]),
+        )
         await message.answer(text, reply_markup=back)
         return
     limit = (await svc.settings()).list_max_tokens

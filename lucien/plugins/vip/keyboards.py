@@ -28,8 +28,12 @@ class VipAdmin(CallbackData, prefix="vipa"):
     id: int = 0
 
 
-async def _button(ctx: AppContext, key: str, user: Any, data: CallbackData, **kw: Any) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=await ctx.voice.button(key, user=user, **kw), callback_data=data.pack())
+async def _button(
+    ctx: AppContext, key: str, user: Any, data: CallbackData, **kw: Any
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=await ctx.voice.button(key, user=user, **kw), callback_data=data.pack()
+    )
 
 
 def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -92,7 +96,11 @@ async def back_to_admin(ctx: AppContext, user: Any) -> InlineKeyboardButton:
 async def plans_list(ctx: AppContext, user: Any, plans: list[PlanView]) -> InlineKeyboardMarkup:
     """One button per plan (opens it), New plan, back."""
     rows = [
-        [await _button(ctx, "button.vip.plan.item", user, VipAdmin(action="plan", id=p.id), plan=p.name)]
+        [
+            await _button(
+                ctx, "button.vip.plan.item", user, VipAdmin(action="plan", id=p.id), plan=p.name
+            )
+        ]
         for p in plans
     ]
     rows.append([await _button(ctx, "button.vip.plan.new", user, VipAdmin(action="new"))])
@@ -111,7 +119,11 @@ async def plan_actions(ctx: AppContext, user: Any, plan_id: int) -> InlineKeyboa
 async def choose_plan(ctx: AppContext, user: Any, plans: list[PlanView]) -> InlineKeyboardMarkup:
     """Pick the plan to generate tokens for."""
     rows = [
-        [await _button(ctx, "button.vip.plan.item", user, VipAdmin(action="gen_plan", id=p.id), plan=p.name)]
+        [
+            await _button(
+                ctx, "button.vip.plan.item", user, VipAdmin(action="gen_plan", id=p.id), plan=p.name
+            )
+        ]
         for p in plans
     ]
     rows.append([await back_to_admin(ctx, user)])
@@ -126,7 +138,15 @@ async def cancel(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 async def token_list(ctx: AppContext, user: Any, tokens: list[TokenRow]) -> InlineKeyboardMarkup:
     """A revoke button per unused token, then back."""
     rows = [
-        [await _button(ctx, "button.vip.token.revoke_one", user, VipAdmin(action="revoke", id=t.id), token=t.code[:12])]
+        [
+            await _button(
+                ctx,
+                "button.vip.token.revoke_one",
+                user,
+                VipAdmin(action="revoke", id=t.id),
+                token=t.code[:12],
+            )
+        ]
         for t in tokens
     ]
     rows.append([await back_to_admin(ctx, user)])

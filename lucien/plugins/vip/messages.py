@@ -92,7 +92,10 @@ MESSAGES: list[MessageKey] = [
         ("member", "user_id"),
     ),
     M("vip.plan.invalid_name", "The name must have 1 to 64 characters. Send it again."),
-    M("vip.plan.prompt_price", "Send the price and currency shown to users, e.g. 9.99 USD (0 for none)."),
+    M(
+        "vip.plan.prompt_price",
+        "Send the price and currency shown to users, e.g. 9.99 USD (0 for none).",
+    ),
     M(
         "vip.plan.invalid_price",
         "'{value}' is not a valid price. Send an amount and a currency, e.g. 9.99 USD, or 0.",

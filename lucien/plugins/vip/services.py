@@ -169,7 +169,7 @@ def new_token_code() -> str:
 
 
 def parse_price(raw: str) -> tuple[int, str] | None:
-    """"9.99 USD" -> (999, "USD"); "0" -> (0, ""); None if it is not a price."""
+    """ "9.99 USD" -> (999, "USD"); "0" -> (0, ""); None if it is not a price."""
     match = re.fullmatch(r"\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*([A-Za-z]{3})?\s*", raw or "")
     if not match:
         return None
@@ -249,7 +249,10 @@ class VipService:
         """Add a plan."""
         async with self.ctx.db.session() as s:
             plan = Plan(
-                name=name[:64], days=days, price_minor=price_minor, currency=currency,
+                name=name[:64],
+                days=days,
+                price_minor=price_minor,
+                currency=currency,
                 created_at=self._now(),
             )
             s.add(plan)
@@ -337,8 +340,14 @@ class VipService:
         async with self.ctx.db.session() as s:
             rows = await s.execute(
                 select(
-                    Token.id, Token.code, Plan.name, Token.expires_at, Token.redeemed_by,
-                    Token.redeemed_at, User.first_name, User.username,
+                    Token.id,
+                    Token.code,
+                    Plan.name,
+                    Token.expires_at,
+                    Token.redeemed_by,
+                    Token.redeemed_at,
+                    User.first_name,
+                    User.username,
                 )
                 .join(Plan, Plan.id == Token.plan_id)
                 .outerjoin(User, User.id == Token.redeemed_by)
@@ -348,8 +357,13 @@ class VipService:
             )
             return [
                 TokenRow(
-                    r.id, r.code, r.name, r.expires_at, r.redeemed_by,
-                    r.first_name or r.username, r.redeemed_at,
+                    r.id,
+                    r.code,
+                    r.name,
+                    r.expires_at,
+                    r.redeemed_by,
+                    r.first_name or r.username,
+                    r.redeemed_at,
                 )
                 for r in rows
             ]
@@ -428,9 +442,7 @@ class VipService:
     @staticmethod
     async def _refusal(s: Any, code: str) -> RedeemStatus:
         row = (
-            await s.execute(
-                select(Token.redeemed_by, Token.revoked_at).where(Token.code == code)
-            )
+            await s.execute(select(Token.redeemed_by, Token.revoked_at).where(Token.code == code))
         ).first()
         if row is None:
             return "unknown"
@@ -504,7 +516,7 @@ class VipService:
             if existing is not None:
                 return InviteOutcome("link", existing.link, existing.expires_at)
             expires = now + timedelta(hours=settings.invite_link_hours)
-            name = (getattr(user, "full_name", None) or getattr(user, "first_name", "") or "")
+            name = getattr(user, "full_name", None) or getattr(user, "first_name", "") or ""
             created = await self.ctx.bot(
                 CreateChatInviteLink(
                     chat_id=channel,
@@ -515,14 +527,18 @@ class VipService:
             )
         except TelegramAPIError as exc:
             log.warning("cannot make a VIP invite link in %s: %r", channel, exc)
-            await self.alert_admins("vip.admin.rights_missing", once=f"rights:{channel}",
-                                    channel=str(channel))
+            await self.alert_admins(
+                "vip.admin.rights_missing", once=f"rights:{channel}", channel=str(channel)
+            )
             return InviteOutcome("unavailable")
         async with self.ctx.db.session() as s:
             s.add(
                 InviteLink(
-                    user_id=user.id, chat_id=channel, link=created.invite_link,
-                    created_at=now, expires_at=expires,
+                    user_id=user.id,
+                    chat_id=channel,
+                    link=created.invite_link,
+                    created_at=now,
+                    expires_at=expires,
                 )
             )
         return InviteOutcome("link", created.invite_link, expires)
@@ -599,8 +615,9 @@ class VipService:
             )
         except TelegramAPIError as exc:
             log.warning("cannot remove %s from %s: %r", user_id, chat_id, exc)
-            await self.alert_admins("vip.admin.rights_missing", once=f"rights:{chat_id}",
-                                    channel=str(chat_id))
+            await self.alert_admins(
+                "vip.admin.rights_missing", once=f"rights:{chat_id}", channel=str(chat_id)
+            )
             return False
         return True
 
@@ -698,8 +715,10 @@ class VipService:
             for row in rows:
                 user = await self._user(row.user_id)
                 text = await self.ctx.voice.say(
-                    "vip.reminder", user=user,
-                    days_left=days_left(row.ends_at, self._now()), end_date=row.ends_at,
+                    "vip.reminder",
+                    user=user,
+                    days_left=days_left(row.ends_at, self._now()),
+                    end_date=row.ends_at,
                 )
                 if await self._deliver(row.user_id, lease, text, None):
                     await self._finish(row.user_id, lease, reminded_at=self._now())
@@ -780,12 +799,14 @@ class VipService:
         now = self._now()
         async with self.ctx.db.session() as s:
             active = await s.scalar(
-                select(func.count()).select_from(Subscription).where(
-                    Subscription.expired_at.is_(None), Subscription.ends_at > now
-                )
+                select(func.count())
+                .select_from(Subscription)
+                .where(Subscription.expired_at.is_(None), Subscription.ends_at > now)
             )
             tokens = await s.scalar(
-                select(func.count()).select_from(Token).where(
+                select(func.count())
+                .select_from(Token)
+                .where(
                     Token.redeemed_by.is_(None), Token.revoked_at.is_(None), Token.expires_at > now
                 )
             )

@@ -92,7 +92,9 @@ async def test_plan_edit_archive_and_validation(harness: Any) -> None:
     await admin.send("Silver")  # no longer taken as a plan name
     async with harness.ctx.db.session() as s:
         plans = list(await s.scalars(select(Plan)))
-    assert [(p.name, p.days, p.price_minor, p.currency) for p in plans] == [("Gold+", 60, 1900, "EUR")]
+    assert [(p.name, p.days, p.price_minor, p.currency) for p in plans] == [
+        ("Gold+", 60, 1900, "EUR")
+    ]
 
     # archive: hidden from the list and from token generation
     await _admin_menu(admin)

@@ -50,7 +50,7 @@ class Sender:
         *,
         per_second: float = 25.0,
         per_chat_burst: float = 3.0,
-        burst: float = 5.0,
+        burst: float = 1.0,
         max_retries: int = 5,
         on_blocked: Any = None,
     ) -> None:
@@ -58,8 +58,9 @@ class Sender:
         self.max_retries = max_retries
         self.on_blocked = on_blocked
         now = time.monotonic()
-        # The global burst must stay small: Telegram (and the emulator) count ~30 messages
-        # in any one-second window, so burst + per_second must not exceed 30 (a burst of
+        # The global burst stays minimal: Telegram (and the emulator) count ~30 messages
+        # in any one-second window; burst + per_second must stay under 30 with room for
+        # network jitter that bunches paced calls together (a burst of
         # per_second from idle, then per_second more, gave 429s on every bulk send).
         self._global = _Bucket(per_second, burst, burst, now)
         self._chats: dict[Any, _Bucket] = {}

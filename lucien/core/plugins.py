@@ -92,6 +92,7 @@ class PluginRegistry:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.trace = settings.lucien_trace_hooks
+        self._accepted: dict[tuple[str, str], frozenset[str]] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -229,7 +230,10 @@ class PluginRegistry:
             return None
         if self.trace:
             log.info("hook %s -> %s", hook, record.name, extra={"plugin": record.name})
-        accepted = inspect.signature(fn).parameters
+        slot = (record.name, hook)
+        accepted = self._accepted.get(slot)
+        if accepted is None:  # signatures are costly to inspect; hooks are called per update
+            accepted = self._accepted[slot] = frozenset(inspect.signature(fn).parameters)
         return fn(**{k: v for k, v in kwargs.items() if k in accepted})
 
     def call_each(

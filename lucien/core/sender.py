@@ -107,8 +107,11 @@ class Sender:
                     "429 from Telegram on %s: waiting %ss", method.__api_method__, exc.retry_after
                 )
                 await asyncio.sleep(exc.retry_after)
-            except TelegramForbiddenError:
-                if self.on_blocked is not None and isinstance(chat_id, int) and chat_id > 0:
+            except TelegramForbiddenError as exc:
+                # Only "blocked by the user" means blocked; "can't initiate conversation"
+                # is a user who never started the bot, who may still do so.
+                blocked = "blocked" in exc.message.lower()
+                if blocked and self.on_blocked is not None and isinstance(chat_id, int) and chat_id > 0:
                     await self.on_blocked(chat_id)
                 raise
         raise AssertionError("unreachable")

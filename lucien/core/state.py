@@ -65,6 +65,7 @@ from aiogram.types import TelegramObject, Update
 
 from lucien.core.cache import CORE_NAMESPACES, REDIS_FAULTS, Cache, RedisAvailability
 from lucien.core.plugin import HealthResult
+from lucien.core.redis_batch import ScriptBatcher
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -428,6 +429,7 @@ class StateBackend:
         self._dedup_memory = _MemoryDedup(clock_monotonic)
         self._acquire_script = redis.register_script(_ACQUIRE_LUA) if redis is not None else None
         self._release_script = redis.register_script(_RELEASE_LUA) if redis is not None else None
+        self._batcher = ScriptBatcher(redis) if redis is not None else None
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -527,7 +529,7 @@ class StateBackend:
         args = [held.token, int(self.lock_ttl * 1000), int(self.claim_ttl * 1000)]
         delay = 0.002
         while True:
-            reply = await self._acquire_script(keys=keys, args=args)
+            reply = await self._batcher.run(self._acquire_script, keys, args)
             if reply[0] == -1:
                 return None
             if reply[0] == 1:
@@ -587,7 +589,7 @@ class StateBackend:
             dedup_op or "",
             int(DEDUP_TTL * 1000),
         ]
-        mine = await self._release_script(keys=keys, args=args)
+        mine = await self._batcher.run(self._release_script, keys, args)
         if not mine:
             log.warning(
                 "user lock %s expired before the update finished (longer than %.0f s)",

@@ -566,7 +566,9 @@ class CatalogueVoice:
         cache = self._cache_or_none()
         if cache is not None:
             try:
-                await cache.set(CACHE_NAMESPACE, memory_key, index)
+                # Write-behind: the memory need not be broadcast nor cost a round trip
+                # per message; other replicas see it a moment later through Redis.
+                cache.remember(CACHE_NAMESPACE, memory_key, index)
             except Exception:
                 log.debug("voice: cache write failed; kept in local memory", exc_info=True)
 

@@ -17,12 +17,21 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", default=None, help="bot token to register (generated if unset)")
     parser.add_argument("--username", default="lucien_bot")
     parser.add_argument("--limits", choices=("on", "off"), default="on")
+    parser.add_argument("--users", type=int, default=0,
+                        help="pre-register N users who started the bot (for load generators)")
+    parser.add_argument("--first-user-id", type=int, default=10_000_000)
     return parser
 
 
 async def _serve(args: argparse.Namespace) -> None:
     emulator = Emulator(limits=args.limits)
     bot = emulator.create_bot(args.token, username=args.username)
+    for offset in range(args.users):
+        # Updates for these users are posted straight to the bot's webhook, so the
+        # emulator never saw them write; mark their chats started so replies are allowed.
+        actor = emulator.add_user(f"U{args.first_user_id + offset}",
+                                  user_id=args.first_user_id + offset)
+        actor.chat_with(bot).started = True
     await emulator.start(args.host, args.port)
     print(f"Bot API emulator on {emulator.base_url}", flush=True)
     print(f"BOT_TOKEN={bot.token}", flush=True)

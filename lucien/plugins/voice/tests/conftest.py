@@ -34,7 +34,7 @@ class FakeUser:
 
 
 class DictCache:
-    """A dict-backed stand-in for the core's Cache (`get(ns, key)`, `set(ns, key, value)`)."""
+    """A dict-backed stand-in for the core's Cache (`get`, `set`, `remember`)."""
 
     def __init__(self) -> None:
         self.data: dict[tuple[str, str], Any] = {}
@@ -43,6 +43,9 @@ class DictCache:
         return self.data.get((ns, key), default)
 
     async def set(self, ns: str, key: str, value: Any) -> None:
+        self.data[(ns, key)] = value
+
+    def remember(self, ns: str, key: str, value: Any) -> None:
         self.data[(ns, key)] = value
 
 

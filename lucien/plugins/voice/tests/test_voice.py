@@ -96,6 +96,9 @@ async def test_without_a_cache_the_memory_is_local(make_voice):
         async def set(self, ns, key, value):
             raise ConnectionError("no redis")
 
+        def remember(self, ns, key, value):
+            raise ConnectionError("no redis")
+
     voice = make_voice(cache=Broken())
     user = FakeUser(id=3)
     texts = [await voice.say("error.generic", user=user) for _ in range(50)]

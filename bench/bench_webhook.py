@@ -1,0 +1,215 @@
+"""Webhook throughput: the whole Lucien bot against a bare aiogram bot, in one run.
+
+    .venv/bin/python bench/bench_webhook.py [--updates 3000] [--concurrency 32]
+
+Both servers run as their own processes against the Bot API emulator (limits off, its
+own process too) and receive the same /start updates by POST /webhook, 32 at a time.
+Lucien runs with every plugin, PostgreSQL and Redis. Printed: updates/s, p50, p99 and
+peak RSS of each server, and the ratios Lucien / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PG_ADMIN = os.environ.get("LUCIEN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("LUCIEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Result:
+    name: str
+    rate: float
+    p50: float
+    p99: float
+    rss_mb: float
+    errors: int
+
+
+def update(i: int, users: int) -> bytes:
+    uid = 10_000_000 + i % users
+    return json.dumps({
+        "update_id": 1_000_000 + i,
+        "message": {
+            "message_id": i + 1, "date": int(time.time()), "text": "/start",
+            "chat": {"id": uid, "type": "private", "first_name": f"U{uid}"},
+            "from": {"id": uid, "is_bot": False, "first_name": f"U{uid}", "language_code": "es"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }).encode()
+
+
+async def wait_ready(url: str, proc: subprocess.Popen[bytes], limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url}: server exited with {proc.returncode}")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url) as r:
+                    if r.status == 200:
+                        return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} not ready in {limit}s")
+
+
+async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, conc: int,
+                users: int, secret: str) -> Result:
+    url = f"http://127.0.0.1:{port}/webhook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
+    ps = psutil.Process(proc.pid)
+    peak = ps.memory_info().rss
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    stop_sampling = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not stop_sampling.is_set():
+            peak = max(peak, ps.memory_info().rss)
+            await asyncio.sleep(0.05)
+
+    connector = aiohttp.TCPConnector(limit=conc)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        # Warm-up: the first updates of each user (known-user caches, connections).
+        for i in range(users):
+            async with session.post(url, data=update(n + i, users), headers=headers) as r:
+                await r.read()
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                i = queue.get_nowait()
+                body = update(i, users)
+                started = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as r:
+                    await r.read()
+                    if r.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        sampler = asyncio.create_task(sample())
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(conc)))
+        elapsed = time.perf_counter() - began
+        stop_sampling.set()
+        await sampler
+    latencies.sort()
+    return Result(
+        name, n / elapsed, statistics.median(latencies) * 1000,
+        latencies[int(len(latencies) * 0.99) - 1] * 1000, peak / 2**20, errors,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--users", type=int, default=500)
+    args = parser.parse_args()
+
+    import asyncpg
+
+    emu_port = free_port()
+    emulator = subprocess.Popen(
+        [PY, "-m", "lucien.core.testing.emulator", "--port", str(emu_port), "--limits", "off",
+         "--users", str(args.users)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
+    )
+    token = ""
+    while not token:
+        line = emulator.stdout.readline().decode()  # type: ignore[union-attr]
+        if line.startswith("BOT_TOKEN="):
+            token = line.split("=", 1)[1].strip()
+    api = f"http://127.0.0.1:{emu_port}"
+
+    dbname = f"lucien_bench_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(PG_ADMIN)
+    await conn.execute(f'CREATE DATABASE "{dbname}"')
+    await conn.close()
+    procs: list[subprocess.Popen[bytes]] = [emulator]
+    results: list[Result] = []
+    try:
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
+        bare_port = free_port()
+        bare = subprocess.Popen(
+            [PY, str(ROOT / "bench" / "bare_bot.py")], cwd=ROOT,
+            env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(bare_port)},
+        )
+        procs.append(bare)
+        await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
+        results.append(await drive("bare aiogram", bare_port, bare, args.updates, args.concurrency, args.users, "s3cret"))
+        bare.terminate()
+        bare.wait(10)
+
+        port = free_port()
+        profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
+        prefix = [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"] if profile else [PY, "-m"]
+        lucien = subprocess.Popen(
+            [*prefix, "lucien", "run"], cwd=ROOT,
+            env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(port),
+                 "HOST": "127.0.0.1", "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+                 "WEBHOOK_SECRET": "s3cret", "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
+                 "REDIS_URL": REDIS, "REDIS_KEY_PREFIX": f"bench-{secrets.token_hex(3)}",
+                 "LOG_LEVEL": "WARNING", "ENV": "development"},
+        )
+        procs.append(lucien)
+        await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
+        spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server
+        if spy:
+            procs.append(subprocess.Popen(
+                ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
+                 "-d", "20", "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
+        results.append(await drive("lucien (all plugins, PG, Redis)", port, lucien, args.updates, args.concurrency, args.users, "s3cret"))
+        lucien.send_signal(signal.SIGINT)
+        lucien.wait(300)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(20)
+        conn = await asyncpg.connect(PG_ADMIN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        await conn.close()
+
+    print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
+    print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}")
+    for r in results:
+        print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}")
+    if len(results) == 2:
+        bare, ours = results
+        print(f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "
+              f"p99 {ours.p99 / bare.p99:.2f}x (target <= 0.5), RSS {ours.rss_mb / bare.rss_mb:.2f}x (target <= 1.25)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

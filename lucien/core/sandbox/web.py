@@ -1,0 +1,341 @@
+"""The web chat: the page, its static files, and the small JSON API it polls and calls.
+
+Every action goes through the emulator's user actors, exactly as the end-to-end tests
+drive the bot, and returns once the bot has handled it; the page then re-reads the state.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from aiohttp import web
+
+from lucien.core.testing.emulator import ActorError, UserActor
+
+from . import world
+from .render import buttons_of, entities_to_html
+
+if TYPE_CHECKING:
+    from . import Sandbox
+
+STATIC = Path(__file__).parent / "static"
+SANDBOX_KEY: web.AppKey[Sandbox] = web.AppKey("sandbox")
+#: Longest parameter dump per call in the API log (a CSV of tokens can be long).
+PARAMS_LIMIT = 1500
+JOIN_OUTCOMES = {
+    "joined": "joined the channel",
+    "requested": "asked to join: the request waits for the bot",
+    "banned": "is banned from this channel",
+    "already_member": "is already in the channel",
+    "revoked": "the link was revoked",
+    "expired": "the link has expired",
+    "limit_reached": "the link was already used",
+    "already_requested": "already asked to join (the request is pending)",
+    "invalid_link": "the link leads nowhere",
+}
+
+
+class BadInput(web.HTTPBadRequest):
+    """A request the page should not have made; the reason goes back as JSON."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(text=json.dumps({"error": reason}), content_type="application/json")
+
+
+def build_web_app(sandbox: Sandbox) -> web.Application:
+    """The aiohttp application serving the web chat for `sandbox`."""
+    app = web.Application(middlewares=[_errors])
+    app[SANDBOX_KEY] = sandbox
+    app.router.add_get("/", _index)
+    app.router.add_static("/static/", STATIC, append_version=True)
+    app.router.add_get("/api/state", _state)
+    app.router.add_get("/api/calls", _calls)
+    app.router.add_get("/api/file", _file)
+    app.router.add_post("/api/actors", _new_actor)
+    app.router.add_post("/api/send", _send)
+    app.router.add_post("/api/click", _click)
+    app.router.add_post("/api/join", _join)
+    app.router.add_post("/api/leave", _leave)
+    app.router.add_post("/api/clock", _clock)
+    return app
+
+
+@web.middleware
+async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    # What a Telegram client would refuse (no such button...) is the visitor's mistake,
+    # said plainly; a bot that takes too long is reported rather than hanging the page.
+    try:
+        return await handler(request)
+    except ActorError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    except TimeoutError as exc:
+        return web.json_response({"error": f"the bot did not answer in time: {exc}"}, status=504)
+
+
+def _sandbox(request: web.Request) -> Sandbox:
+    return request.app[SANDBOX_KEY]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise BadInput("the body must be JSON") from None
+    if not isinstance(data, dict):
+        raise BadInput("the body must be a JSON object")
+    return data
+
+
+def _actor(sandbox: Sandbox, raw: Any) -> UserActor:
+    try:
+        return sandbox.actors[int(raw)]
+    except (TypeError, ValueError, KeyError):
+        raise BadInput(f"no such person: {raw!r}") from None
+
+
+# -- the page ---------------------------------------------------------------------------
+
+
+async def _index(request: web.Request) -> web.StreamResponse:
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    return web.Response(text=page, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+async def _channel_ids(sandbox: Sandbox) -> dict[str, int | None]:
+    ctx = sandbox.ctx
+    return {"vip": (await ctx.config.get("vip")).channel_id,
+            "free": (await ctx.config.get("free")).channel_id}
+
+
+def _name(sandbox: Sandbox, user_id: int) -> str:
+    emulator = sandbox.emulator
+    if user_id in emulator.bots_by_id:
+        return f"{emulator.bots_by_id[user_id].first_name} (bot)"
+    user = emulator.users.get(user_id)
+    return user.first_name if user else str(user_id)
+
+
+async def _channels(sandbox: Sandbox) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, chat_id in (await _channel_ids(sandbox)).items():
+        if chat_id is None or chat_id not in sandbox.emulator.chats:
+            continue
+        chat = sandbox.emulator.chat(chat_id)
+        order = {"creator": 0, "administrator": 1, "member": 2, "restricted": 3}
+        members = [
+            {"id": uid, "name": _name(sandbox, uid), "status": status}
+            for uid, status in sorted(chat.members.items(), key=lambda i: (order.get(i[1], 9), i[0]))
+            if status in order
+        ]
+        requests = [
+            {"id": uid, "name": _name(sandbox, uid), "since": r.date.isoformat()}
+            for uid, r in chat.join_requests.items()
+        ]
+        out.append({"key": key, "id": chat_id, "title": chat.title, "members": members,
+                    "requests": requests, "links": len(chat.invite_links)})
+    return out
+
+
+async def _actors(sandbox: Sandbox) -> list[dict[str, Any]]:
+    from lucien.plugins.vip.services import VipService
+
+    vip = sandbox.ctx.service("vip", VipService)
+    admins = set(sandbox.ctx.settings.admin_ids)
+    out = []
+    for uid, spec in sandbox.specs.items():
+        out.append({"id": uid, "name": spec.name, "language": spec.language, "kind": spec.kind,
+                    "admin": uid in admins, "vip": await vip.is_active(uid)})
+    return out
+
+
+def _messages(sandbox: Sandbox, actor: UserActor) -> list[dict[str, Any]]:
+    chat = actor.chat_with()
+    out: list[dict[str, Any]] = []
+    for message in sorted(chat.messages.values(), key=lambda m: m.message_id):
+        if message.deleted:
+            continue  # gone from the client's screen too
+        item: dict[str, Any] = {
+            "id": message.message_id,
+            "out": not message.from_bot,
+            "html": entities_to_html(message.text or "", message.entities),
+            "buttons": buttons_of(message.reply_markup),
+            "date": message.date.isoformat(),
+            "edited": message.edit_date is not None,
+        }
+        for kind in ("document", "photo"):
+            attached = getattr(message, kind)
+            if attached is not None:
+                item[kind] = {
+                    "name": attached.filename or f"{kind}-{message.message_id}",
+                    "size": len(attached.data),
+                    "url": f"/api/file?actor={actor.id}&message_id={message.message_id}&kind={kind}",
+                }
+        out.append(item)
+    return out
+
+
+async def _state(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    state: dict[str, Any] = {
+        "now": sandbox.clock.now().isoformat(),
+        "bot": {"username": sandbox.emulator.bot.username, "name": sandbox.emulator.bot.first_name},
+        "actors": await _actors(sandbox),
+        "channels": await _channels(sandbox),
+        "calls": len(sandbox.emulator.calls),
+    }
+    raw = request.query.get("actor")
+    if raw:
+        actor = _actor(sandbox, raw)
+        state["actor"] = actor.id
+        state["messages"] = _messages(sandbox, actor)
+        state["answers"] = [
+            {"id": q.id, "text": q.text or "", "alert": q.show_alert}
+            for q in actor.callback_answers if q.text
+        ][-5:]
+    return web.json_response(state)
+
+
+async def _calls(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    try:
+        since = max(0, int(request.query.get("since", "0")))
+    except ValueError:
+        raise BadInput("since is a number") from None
+    calls = sandbox.emulator.calls
+    out = []
+    for index in range(since, len(calls)):
+        call = calls[index]
+        params = json.dumps(call.params, ensure_ascii=False, default=str)
+        if len(params) > PARAMS_LIMIT:
+            params = params[:PARAMS_LIMIT] + "…"
+        out.append({"n": index, "method": call.method, "status": call.status, "params": params})
+    return web.json_response({"next": len(calls), "calls": out})
+
+
+async def _file(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    actor = _actor(sandbox, request.query.get("actor"))
+    kind = request.query.get("kind", "document")
+    try:
+        message = actor.chat_with().messages[int(request.query.get("message_id", ""))]
+    except (ValueError, KeyError):
+        raise web.HTTPNotFound() from None
+    attached = getattr(message, kind, None) if kind in ("document", "photo") else None
+    if attached is None:
+        raise web.HTTPNotFound()
+    name = (attached.filename or f"{kind}-{message.message_id}").replace('"', "")
+    return web.Response(body=attached.data, content_type="application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# -- acting -----------------------------------------------------------------------------
+
+
+async def _new_actor(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    name = str(data.get("name") or "").strip()
+    if not name:
+        raise BadInput("a name, please")
+    actor = sandbox.add_actor(name, str(data.get("language") or "es"))
+    return web.json_response({"id": actor.id, "name": actor.first_name})
+
+
+async def _send(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    actor = _actor(sandbox, data.get("actor"))
+    text = str(data.get("text") or "").strip()
+    if not text:
+        raise BadInput("nothing to send")
+    if len(text) > 4096:
+        raise BadInput("Telegram messages are at most 4096 characters")
+    await actor.send(text)
+    return web.json_response({"ok": True})
+
+
+async def _click(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    actor = _actor(sandbox, data.get("actor"))
+    message_id = data.get("message_id")
+    query = await actor.click(str(data.get("label") or ""),
+                              message=int(message_id) if message_id is not None else None)
+    return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
+
+
+async def _join(request: web.Request) -> web.Response:
+    """Open an invite link: the free channel's, the VIP one the bot sent, or any given."""
+    from lucien.plugins.free.services import service as free_service
+
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    actor = _actor(sandbox, data.get("actor"))
+    link = str(data.get("link") or "")
+    channel = data.get("channel")
+    if not link:
+        ids = await _channel_ids(sandbox)
+        if channel == "free":
+            if ids["free"] is None:
+                raise BadInput("no free channel is configured")
+            link = await free_service(sandbox.ctx).join_link(ids["free"]) or ""
+            if not link:
+                raise BadInput("the bot could not make a link to the free channel")
+        elif channel == "vip":
+            link = world.vip_link_for(actor) or ""
+            if not link:
+                raise BadInput(f"Lucien has not sent {actor.first_name} an invitation link to "
+                               "the VIP channel: redeem an invitation (/start VIP-...) first")
+        else:
+            raise BadInput('channel is "free" or "vip" (or give a link)')
+    deep = _deep_link_start(sandbox, link)
+    if deep is not None:
+        # A t.me/<bot>?start=... link opens the bot and sends /start with the payload.
+        await actor.send(f"/start {deep}".strip())
+        return web.json_response({"ok": True, "outcome": "started",
+                                  "message": f"{actor.first_name} opened the bot"})
+    outcome = await actor.join(link)
+    return web.json_response({"ok": outcome in ("joined", "requested"), "outcome": outcome,
+                              "message": f"{actor.first_name}: {JOIN_OUTCOMES.get(outcome, outcome)}"})
+
+
+def _deep_link_start(sandbox: Sandbox, link: str) -> str | None:
+    parts = urlsplit(link)
+    if parts.netloc.lower() not in ("t.me", "telegram.me"):
+        return None
+    if parts.path.strip("/").lower() != sandbox.emulator.bot.username.lower():
+        return None
+    return parse_qs(parts.query).get("start", [""])[0]
+
+
+async def _leave(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    actor = _actor(sandbox, data.get("actor"))
+    chat_id = (await _channel_ids(sandbox)).get(str(data.get("channel")))
+    if chat_id is None:
+        raise BadInput('channel is "free" or "vip"')
+    await actor.leave(chat_id)
+    return web.json_response({"ok": True})
+
+
+async def _clock(request: web.Request) -> web.Response:
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    try:
+        delta = timedelta(minutes=float(data.get("minutes") or 0),
+                          hours=float(data.get("hours") or 0), days=float(data.get("days") or 0))
+    except (TypeError, ValueError):
+        raise BadInput("minutes, hours and days are numbers") from None
+    if delta <= timedelta(0) or delta > timedelta(days=400):
+        raise BadInput("move the clock forward, by up to 400 days")
+    now = await sandbox.advance(delta)
+    return web.json_response({"ok": True, "now": now.isoformat()})

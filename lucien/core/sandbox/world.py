@@ -1,0 +1,171 @@
+"""The sandbox's demo world: fixed ids in the emulator, and idempotent seeding of the bot.
+
+The emulator keeps its world in memory, so it is rebuilt at every start; its ids are fixed
+so that what the bot stored in the sandbox database (subscriptions, join requests, the
+channels in the plugins' settings) still points at the same people and channels. The bot
+side is seeded only where something is missing, so a restart keeps what the visitor did.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from lucien.core.testing.emulator import InviteLink, UserActor
+from lucien.core.testing.emulator.state import MemberRecord
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+    from lucien.core.testing.emulator import Emulator
+
+log = logging.getLogger("lucien.sandbox")
+
+#: A well-formed but fake token: the emulator accepts any `<digits>:<secret>`.
+BOT_TOKEN = "7000000001:SandboxLucienButlerTokenNotARealOne_1"
+BOT_USERNAME = "lucien_sandbox_bot"
+
+ADMIN_ID = 100_001
+VIP_ID = 100_002
+NUEVO_ID = 100_003
+NEW_ID = 100_004
+#: Users created from the page get ids from here on (kept in the sandbox state).
+FIRST_CUSTOM_ID = 200_001
+
+VIP_CHANNEL_ID = -1_001_000_000_001
+FREE_CHANNEL_ID = -1_001_000_000_002
+
+FREE_WAIT_MINUTES = 10
+SOCIAL_LINKS = ["https://instagram.com/diana", "https://tiktok.com/@diana"]
+PLAN_NAME = "Mensual"
+
+#: Invite links the bot sent in private chats (t.me/+..., as the emulator makes them).
+INVITE_LINK_RE = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    """One person of the demo world; `kind` tells the page how to label them."""
+
+    id: int
+    name: str
+    language: str
+    kind: str  # "admin" | "vip" | "user"
+
+
+BUILT_IN = (
+    ActorSpec(ADMIN_ID, "Diana (admin)", "es", "admin"),
+    ActorSpec(VIP_ID, "Valeria (VIP)", "es", "vip"),
+    ActorSpec(NUEVO_ID, "Nuevo usuario", "es", "user"),
+    ActorSpec(NEW_ID, "New user", "en", "user"),
+)
+
+
+def build_world(emulator: Emulator, custom: list[ActorSpec]) -> dict[int, UserActor]:
+    """Create the bot account, the people and both channels with their fixed ids."""
+    emulator.create_bot(BOT_TOKEN, username=BOT_USERNAME, first_name="Lucien")
+    actors: dict[int, UserActor] = {}
+    for spec in (*BUILT_IN, *custom):
+        actors[spec.id] = emulator.add_user(
+            spec.name, language_code=spec.language, user_id=spec.id,
+            username=None if spec.kind == "user" else spec.name.split()[0].lower(),
+        )
+    diana = actors[ADMIN_ID].user  # the creator owns both channels, as in real life
+    emulator.create_channel("Diana · Salón privado (VIP)", chat_id=VIP_CHANNEL_ID, owner=diana)
+    emulator.create_channel("Diana · Vestíbulo (Free)", chat_id=FREE_CHANNEL_ID, owner=diana)
+    return actors
+
+
+async def _set_if_missing(ctx: AppContext, plugin: str, key: str, value: Any) -> None:
+    """Save a plugin setting unless an admin (or an earlier run) already chose one."""
+    version = await ctx.config.version(plugin, key)
+    if version > 0:
+        return
+    await ctx.config.update(plugin, key, value, expected_version=version, by=None)
+
+
+async def configure(ctx: AppContext) -> None:
+    """Channels and free-channel settings in the plugins' settings, and one plan."""
+    from lucien.plugins.vip.services import VipService
+
+    await _set_if_missing(ctx, "vip", "channel_id", VIP_CHANNEL_ID)
+    await _set_if_missing(ctx, "free", "channel_id", FREE_CHANNEL_ID)
+    await _set_if_missing(ctx, "free", "wait_minutes", FREE_WAIT_MINUTES)
+    await _set_if_missing(ctx, "free", "social_links", SOCIAL_LINKS)
+    vip = ctx.service("vip", VipService)
+    if not await vip.list_plans():
+        await vip.create_plan(PLAN_NAME, 30, 999, "USD")
+
+
+async def restore_links(ctx: AppContext, emulator: Emulator) -> None:
+    """Give the fresh emulator the invite links the database remembers.
+
+    The free plugin keeps one join-request link per channel and the VIP plugin reuses a
+    member's unused link; without this they would point at nothing after a restart.
+    """
+    from lucien.plugins.free.models import FreeChannel
+    from lucien.plugins.vip.models import InviteLink as VipLink
+
+    bot_id = emulator.bot.id
+    async with ctx.db.session() as s:
+        free_rows = list(await s.scalars(select(FreeChannel)))
+        vip_rows = list(await s.scalars(
+            select(VipLink).where(VipLink.revoked_at.is_(None), VipLink.joined_at.is_(None))))
+    for row in free_rows:
+        if row.invite_link and row.chat_id in emulator.chats:
+            emulator.chat(row.chat_id).invite_links.setdefault(row.invite_link, InviteLink(
+                row.invite_link, bot_id, creates_join_request=True, name="Lucien"))
+    for link in vip_rows:
+        if link.chat_id in emulator.chats:
+            expires = link.expires_at if link.expires_at.tzinfo else \
+                link.expires_at.replace(tzinfo=UTC)
+            emulator.chat(link.chat_id).invite_links.setdefault(link.link, InviteLink(
+                link.link, bot_id, name="VIP", member_limit=1,
+                expire_date=int(expires.timestamp())))
+
+
+def vip_link_for(actor: UserActor) -> str | None:
+    """The latest channel invite link the bot gave this person (button or text)."""
+    for message in reversed(actor.visible_messages):
+        for button in reversed(message.inline_buttons):
+            url = str(button.get("url") or "")
+            if INVITE_LINK_RE.fullmatch(url):
+                return url
+        found = INVITE_LINK_RE.findall(message.text or "")
+        if found:
+            return str(found[-1])
+    return None
+
+
+async def seed_vip_member(ctx: AppContext, emulator: Emulator, valeria: UserActor) -> None:
+    """Valeria is VIP: she redeems an invitation through the bot, as a member would.
+
+    With an active subscription already stored (a restart), she is simply put back in the
+    salon, where the previous run left her.
+    """
+    from lucien.plugins.vip.services import VipService
+
+    vip = ctx.service("vip", VipService)
+    if await vip.is_active(valeria.id):
+        channel = emulator.chat(VIP_CHANNEL_ID)
+        channel.records.setdefault(valeria.id, MemberRecord(valeria.id, "member"))
+        return
+    plan = (await vip.list_plans())[0]
+    [code] = await vip.generate_tokens(plan.id, 1, by=ADMIN_ID)
+    await valeria.send(f"/start {code}")
+    link = vip_link_for(valeria)
+    if link is None:
+        log.warning("Valeria got no invite link: %s", valeria.last_text)
+        return
+    outcome = await valeria.join(link)
+    if outcome != "joined":
+        log.warning("Valeria could not join the VIP channel: %s", outcome)
+
+
+def now_utc() -> datetime:
+    """The real current time, where the sandbox clock starts on a fresh database."""
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,0 +1,54 @@
+"""Telegram's limits through the bot's own sending path (TELEGRAM_FACTS: ~1 message/s per
+chat, short bursts tolerated; 429 with retry_after beyond)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage
+
+from lucien.core.sender import Sender
+from lucien.core.testing.harness import BotHarness
+
+pytestmark = [pytest.mark.lucien(plugins=["voice"]), pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)]
+
+
+async def _forty_at_once(harness: BotHarness) -> list[BaseException | object]:
+    ana = harness.user("Ana")
+    await harness.start_app()
+    await ana.send("/start")  # she started the bot: messages to her are allowed
+    bot = harness.ctx.bot
+    return await asyncio.gather(
+        *(bot.send_message(ana.id, f"message {i}") for i in range(40)), return_exceptions=True
+    )
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on")
+async def test_forty_messages_to_one_chat_get_429_with_retry_after(harness: BotHarness) -> None:
+    results = await _forty_at_once(harness)
+    refused = [r for r in results if isinstance(r, TelegramRetryAfter)]
+    assert refused, "the emulator let 40 messages to one chat through at once"
+    assert all(r.retry_after >= 1 for r in refused)
+    statuses = [c.status for c in harness.emulator.calls_of("sendMessage")]
+    assert statuses.count(429) == len(refused)
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="off")
+async def test_with_limits_off_none_is_refused(harness: BotHarness) -> None:
+    results = await _forty_at_once(harness)
+    assert not [r for r in results if isinstance(r, BaseException)]
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on")
+async def test_the_sender_paces_bulk_sends_to_many_chats_without_a_429(harness: BotHarness) -> None:
+    users = [harness.user(f"U{i}") for i in range(30)]
+    await harness.start_app()
+    for user in users:
+        await user.send("/start")
+    sender = Sender(harness.ctx.bot, per_second=20)
+    await asyncio.gather(*(sender(SendMessage(chat_id=u.id, text="news")) for u in users))
+    statuses = [c.status for c in harness.emulator.calls_of("sendMessage")]
+    assert statuses.count(429) == 0
+    assert all(u.last.text == "news" for u in users)

@@ -29,6 +29,11 @@ class ProfileBusy(RuntimeError):
     """A profile is already being taken in this process."""
 
 
+def profile_running() -> bool:
+    """Whether a profile is being taken in this process right now."""
+    return _running
+
+
 def clamp_seconds(seconds: float) -> float:
     """Between a tenth of a second and a minute: longer would only bloat the report."""
     return max(0.1, min(float(seconds), MAX_SECONDS))

@@ -112,8 +112,9 @@ class RunResult:
             for r in self.results
         ]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                         for row in rows)
+        return "\n".join(
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+        )
 
     def report_text(self) -> str:
         """The full report: the table, every failure, then each suite's pytest output."""
@@ -159,7 +160,8 @@ def sanitized_env(
     source = dict(os.environ if base is None else base)
     pg_url = source.get("LUCIEN_TEST_PG_URL")
     env = {
-        k: v for k, v in source.items()
+        k: v
+        for k, v in source.items()
         if k not in _SECRET_NAMES and not k.startswith(_SECRET_PREFIXES)
     }
     env["LUCIEN_TEST_DB"] = "sqlite"
@@ -200,7 +202,11 @@ def _kill_group(proc: asyncio.subprocess.Process) -> None:
 
 
 async def run_suite(
-    plugin: str, path: str, *, time_limit: float, allow_postgres: bool = False,
+    plugin: str,
+    path: str,
+    *,
+    time_limit: float,
+    allow_postgres: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> SuiteResult:
     """Run one suite in a subprocess, in a temp dir, killed after `time_limit` seconds."""
@@ -211,14 +217,29 @@ async def run_suite(
         (work / "pytest.ini").write_text(_PYTEST_INI)
         report = work / "report.xml"
         args = [
-            sys.executable, "-m", "pytest", path, "-c", str(work / "pytest.ini"),
-            "--rootdir", str(work), "-p", "no:cacheprovider", f"--junitxml={report}",
-            "-q", "-o", "junit_family=xunit2",
+            sys.executable,
+            "-m",
+            "pytest",
+            path,
+            "-c",
+            str(work / "pytest.ini"),
+            "--rootdir",
+            str(work),
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            "-q",
+            "-o",
+            "junit_family=xunit2",
         ]
         proc = await asyncio.create_subprocess_exec(
-            *args, cwd=work, env=sanitized_env(env, allow_postgres=allow_postgres),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+            *args,
+            cwd=work,
+            env=sanitized_env(env, allow_postgres=allow_postgres),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             out, _ = await asyncio.wait_for(proc.communicate(), time_limit)
@@ -244,8 +265,11 @@ async def run_suite(
 
 
 async def run_suites(
-    suites: Iterable[tuple[str, str]], *, time_limit: float = 600,
-    on_progress: ProgressCallback | None = None, allow_postgres: bool = False,
+    suites: Iterable[tuple[str, str]],
+    *,
+    time_limit: float = 600,
+    on_progress: ProgressCallback | None = None,
+    allow_postgres: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run the suites one after the other within a total `time_limit` (seconds)."""
@@ -254,7 +278,9 @@ async def run_suites(
     todo = list(suites)
     for index, (plugin, path) in enumerate(todo, 1):
         left = max(1.0, time_limit - (time.monotonic() - started))
-        result = await run_suite(plugin, path, time_limit=left, allow_postgres=allow_postgres, env=env)
+        result = await run_suite(
+            plugin, path, time_limit=left, allow_postgres=allow_postgres, env=env
+        )
         run.results.append(result)
         if on_progress is not None:
             await on_progress(result, index, len(todo))
@@ -287,9 +313,12 @@ def run_suites_cli(plugin: str | None, timeout: float = 600) -> int:
         return 0
 
     async def progress(result: SuiteResult, index: int, total: int) -> None:
-        print(f"[{index}/{total}] {result.plugin}: {result.status} "
-              f"({result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
-              f"{result.duration:.1f} s)", flush=True)
+        print(
+            f"[{index}/{total}] {result.plugin}: {result.status} "
+            f"({result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
+            f"{result.duration:.1f} s)",
+            flush=True,
+        )
 
     run = asyncio.run(run_suites(suites, time_limit=timeout, on_progress=progress))
     print()

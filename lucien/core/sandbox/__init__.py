@@ -74,11 +74,7 @@ class Sandbox:
 
     async def start(self) -> None:
         """Bring everything up and seed the demo world; `url` is the web chat."""
-        if self.reset:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        saved = self._read_saved_state()
+        saved = self._prepare_files()
         custom = [ActorSpec(**a) for a in saved.get("actors", [])]
         if saved.get("clock"):
             # Never go back in time: the database holds dates the clock already passed.
@@ -168,6 +164,17 @@ class Sandbox:
             return self.clock.now()
 
     # -- persistence of the in-memory side ----------------------------------------------
+
+    def _prepare_files(self) -> dict[str, Any]:
+        """Delete the database on --reset, make its folder, and read the saved state.
+
+        Synchronous on purpose: it runs once, before anything else is served.
+        """
+        if self.reset:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        return self._read_saved_state()
 
     def _read_saved_state(self) -> dict[str, Any]:
         """The clock and page-created people of the previous run (sync: before the loop works)."""

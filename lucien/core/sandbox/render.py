@@ -118,7 +118,7 @@ def entities_to_html(text: str, entities: list[dict[str, Any]]) -> str:
     for entity in ordered:
         start = at(int(entity.get("offset", 0)))
         end = at(int(entity.get("offset", 0)) + int(entity.get("length", 0)))
-        if end <= start or start < pos and not stack:
+        if end <= start or (start < pos and not stack):
             continue
         close_until(start)
         if stack and end > stack[-1].end:  # overlapping rather than nested: clip it

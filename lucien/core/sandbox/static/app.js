@@ -1,0 +1,323 @@
+// The sandbox web chat: polls /api/state and /api/calls, and sends what the visitor does.
+// Plain JavaScript, no build step. Message HTML comes from the server already sanitised
+// (re-serialised from Telegram entities); everything else is inserted as text.
+"use strict";
+
+const POLL_MS = 700;
+const state = { actor: null, data: null, lastRender: "", callsNext: 0, answersSeen: new Set(), busy: 0 };
+const $ = (sel) => document.querySelector(sel);
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `${response.status} ${response.statusText}`);
+  return data;
+}
+
+function toast(text, kind = "info") {
+  const node = el("div", { class: `toast ${kind}` }, text);
+  $("#toasts").append(node);
+  setTimeout(() => node.classList.add("hide"), kind === "alert" ? 6000 : 3500);
+  setTimeout(() => node.remove(), kind === "alert" ? 6600 : 4100);
+}
+
+// An action: mark the page busy, run it, refresh at once, report errors as toasts.
+async function act(fn) {
+  state.busy += 1;
+  document.body.classList.add("busy");
+  try {
+    const result = await fn();
+    await refresh();
+    return result;
+  } catch (error) {
+    toast(error.message, "error");
+    return null;
+  } finally {
+    state.busy -= 1;
+    if (!state.busy) document.body.classList.remove("busy");
+  }
+}
+
+function fmtTime(iso, withDate = true) {
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  if (!withDate) return time;
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${time} UTC`;
+}
+
+// -- rendering -----------------------------------------------------------------------------
+
+function renderActors(data) {
+  const list = $("#actors");
+  list.replaceChildren(...data.actors.map((a) => {
+    const badges = [];
+    if (a.admin) badges.push(el("span", { class: "badge admin" }, "admin"));
+    if (a.vip) badges.push(el("span", { class: "badge vip" }, "VIP"));
+    badges.push(el("span", { class: "badge lang" }, a.language));
+    return el("li", {},
+      el("button", {
+        class: `actor${a.id === state.actor ? " selected" : ""}`,
+        dataset: { actorId: String(a.id) },
+        onclick: () => selectActor(a.id),
+      },
+      el("span", { class: `avatar small ${a.kind}` }, a.name.slice(0, 1).toUpperCase()),
+      el("span", { class: "actor-name" }, a.name), el("span", { class: "badges" }, badges)));
+  }));
+}
+
+function buttonRow(message, row) {
+  return el("div", { class: "kb-row" }, row.map((b) => {
+    if (b.kind === "url") {
+      return el("a", {
+        class: "kb-btn url", href: b.url, target: "_blank", rel: "noopener noreferrer",
+        onclick: (event) => openLink(event, b.url),
+      }, b.text, el("span", { class: "arrow" }, " ↗"));
+    }
+    if (b.kind !== "callback") {
+      return el("button", { class: "kb-btn", disabled: true, title: `${b.kind} button` }, b.text);
+    }
+    return el("button", {
+      class: "kb-btn", dataset: { label: b.text, messageId: String(message.id) },
+      onclick: () => act(async () => {
+        const answer = await api("/api/click", { actor: state.actor, message_id: message.id, label: b.text });
+        if (answer.answer) state.answersSeen.add(`click:${answer.answer}`);
+        if (answer.answer) toast(answer.answer, answer.alert ? "alert" : "info");
+      }),
+    }, b.text);
+  }));
+}
+
+function renderMessage(m) {
+  const body = el("div", { class: "text" });
+  body.innerHTML = m.html; // sanitised on the server: only Telegram's formatting tags
+  const parts = [];
+  for (const kind of ["photo", "document"]) {
+    if (m[kind]) {
+      parts.push(el("a", { class: "file", href: m[kind].url, download: m[kind].name },
+        el("span", { class: "file-icon" }, kind === "photo" ? "🖼" : "📄"),
+        el("span", {}, el("strong", {}, m[kind].name), el("br"),
+          el("span", { class: "muted" }, `${(m[kind].size / 1024).toFixed(1)} KB · download`))));
+    }
+  }
+  const meta = el("div", { class: "meta" }, m.edited ? "edited " : "", fmtTime(m.date, false));
+  const bubble = el("div", { class: `bubble ${m.out ? "out" : "in"}`, dataset: { messageId: String(m.id) } },
+    parts, m.html ? body : null, meta);
+  const wrap = el("div", { class: `msg ${m.out ? "out" : "in"}` }, bubble);
+  if (m.buttons && m.buttons.length) {
+    wrap.append(el("div", { class: "keyboard" }, m.buttons.map((row) => buttonRow(m, row))));
+  }
+  return wrap;
+}
+
+function renderMessages(data) {
+  const box = $("#messages");
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
+  if (!state.actor) {
+    box.replaceChildren(el("div", { class: "empty" }, "Choose who you are on the left, then say /start."));
+    return;
+  }
+  const messages = data.messages || [];
+  if (!messages.length) {
+    box.replaceChildren(el("div", { class: "empty" }, "No messages yet. Say /start to meet Lucien."));
+    return;
+  }
+  box.replaceChildren(...messages.map(renderMessage));
+  if (atBottom || state.scrollNext) box.scrollTop = box.scrollHeight;
+  state.scrollNext = false;
+}
+
+function memberRow(member) {
+  const me = member.id === state.actor;
+  return el("li", { class: `member${me ? " me" : ""}`, dataset: { userId: String(member.id) } },
+    el("span", {}, member.name), el("span", { class: `status ${member.status}` }, member.status));
+}
+
+function renderChannels(data) {
+  const box = $("#channels");
+  box.replaceChildren(...data.channels.map((c) => {
+    const inside = c.members.some((m) => m.id === state.actor);
+    const pending = c.requests.some((r) => r.id === state.actor);
+    const actions = el("div", { class: "channel-actions" });
+    if (state.actor) {
+      if (inside) {
+        actions.append(el("button", { class: "btn small", dataset: { leave: c.key },
+          onclick: () => act(() => api("/api/leave", { actor: state.actor, channel: c.key })) }, "Leave"));
+      } else if (pending) {
+        actions.append(el("span", { class: "muted" }, "request pending…"));
+      } else {
+        actions.append(el("button", { class: "btn small primary", dataset: { join: c.key },
+          onclick: () => act(async () => {
+            const result = await api("/api/join", { actor: state.actor, channel: c.key });
+            toast(result.message, result.ok ? "info" : "error");
+          }) }, c.key === "free" ? "Ask to join" : "Join with my link"));
+      }
+    }
+    const requests = c.requests.length ? el("div", { class: "requests" },
+      el("div", { class: "sub" }, `Join requests (${c.requests.length})`),
+      el("ul", { class: "members" }, c.requests.map((r) => el("li", { class: "member pending", dataset: { userId: String(r.id) } },
+        el("span", {}, r.name), el("span", { class: "status pending" }, `since ${fmtTime(r.since, false)}`))))) : null;
+    const people = c.members.filter((m) => m.status === "member" || m.status === "restricted").length;
+    return el("div", { class: `channel ${c.key}`, dataset: { channel: c.key } },
+      el("div", { class: "channel-head" },
+        el("span", { class: `tag ${c.key}` }, c.key === "vip" ? "VIP" : "Free"),
+        el("strong", { class: "channel-title" }, c.title)),
+      el("div", { class: "channel-meta muted" }, `${people} member${people === 1 ? "" : "s"} · ${c.links} invite link${c.links === 1 ? "" : "s"}`),
+      actions,
+      el("ul", { class: "members" }, c.members.map(memberRow)),
+      requests);
+  }));
+}
+
+function renderHeader(data) {
+  $("#now").textContent = fmtTime(data.now);
+  $("#bot-username").textContent = `@${data.bot.username}`;
+  const actor = data.actors.find((a) => a.id === state.actor);
+  $("#chat-sub").textContent = actor
+    ? `you are ${actor.name} · Telegram language ${actor.language}`
+    : "choose who you are on the left";
+  document.body.classList.toggle("is-admin", Boolean(actor && actor.admin));
+  $("#text").disabled = !actor;
+  $("#send").disabled = !actor;
+}
+
+function render(data) {
+  renderHeader(data);
+  renderActors(data);
+  renderChannels(data);
+  renderMessages(data);
+  for (const answer of data.answers || []) {
+    if (state.answersSeen.has(answer.id)) continue;
+    state.answersSeen.add(answer.id);
+    if (!state.answersSeen.has(`click:${answer.text}`)) toast(answer.text, answer.alert ? "alert" : "info");
+  }
+}
+
+async function refresh() {
+  const query = state.actor ? `?actor=${state.actor}` : "";
+  let data;
+  try {
+    data = await api(`/api/state${query}`);
+  } catch (error) {
+    if (!state.actor || !/no such person/.test(error.message)) throw error;
+    state.actor = null; // e.g. a page left open across a --reset
+    data = await api("/api/state");
+  }
+  const key = JSON.stringify(data);
+  if (key !== state.lastRender) {
+    state.lastRender = key;
+    state.data = data;
+    render(data);
+  }
+  await refreshCalls();
+}
+
+async function refreshCalls() {
+  const data = await api(`/api/calls?since=${state.callsNext}`);
+  state.callsNext = data.next;
+  $("#calls-count").textContent = `(${data.next})`;
+  const list = $("#calls");
+  for (const call of data.calls) {
+    list.prepend(el("li", { class: `call${call.status === 200 ? "" : " failed"}` },
+      el("details", {},
+        el("summary", {}, el("span", { class: "n" }, `#${call.n}`), " ",
+          el("span", { class: "method" }, call.method), " ",
+          el("span", { class: "code" }, String(call.status))),
+        el("pre", {}, call.params))));
+  }
+  while (list.children.length > 300) list.lastChild.remove();
+}
+
+// -- actions -------------------------------------------------------------------------------
+
+function selectActor(id) {
+  state.actor = id;
+  state.answersSeen = new Set((state.data && state.data.answers || []).map((a) => a.id));
+  state.scrollNext = true;
+  history.replaceState(null, "", `#actor=${id}`);
+  state.lastRender = "";
+  act(async () => {
+    const data = await api(`/api/state?actor=${id}`);
+    for (const a of data.answers || []) state.answersSeen.add(a.id);
+  });
+  $("#text").focus();
+}
+
+// Links the sandbox can follow itself: invitation links join a channel, links to the bot
+// (t.me/<bot>?start=...) open it with /start; other links open in a new tab.
+function openLink(event, href) {
+  const internal = /^https:\/\/t\.me\/(\+|[A-Za-z0-9_]+\?start=)/.test(href);
+  if (!internal || !state.actor) return;
+  event.preventDefault();
+  act(async () => {
+    const result = await api("/api/join", { actor: state.actor, link: href });
+    toast(result.message, result.ok ? "info" : "error");
+    state.scrollNext = true;
+  });
+}
+
+async function send(text) {
+  if (!state.actor || !text.trim()) return;
+  state.scrollNext = true;
+  await act(() => api("/api/send", { actor: state.actor, text }));
+}
+
+function setup() {
+  $("#composer").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = $("#text");
+    const text = input.value;
+    input.value = "";
+    await send(text);
+    input.focus();
+  });
+  for (const chip of document.querySelectorAll(".chip")) {
+    chip.addEventListener("click", () => send(chip.dataset.text));
+  }
+  for (const button of document.querySelectorAll("[data-clock]")) {
+    button.addEventListener("click", () => act(async () => {
+      const amount = Number(button.dataset.amount);
+      const result = await api("/api/clock", { [button.dataset.clock]: amount });
+      toast(`Clock moved to ${fmtTime(result.now)}`);
+    }));
+  }
+  $("#new-actor").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const name = $("#new-name").value.trim();
+    if (!name) return;
+    act(async () => {
+      const actor = await api("/api/actors", { name, language: $("#new-lang").value });
+      $("#new-name").value = "";
+      selectActor(actor.id);
+    });
+  });
+  $("#messages").addEventListener("click", (event) => {
+    const link = event.target.closest(".text a");
+    if (link) openLink(event, link.getAttribute("href"));
+    const spoiler = event.target.closest(".tg-spoiler");
+    if (spoiler) spoiler.classList.add("revealed");
+  });
+  const fromHash = /actor=(\d+)/.exec(location.hash);
+  if (fromHash) state.actor = Number(fromHash[1]);
+  refresh().catch((error) => toast(error.message, "error"));
+  setInterval(() => { if (!state.busy) refresh().catch(() => {}); }, POLL_MS);
+}
+
+document.addEventListener("DOMContentLoaded", setup);

@@ -1,0 +1,71 @@
+"""The voice end to end: Lucien's lines in the user's language, the plain defaults
+without the voice plugin, user text never read as markup."""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+
+import pytest
+
+from lucien.core.testing.harness import BotHarness
+
+PLAIN = "Welcome, {name}. Choose an option from the menu below."
+
+
+def _catalogue(locale: str, key: str) -> list[str]:
+    path = files("lucien.plugins.voice") / "catalogue" / locale / "greetings.json"
+    return [v["text"] for v in json.loads(path.read_text())[key]]
+
+
+def _matches_a_variant(text: str, variants: list[str], name: str) -> bool:
+    return any(text == v.replace("{name}", name).replace("{creator}", "Diana") for v in variants)
+
+
+@pytest.mark.lucien(plugins=["admin"])
+async def test_without_the_voice_plugin_start_answers_the_plain_default(harness: BotHarness) -> None:
+    ana = harness.user("Ana", language_code="es")
+    await harness.start_app()
+    await ana.send("/start")
+    assert ana.last.text == PLAIN.format(name="Ana")
+
+
+@pytest.mark.lucien(plugins=["voice", "admin"])
+async def test_lucien_greets_in_spanish_and_english(harness: BotHarness) -> None:
+    ana = harness.user("Ana", language_code="es-MX")
+    john = harness.user("John", language_code="en")
+    await harness.start_app()
+    await ana.send("/start")
+    await john.send("/start")
+    assert _matches_a_variant(ana.last.text, _catalogue("es", "greeting.new"), "Ana")
+    assert _matches_a_variant(john.last.text, _catalogue("en", "greeting.new"), "John")
+
+
+@pytest.mark.lucien(plugins=["voice", "admin"])
+async def test_an_unknown_locale_falls_back_to_spanish(harness: BotHarness) -> None:
+    kim = harness.user("Kim", language_code="ko")
+    await harness.start_app()
+    await kim.send("/start")
+    assert _matches_a_variant(kim.last.text, _catalogue("es", "greeting.new"), "Kim")
+
+
+@pytest.mark.lucien(plugins=["voice", "admin"])
+async def test_a_first_name_with_markup_is_shown_literally(harness: BotHarness) -> None:
+    name = "<b>x</b> & <script>"
+    eve = harness.user(name, language_code="en")
+    await harness.start_app()
+    await eve.send("/start")
+    assert name in eve.last.text  # the plain text Telegram shows
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;" in eve.last.html
+    assert "<script>" not in eve.last.html
+
+
+@pytest.mark.lucien(plugins=["voice", "admin"])
+async def test_the_same_line_never_twice_in_a_row(harness: BotHarness) -> None:
+    ana = harness.user("Ana", language_code="es")
+    await harness.start_app()
+    texts = []
+    for _ in range(8):
+        await ana.send("/start")
+        texts.append(ana.last.text)
+    assert all(a != b for a, b in zip(texts, texts[1:], strict=False))

@@ -50,8 +50,14 @@ def _free_port() -> int:
 class Sandbox:
     """The emulator, the bot and the web chat, started and stopped together."""
 
-    def __init__(self, *, port: int = 8080, db_path: str | None = None, reset: bool = False,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 8080,
+        db_path: str | None = None,
+        reset: bool = False,
+        host: str = "127.0.0.1",
+    ) -> None:
         self.host = host
         self.port = port
         self.db_path = Path(db_path or DEFAULT_DB).resolve()
@@ -112,7 +118,9 @@ class Sandbox:
 
         from .web import build_web_app
 
-        self._web = aiohttp_web.AppRunner(build_web_app(self), access_log=None, handle_signals=False)
+        self._web = aiohttp_web.AppRunner(
+            build_web_app(self), access_log=None, handle_signals=False
+        )
         await self._web.setup()
         await aiohttp_web.TCPSite(self._web, self.host, self.port).start()
         bound = self._web.addresses[0][1] if self._web.addresses else self.port
@@ -142,11 +150,13 @@ class Sandbox:
     def add_actor(self, name: str, language: str) -> UserActor:
         """A new Telegram user (any language code) who has never talked to the bot."""
         new_id = max([world.FIRST_CUSTOM_ID - 1, *self.specs]) + 1
-        spec = ActorSpec(new_id, name.strip()[:64] or "Usuario", language.strip()[:8] or "es",
-                         "user")
+        spec = ActorSpec(
+            new_id, name.strip()[:64] or "Usuario", language.strip()[:8] or "es", "user"
+        )
         self.specs[new_id] = spec
-        self.actors[new_id] = self.emulator.add_user(spec.name, language_code=spec.language,
-                                                     user_id=new_id)
+        self.actors[new_id] = self.emulator.add_user(
+            spec.name, language_code=spec.language, user_id=new_id
+        )
         return self.actors[new_id]
 
     async def advance(self, delta: timedelta) -> datetime:
@@ -191,8 +201,12 @@ class Sandbox:
 
     async def _ensure_state_table(self) -> None:
         async with self.ctx.db.session() as s:
-            await s.execute(text(f"CREATE TABLE IF NOT EXISTS {_STATE_TABLE} "
-                                 "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"))
+            await s.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {_STATE_TABLE} "
+                    "(key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+            )
 
     async def _save_state(self) -> None:
         custom = [s.__dict__ for s in self.specs.values() if s.id >= world.FIRST_CUSTOM_ID]
@@ -215,22 +229,30 @@ async def run_sandbox(port: int = 8080, reset: bool = False, db_path: str | None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    print(f"Lucien sandbox: starting (database {sandbox.db_path}"
-          f"{', fresh' if reset else ''})...", flush=True)
+    print(
+        f"Lucien sandbox: starting (database {sandbox.db_path}{', fresh' if reset else ''})...",
+        flush=True,
+    )
     try:
         await sandbox.start()
     except OSError as exc:
         await sandbox.stop()
-        print(f"error: cannot serve the web chat on port {port}: {exc.strerror or exc}\n"
-              "       choose another with --port", flush=True)
+        print(
+            f"error: cannot serve the web chat on port {port}: {exc.strerror or exc}\n"
+            "       choose another with --port",
+            flush=True,
+        )
         return 1
     except BaseException:
         await sandbox.stop()
         raise
     bar = "=" * 60
-    print(f"\n{bar}\n  Lucien sandbox is running: open {sandbox.url}\n"
-          f"  (no Telegram: the built-in emulator plays Telegram)\n"
-          f"  Ctrl-C to stop; --reset starts from a fresh database\n{bar}\n", flush=True)
+    print(
+        f"\n{bar}\n  Lucien sandbox is running: open {sandbox.url}\n"
+        f"  (no Telegram: the built-in emulator plays Telegram)\n"
+        f"  Ctrl-C to stop; --reset starts from a fresh database\n{bar}\n",
+        flush=True,
+    )
     await stop.wait()
     print("stopping...", flush=True)
     await sandbox.stop()

@@ -43,8 +43,10 @@ def safe_href(url: str) -> str | None:
 
 
 def _link(url: str, inner: str) -> str:
-    return (f'<a href="{html.escape(url, quote=True)}" target="_blank" '
-            f'rel="noopener noreferrer">{inner}</a>')
+    return (
+        f'<a href="{html.escape(url, quote=True)}" target="_blank" '
+        f'rel="noopener noreferrer">{inner}</a>'
+    )
 
 
 def _plain(text: str, linkify: bool) -> str:
@@ -53,7 +55,7 @@ def _plain(text: str, linkify: bool) -> str:
     out: list[str] = []
     pos = 0
     for match in _BARE_URL.finditer(text):
-        out.append(html.escape(text[pos:match.start()], quote=False))
+        out.append(html.escape(text[pos : match.start()], quote=False))
         out.append(_link(match.group(), html.escape(match.group(), quote=False)))
         pos = match.end()
     out.append(html.escape(text[pos:], quote=False))
@@ -110,7 +112,7 @@ def entities_to_html(text: str, entities: list[dict[str, Any]]) -> str:
         nonlocal pos
         while stack and stack[-1].end <= limit:
             top = stack.pop()
-            out.append(_plain(text[pos:top.end], not in_link() and not top.is_link))
+            out.append(_plain(text[pos : top.end], not in_link() and not top.is_link))
             pos = max(pos, top.end)
             out.append(top.closing)
 

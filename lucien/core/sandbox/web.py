@@ -102,8 +102,9 @@ def _actor(sandbox: Sandbox, raw: Any) -> UserActor:
 
 async def _index(request: web.Request) -> web.StreamResponse:
     page = (STATIC / "index.html").read_text(encoding="utf-8")
-    return web.Response(text=page, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(
+        text=page, content_type="text/html", charset="utf-8", headers={"Cache-Control": "no-store"}
+    )
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -111,8 +112,10 @@ async def _index(request: web.Request) -> web.StreamResponse:
 
 async def _channel_ids(sandbox: Sandbox) -> dict[str, int | None]:
     ctx = sandbox.ctx
-    return {"vip": (await ctx.config.get("vip")).channel_id,
-            "free": (await ctx.config.get("free")).channel_id}
+    return {
+        "vip": (await ctx.config.get("vip")).channel_id,
+        "free": (await ctx.config.get("free")).channel_id,
+    }
 
 
 def _name(sandbox: Sandbox, user_id: int) -> str:
@@ -132,15 +135,25 @@ async def _channels(sandbox: Sandbox) -> list[dict[str, Any]]:
         order = {"creator": 0, "administrator": 1, "member": 2, "restricted": 3}
         members = [
             {"id": uid, "name": _name(sandbox, uid), "status": status}
-            for uid, status in sorted(chat.members.items(), key=lambda i: (order.get(i[1], 9), i[0]))
+            for uid, status in sorted(
+                chat.members.items(), key=lambda i: (order.get(i[1], 9), i[0])
+            )
             if status in order
         ]
         requests = [
             {"id": uid, "name": _name(sandbox, uid), "since": r.date.isoformat()}
             for uid, r in chat.join_requests.items()
         ]
-        out.append({"key": key, "id": chat_id, "title": chat.title, "members": members,
-                    "requests": requests, "links": len(chat.invite_links)})
+        out.append(
+            {
+                "key": key,
+                "id": chat_id,
+                "title": chat.title,
+                "members": members,
+                "requests": requests,
+                "links": len(chat.invite_links),
+            }
+        )
     return out
 
 
@@ -151,8 +164,16 @@ async def _actors(sandbox: Sandbox) -> list[dict[str, Any]]:
     admins = set(sandbox.ctx.settings.admin_ids)
     out = []
     for uid, spec in sandbox.specs.items():
-        out.append({"id": uid, "name": spec.name, "language": spec.language, "kind": spec.kind,
-                    "admin": uid in admins, "vip": await vip.is_active(uid)})
+        out.append(
+            {
+                "id": uid,
+                "name": spec.name,
+                "language": spec.language,
+                "kind": spec.kind,
+                "admin": uid in admins,
+                "vip": await vip.is_active(uid),
+            }
+        )
     return out
 
 
@@ -198,7 +219,8 @@ async def _state(request: web.Request) -> web.Response:
         state["messages"] = _messages(sandbox, actor)
         state["answers"] = [
             {"id": q.id, "text": q.text or "", "alert": q.show_alert}
-            for q in actor.callback_answers if q.text
+            for q in actor.callback_answers
+            if q.text
         ][-5:]
     return web.json_response(state)
 
@@ -232,8 +254,11 @@ async def _file(request: web.Request) -> web.Response:
     if attached is None:
         raise web.HTTPNotFound()
     name = (attached.filename or f"{kind}-{message.message_id}").replace('"', "")
-    return web.Response(body=attached.data, content_type="application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return web.Response(
+        body=attached.data,
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # -- acting -----------------------------------------------------------------------------
@@ -267,8 +292,9 @@ async def _click(request: web.Request) -> web.Response:
     data = await _body(request)
     actor = _actor(sandbox, data.get("actor"))
     message_id = data.get("message_id")
-    query = await actor.click(str(data.get("label") or ""),
-                              message=int(message_id) if message_id is not None else None)
+    query = await actor.click(
+        str(data.get("label") or ""), message=int(message_id) if message_id is not None else None
+    )
     return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
 
 
@@ -292,19 +318,27 @@ async def _join(request: web.Request) -> web.Response:
         elif channel == "vip":
             link = world.vip_link_for(actor) or ""
             if not link:
-                raise BadInput(f"Lucien has not sent {actor.first_name} an invitation link to "
-                               "the VIP channel: redeem an invitation (/start VIP-...) first")
+                raise BadInput(
+                    f"Lucien has not sent {actor.first_name} an invitation link to "
+                    "the VIP channel: redeem an invitation (/start VIP-...) first"
+                )
         else:
             raise BadInput('channel is "free" or "vip" (or give a link)')
     deep = _deep_link_start(sandbox, link)
     if deep is not None:
         # A t.me/<bot>?start=... link opens the bot and sends /start with the payload.
         await actor.send(f"/start {deep}".strip())
-        return web.json_response({"ok": True, "outcome": "started",
-                                  "message": f"{actor.first_name} opened the bot"})
+        return web.json_response(
+            {"ok": True, "outcome": "started", "message": f"{actor.first_name} opened the bot"}
+        )
     outcome = await actor.join(link)
-    return web.json_response({"ok": outcome in ("joined", "requested"), "outcome": outcome,
-                              "message": f"{actor.first_name}: {JOIN_OUTCOMES.get(outcome, outcome)}"})
+    return web.json_response(
+        {
+            "ok": outcome in ("joined", "requested"),
+            "outcome": outcome,
+            "message": f"{actor.first_name}: {JOIN_OUTCOMES.get(outcome, outcome)}",
+        }
+    )
 
 
 def _deep_link_start(sandbox: Sandbox, link: str) -> str | None:
@@ -331,8 +365,11 @@ async def _clock(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
     data = await _body(request)
     try:
-        delta = timedelta(minutes=float(data.get("minutes") or 0),
-                          hours=float(data.get("hours") or 0), days=float(data.get("days") or 0))
+        delta = timedelta(
+            minutes=float(data.get("minutes") or 0),
+            hours=float(data.get("hours") or 0),
+            days=float(data.get("days") or 0),
+        )
     except (TypeError, ValueError):
         raise BadInput("minutes, hours and days are numbers") from None
     if delta <= timedelta(0) or delta > timedelta(days=400):

@@ -52,14 +52,14 @@ class ActorSpec:
     """One person of the demo world; `kind` tells the page how to label them."""
 
     id: int
-    name: str
+    name: str  # the Telegram first name: the bot addresses them by it
     language: str
     kind: str  # "admin" | "vip" | "user"
 
 
 BUILT_IN = (
-    ActorSpec(ADMIN_ID, "Diana (admin)", "es", "admin"),
-    ActorSpec(VIP_ID, "Valeria (VIP)", "es", "vip"),
+    ActorSpec(ADMIN_ID, "Diana", "es", "admin"),
+    ActorSpec(VIP_ID, "Valeria", "es", "vip"),
     ActorSpec(NUEVO_ID, "Nuevo usuario", "es", "user"),
     ActorSpec(NEW_ID, "New user", "en", "user"),
 )
@@ -71,7 +71,9 @@ def build_world(emulator: Emulator, custom: list[ActorSpec]) -> dict[int, UserAc
     actors: dict[int, UserActor] = {}
     for spec in (*BUILT_IN, *custom):
         actors[spec.id] = emulator.add_user(
-            spec.name, language_code=spec.language, user_id=spec.id,
+            spec.name,
+            language_code=spec.language,
+            user_id=spec.id,
             username=None if spec.kind == "user" else spec.name.split()[0].lower(),
         )
     diana = actors[ADMIN_ID].user  # the creator owns both channels, as in real life
@@ -113,19 +115,32 @@ async def restore_links(ctx: AppContext, emulator: Emulator) -> None:
     bot_id = emulator.bot.id
     async with ctx.db.session() as s:
         free_rows = list(await s.scalars(select(FreeChannel)))
-        vip_rows = list(await s.scalars(
-            select(VipLink).where(VipLink.revoked_at.is_(None), VipLink.joined_at.is_(None))))
+        vip_rows = list(
+            await s.scalars(
+                select(VipLink).where(VipLink.revoked_at.is_(None), VipLink.joined_at.is_(None))
+            )
+        )
     for row in free_rows:
         if row.invite_link and row.chat_id in emulator.chats:
-            emulator.chat(row.chat_id).invite_links.setdefault(row.invite_link, InviteLink(
-                row.invite_link, bot_id, creates_join_request=True, name="Lucien"))
+            emulator.chat(row.chat_id).invite_links.setdefault(
+                row.invite_link,
+                InviteLink(row.invite_link, bot_id, creates_join_request=True, name="Lucien"),
+            )
     for link in vip_rows:
         if link.chat_id in emulator.chats:
-            expires = link.expires_at if link.expires_at.tzinfo else \
-                link.expires_at.replace(tzinfo=UTC)
-            emulator.chat(link.chat_id).invite_links.setdefault(link.link, InviteLink(
-                link.link, bot_id, name="VIP", member_limit=1,
-                expire_date=int(expires.timestamp())))
+            expires = (
+                link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+            )
+            emulator.chat(link.chat_id).invite_links.setdefault(
+                link.link,
+                InviteLink(
+                    link.link,
+                    bot_id,
+                    name="VIP",
+                    member_limit=1,
+                    expire_date=int(expires.timestamp()),
+                ),
+            )
 
 
 def vip_link_for(actor: UserActor) -> str | None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
+import sys
 import time
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint
@@ -53,8 +55,12 @@ class BotApplication:
         clock: Clock | None = None,
         entry_points: Iterable[EntryPoint] | None = None,
         registry: PluginRegistry | None = None,
+        migrate_in_subprocess: bool = False,
     ) -> None:
         self.settings = settings
+        # `lucien run` migrates in a child process so that Alembic never loads here.
+        self.migrate_in_subprocess = migrate_in_subprocess
+        self._expected_versions: set[str] | None = None
         self.version = __version__
         self._entry_points = entry_points
         self._registry = registry
@@ -93,11 +99,15 @@ class BotApplication:
 
         self.phase = "database"
         from lucien.core.db import Database
-        from lucien.core.db.migrate import upgrade_all
 
         ctx.db = Database(settings.database)
         self.phase = "migrations"
-        await upgrade_all(settings, registry)
+        if self.migrate_in_subprocess:
+            self._expected_versions = await self._migrate_out_of_process()
+        else:
+            from lucien.core.db.migrate import upgrade_all
+
+            await upgrade_all(settings, registry)
         self._at_head, self._at_head_checked = True, time.monotonic()
 
         self.phase = "redis"
@@ -238,11 +248,33 @@ class BotApplication:
         latency = await self.ctx.db.ping()
         return HealthResult("database", "pass", "ok", {"latency_ms": round(latency * 1000, 2)})
 
+    async def _migrate_out_of_process(self) -> set[str]:
+        """Run `lucien migrate --json` as a child; its failure stops startup."""
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "lucien", "migrate", "--json",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await proc.communicate()
+        if proc.returncode != 0:
+            raise StartupError(
+                "migrations failed: " + (err.decode(errors="replace").strip() or f"exit {proc.returncode}")
+            )
+        report = json.loads(out.decode().strip().splitlines()[-1])
+        for branch, revision in report["applied"]:
+            log.info("migrated %s to %s", branch, revision)
+        return set(report["versions"])
+
     async def migrations_health(self) -> HealthResult:
         if time.monotonic() - self._at_head_checked > 30:
-            from lucien.core.db.migrate import is_at_head
+            if self._expected_versions is not None:
+                from lucien.core.db.versions import recorded_versions
 
-            self._at_head = await is_at_head(self.settings, self.ctx.registry)
+                recorded = await recorded_versions(self.ctx.db.engine)
+                self._at_head = recorded == self._expected_versions
+            else:
+                from lucien.core.db.migrate import is_at_head
+
+                self._at_head = await is_at_head(self.settings, self.ctx.registry)
             self._at_head_checked = time.monotonic()
         if self._at_head:
             return HealthResult("migrations", "pass", "at head")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from typing import Any
 
@@ -18,6 +19,10 @@ def register_cli(subparsers: Any) -> None:
         "migrate",
         help="upgrade the core and every enabled plugin to head (Alembic, per branch)",
         description="Without an action: upgrade. Actions: status, new, downgrade.",
+    )
+    mig.add_argument(
+        "--json", action="store_true",
+        help="print what was applied and the recorded versions as one JSON line",
     )
     mig.set_defaults(func=_cmd_upgrade)
     actions = mig.add_subparsers(dest="migrate_action", metavar="ACTION")
@@ -77,6 +82,12 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
         report = asyncio.run(migrate.upgrade_all(*loaded))
     except MigrationError as exc:
         return _fail(exc)
+    if getattr(args, "json", False):
+        from lucien.core.db.versions import read_versions
+
+        versions = asyncio.run(read_versions(loaded[0].database))
+        print(json.dumps({"applied": report.applied, "versions": sorted(versions)}))
+        return 0
     for branch, rev in report.applied:
         print(f"applied {branch} {rev}")
     print("already at head" if not report.applied else f"done in {report.duration:.2f}s")

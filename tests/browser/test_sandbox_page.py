@@ -30,7 +30,7 @@ async def test_new_user_free_channel_and_admin_menu(sandbox: Sandbox, browser: A
 
     # The demo world is there: four people, two channels, Valeria already in the salon.
     await expect(page.locator("#actors .actor")).to_have_count(4)
-    vip_members = page.locator('.channel.vip .members .member[data-user-id="%d"]' % world.VIP_ID)
+    vip_members = page.locator(f'.channel.vip .members .member[data-user-id="{world.VIP_ID}"]')
     await expect(vip_members).to_contain_text("member")
 
     # A new user says /start: Lucien's greeting and the main menu with the free door.
@@ -47,13 +47,13 @@ async def test_new_user_free_channel_and_admin_menu(sandbox: Sandbox, browser: A
 
     # Asking to join through the link in Lucien's message: a join request, and the wait.
     await free_menu.locator('a[href^="https://t.me/+"]').click()
-    pending = page.locator('.channel.free .requests [data-user-id="%d"]' % world.NEW_ID)
+    pending = page.locator(f'.channel.free .requests [data-user-id="{world.NEW_ID}"]')
     await expect(pending).to_be_visible()
     await expect(page.locator(".msg.in .bubble").last).to_contain_text("10 minutes")
 
     # The clock moves past the wait: the bot approves, she is a member and is welcomed.
     await page.click('[data-clock="minutes"][data-amount="11"]')
-    member = page.locator('.channel.free .members .member[data-user-id="%d"]' % world.NEW_ID)
+    member = page.locator(f'.channel.free .members .member[data-user-id="{world.NEW_ID}"]')
     await expect(member).to_contain_text("member")
     await expect(pending).to_have_count(0)
     await expect(page.locator("#calls .method", has_text="approveChatJoinRequest")).to_have_count(1)

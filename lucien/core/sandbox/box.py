@@ -66,7 +66,8 @@ class Sandbox:
         self.specs: dict[int, ActorSpec] = {}
         self.url = ""
         self._web: aiohttp_web.AppRunner | None = None
-        self._lock = asyncio.Lock()  # clock moves one at a time
+        #: One thing happens at a time: a user acting mid-jump would see a half-moved clock.
+        self.lock = asyncio.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -159,7 +160,7 @@ class Sandbox:
     async def advance(self, delta: timedelta) -> datetime:
         """Move the clock forward, running the jobs on the way and once at the end."""
         assert self.app is not None
-        async with self._lock:
+        async with self.lock:
             remaining = delta
             while remaining > timedelta(0):
                 step = min(remaining, MAX_STEP)

@@ -151,7 +151,7 @@ async def _channels(sandbox: Sandbox) -> list[dict[str, Any]]:
                 "title": chat.title,
                 "members": members,
                 "requests": requests,
-                "links": len(chat.invite_links),
+                "links": sum(1 for link in chat.invite_links.values() if not link.is_revoked),
             }
         )
     return out
@@ -283,7 +283,8 @@ async def _send(request: web.Request) -> web.Response:
         raise BadInput("nothing to send")
     if len(text) > 4096:
         raise BadInput("Telegram messages are at most 4096 characters")
-    await actor.send(text)
+    async with sandbox.lock:
+        await actor.send(text)
     return web.json_response({"ok": True})
 
 
@@ -292,9 +293,11 @@ async def _click(request: web.Request) -> web.Response:
     data = await _body(request)
     actor = _actor(sandbox, data.get("actor"))
     message_id = data.get("message_id")
-    query = await actor.click(
-        str(data.get("label") or ""), message=int(message_id) if message_id is not None else None
-    )
+    async with sandbox.lock:
+        query = await actor.click(
+            str(data.get("label") or ""),
+            message=int(message_id) if message_id is not None else None,
+        )
     return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
 
 
@@ -327,11 +330,13 @@ async def _join(request: web.Request) -> web.Response:
     deep = _deep_link_start(sandbox, link)
     if deep is not None:
         # A t.me/<bot>?start=... link opens the bot and sends /start with the payload.
-        await actor.send(f"/start {deep}".strip())
+        async with sandbox.lock:
+            await actor.send(f"/start {deep}".strip())
         return web.json_response(
             {"ok": True, "outcome": "started", "message": f"{actor.first_name} opened the bot"}
         )
-    outcome = await actor.join(link)
+    async with sandbox.lock:
+        outcome = await actor.join(link)
     return web.json_response(
         {
             "ok": outcome in ("joined", "requested"),
@@ -357,7 +362,8 @@ async def _leave(request: web.Request) -> web.Response:
     chat_id = (await _channel_ids(sandbox)).get(str(data.get("channel")))
     if chat_id is None:
         raise BadInput('channel is "free" or "vip"')
-    await actor.leave(chat_id)
+    async with sandbox.lock:
+        await actor.leave(chat_id)
     return web.json_response({"ok": True})
 
 

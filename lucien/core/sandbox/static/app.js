@@ -153,11 +153,14 @@ function memberRow(member) {
 function renderChannels(data) {
   const box = $("#channels");
   box.replaceChildren(...data.channels.map((c) => {
-    const inside = c.members.some((m) => m.id === state.actor);
+    const mine = c.members.find((m) => m.id === state.actor);
+    const inside = Boolean(mine);
     const pending = c.requests.some((r) => r.id === state.actor);
     const actions = el("div", { class: "channel-actions" });
     if (state.actor) {
-      if (inside) {
+      if (mine && (mine.status === "creator" || mine.status === "administrator")) {
+        actions.append(el("span", { class: "muted" }, mine.status === "creator" ? "you own this channel" : "you are an admin here"));
+      } else if (inside) {
         actions.append(el("button", { class: "btn small", dataset: { leave: c.key },
           onclick: () => act(() => api("/api/leave", { actor: state.actor, channel: c.key })) }, "Leave"));
       } else if (pending) {

@@ -83,6 +83,7 @@ async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, con
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
     ps = psutil.Process(proc.pid)
     peak = ps.memory_info().rss
+    print(f"{name}: RSS when ready {peak / 2**20:.1f} MB", flush=True)
     latencies: list[float] = []
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()

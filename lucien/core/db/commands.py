@@ -8,9 +8,8 @@ import json
 import sys
 from typing import Any
 
-from lucien.core.db import migrate
-from lucien.core.db.importer import ImportFailed, import_sqlite
-from lucien.core.db.migrate import MigrationError
+# Alembic is imported by the commands that need it, not when the parser is built:
+# `lucien run` builds this parser too and must not load Alembic into the serving process.
 
 
 def register_cli(subparsers: Any) -> None:
@@ -75,6 +74,9 @@ def _fail(exc: BaseException) -> int:
 
 
 def _cmd_upgrade(args: argparse.Namespace) -> int:
+    from lucien.core.db import migrate
+    from lucien.core.db.migrate import MigrationError
+
     loaded = _load()
     if loaded is None:
         return 2
@@ -95,6 +97,9 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
+    from lucien.core.db import migrate
+    from lucien.core.db.migrate import MigrationError
+
     loaded = _load()
     if loaded is None:
         return 2
@@ -111,6 +116,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
+    from lucien.core.db import migrate
+    from lucien.core.db.migrate import MigrationError
+
     loaded = _load()
     if loaded is None:
         return 2
@@ -123,6 +131,9 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_downgrade(args: argparse.Namespace) -> int:
+    from lucien.core.db import migrate
+    from lucien.core.db.migrate import MigrationError
+
     loaded = _load()
     if loaded is None:
         return 2
@@ -138,6 +149,9 @@ def _cmd_downgrade(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from lucien.core.db.importer import ImportFailed, import_sqlite
+    from lucien.core.db.migrate import MigrationError
+
     loaded = _load()
     if loaded is None:
         return 2

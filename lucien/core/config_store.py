@@ -49,6 +49,7 @@ class ConfigStore:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self._built: dict[str, tuple[Any, Any]] = {}
 
     def _base(self, plugin: str) -> BaseModel:
         base = self.ctx.plugin_settings(plugin)
@@ -56,7 +57,7 @@ class ConfigStore:
             raise KeyError(f"plugin {plugin!r} has no settings model")
         return base
 
-    async def _stored(self, plugin: str) -> dict[str, StoredValue]:
+    async def _raw(self, plugin: str) -> dict[str, list[Any]]:
         async def load() -> dict[str, list[Any]]:
             async with self.ctx.db.session() as session:
                 rows = await session.execute(
@@ -66,15 +67,29 @@ class ConfigStore:
                 )
                 return {key: [value, version] for key, value, version in rows}
 
-        raw = await self.ctx.cache.get_or_load("settings", plugin, load)
+        return await self.ctx.cache.get_or_load("settings", plugin, load)
+
+    async def _stored(self, plugin: str) -> dict[str, StoredValue]:
+        raw = await self._raw(plugin)
         return {k: StoredValue(v[0], v[1]) for k, v in raw.items()}
 
     async def get(self, plugin: str) -> Any:
         """The plugin's settings model: environment defaults, then values saved from chat."""
         base = self._base(plugin)
-        stored = await self._stored(plugin)
-        if not stored:
+        raw = await self._raw(plugin)
+        if not raw:
             return base
+        # Menus read settings on every update: while the cache hands back the same raw
+        # object, the model built from it is the same too.
+        memo = self._built.get(plugin)
+        if memo is not None and memo[0] is raw:
+            return memo[1]
+        model = self._build(base, raw)
+        self._built[plugin] = (raw, model)
+        return model
+
+    def _build(self, base: BaseModel, raw: dict[str, list[Any]]) -> Any:
+        stored = {k: StoredValue(v[0], v[1]) for k, v in raw.items()}
         data = base.model_dump()
         data.update({k: v.value for k, v in stored.items() if k in type(base).model_fields})
         try:

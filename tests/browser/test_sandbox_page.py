@@ -21,7 +21,7 @@ async def say(page: Page, text: str) -> None:
     await page.click("#send")
 
 
-async def test_new_user_free_channel_and_admin_menu(sandbox: Sandbox, browser: Any) -> None:
+async def test_new_user_free_channel_and_admin_menu(browser: Any, sandbox: Sandbox) -> None:
     page = await browser.new_page(viewport={"width": 1366, "height": 768})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -56,6 +56,7 @@ async def test_new_user_free_channel_and_admin_menu(sandbox: Sandbox, browser: A
     member = page.locator(f'.channel.free .members .member[data-user-id="{world.NEW_ID}"]')
     await expect(member).to_contain_text("member")
     await expect(pending).to_have_count(0)
+    await expect(page.locator(".msg.in .bubble").last).to_contain_text("vestibule")
     await expect(page.locator("#calls .method", has_text="approveChatJoinRequest")).to_have_count(1)
     await page.screenshot(path=str(artifacts_dir() / "sandbox.png"))
 

@@ -153,3 +153,15 @@ async def test_dates_are_written_for_the_locale(make_voice, locale, expected):
     text = await voice.say("vip.reminder", user=user, days_left=1, end_date=date(2027, 3, 5))
     assert expected in text
     assert "1 día" in text if locale == "es" else "1 day" in text
+
+
+def test_no_line_carries_a_literal_backslash(catalogue):
+    """A doubly escaped newline would show users a literal "\\n"."""
+    offenders = [
+        f"{locale}/{key}: {variant.text[:60]!r}"
+        for locale, entries in catalogue.entries.items()
+        for key, variants in entries.items()
+        for variant in variants
+        if "\\" in variant.text
+    ]
+    assert offenders == []

@@ -41,10 +41,10 @@ async def members_with_tokens(harness: Any, n: int, days: int = 30) -> list[Any]
     return users
 
 
+# The race is meaningful on PostgreSQL: SQLite serialises every writer.
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 async def test_hundred_concurrent_redemptions_one_vip(harness: Any) -> None:
     await harness.start_app()
-    if harness.ctx.db.is_sqlite:
-        pytest.skip("the race is meaningful on PostgreSQL (SQLite serialises every writer)")
     svc = vip(harness)
     plan = await svc.create_plan("Gold", 30, 0, "")
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
@@ -76,11 +76,11 @@ async def test_concurrent_redemption_in_conversation(harness: Any) -> None:
     assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
 
 
+# Replicas share one PostgreSQL; SQLite is a single process's database.
 @pytest.mark.lucien(plugins=["voice", "admin", "vip"], redis=True)
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 async def test_two_replicas_remind_and_remove_exactly_once(harness: Any) -> None:
     app1 = await harness.start_app()
-    if app1.ctx.db.is_sqlite:
-        pytest.skip("replicas share one PostgreSQL; SQLite is single-process")
     channel = await setup_channel(harness)
     users = await members_with_tokens(harness, 20, days=2)
     for user in users:

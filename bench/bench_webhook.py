@@ -31,6 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PG_ADMIN = os.environ.get("LUCIEN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+EMULATOR_PS: psutil.Process | None = None
 REDIS = os.environ.get("LUCIEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -48,6 +49,8 @@ class Result:
     p99: float
     rss_mb: float
     errors: int
+    cpu_ms: float = 0.0  # server CPU per update
+    emulator_cpu_ms: float = 0.0  # emulator CPU per update (the bare bot's replies)
 
 
 def update(i: int, users: int) -> bytes:
@@ -117,15 +120,20 @@ async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, con
                 latencies.append(time.perf_counter() - started)
 
         sampler = asyncio.create_task(sample())
+        cpu_before = sum(ps.cpu_times()[:2])
+        emu_before = sum(EMULATOR_PS.cpu_times()[:2]) if EMULATOR_PS else 0.0
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(conc)))
         elapsed = time.perf_counter() - began
+        cpu = sum(ps.cpu_times()[:2]) - cpu_before
+        emu_cpu = (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
         stop_sampling.set()
         await sampler
     latencies.sort()
     return Result(
         name, n / elapsed, statistics.median(latencies) * 1000,
         latencies[int(len(latencies) * 0.99) - 1] * 1000, peak / 2**20, errors,
+        cpu / n * 1000, emu_cpu / n * 1000,
     )
 
 
@@ -144,6 +152,8 @@ async def main() -> None:
          "--users", str(args.users)],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
     )
+    global EMULATOR_PS
+    EMULATOR_PS = psutil.Process(emulator.pid)
     token = ""
     while not token:
         line = emulator.stdout.readline().decode()  # type: ignore[union-attr]
@@ -203,9 +213,11 @@ async def main() -> None:
         await conn.close()
 
     print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
-    print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}")
+    print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"
+          f" {'CPU ms/upd':>11} {'+emulator':>10}")
     for r in results:
-        print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}")
+        print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
+              f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f}")
     if len(results) == 2:
         bare, ours = results
         print(f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "

@@ -136,7 +136,11 @@ async def lucien_resolve_role(ctx: AppContext, user_id: int) -> Role | None:
 
 @hookspec
 def lucien_menu_buttons(ctx: AppContext, role: Role) -> list[MenuButton]:
-    """Return the buttons the plugin adds to the main menu of `role`."""
+    """Return the buttons the plugin adds to the main menu of `role`.
+
+    The answer must depend on the role only: it is kept for a few seconds per process
+    (the menu is built on every /start). Labels with a `voice_key` are rendered per user.
+    """
 
 
 @hookspec

@@ -5,6 +5,7 @@ The admin plugin shows it; any plugin links back to it with `MenuCallback()`.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -22,12 +23,25 @@ class MenuCallback(CallbackData, prefix="menu"):
     screen: str = "main"
 
 
+# Asked of the plugins at most this often per role: the menu is built on every /start,
+# and the hook's answer depends only on the role (see the hook's docstring).
+MENU_MEMO_SECONDS = 10.0
+
+
 async def menu_buttons(ctx: AppContext, role: Role) -> list[tuple[str, MenuButton]]:
     """(plugin, button) pairs in a stable order: `order`, then plugin name, then label."""
+    memo: dict[str, tuple[float, list[tuple[str, MenuButton]]]] = ctx.service(
+        "menu_memo", lambda _: {}
+    )
+    now = time.monotonic()
+    cached = memo.get(role)
+    if cached is not None and now - cached[0] < MENU_MEMO_SECONDS:
+        return cached[1]
     found: list[tuple[str, MenuButton]] = []
     for record, buttons in ctx.registry.call_each("lucien_menu_buttons", ctx=ctx, role=role):
         found.extend((record.name, b) for b in buttons)
     found.sort(key=lambda item: (item[1].order, item[0], item[1].text))
+    memo[role] = (now, found)
     return found
 
 
@@ -35,8 +49,12 @@ async def main_menu_markup(ctx: AppContext, role: Role, user: Any = None) -> Inl
     """One button per row; labels with a `voice_key` are rendered in the voice."""
     rows: list[list[InlineKeyboardButton]] = []
     for _plugin, button in await menu_buttons(ctx, role):
-        text = await ctx.voice.button(button.voice_key, user=user) if button.voice_key else button.text
-        rows.append([InlineKeyboardButton(text=text, callback_data=button.callback_data, url=button.url)])
+        text = (
+            await ctx.voice.button(button.voice_key, user=user) if button.voice_key else button.text
+        )
+        rows.append(
+            [InlineKeyboardButton(text=text, callback_data=button.callback_data, url=button.url)]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -183,6 +183,8 @@ async def main() -> None:
         port = free_port()
         profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
         prefix = [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"] if profile else [PY, "-m"]
+        if os.environ.get("BENCH_CPROFILE"):  # a path: cProfile stats of the Lucien server
+            prefix = [PY, "-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"], "-m"]
         lucien = subprocess.Popen(
             [*prefix, "lucien", "run"], cwd=ROOT,
             env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(port),

@@ -9,6 +9,7 @@ history and invalidated in the cache of every replica.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from lucien.core.db.models import PluginSetting, PluginSettingChange
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.config")
 
 
 class SettingError(Exception):
@@ -89,15 +92,23 @@ class ConfigStore:
         return model
 
     def _build(self, base: BaseModel, raw: dict[str, list[Any]]) -> Any:
-        stored = {k: StoredValue(v[0], v[1]) for k, v in raw.items()}
+        model = type(base)
         data = base.model_dump()
-        data.update({k: v.value for k, v in stored.items() if k in type(base).model_fields})
+        data.update({k: v[0] for k, v in raw.items() if k in model.model_fields})
         try:
-            return type(base).model_validate(data)
-        except ValidationError:
-            # A stored value the model no longer accepts (the model changed): ignore it
-            # rather than break the plugin; the admin screen shows the value in force.
-            return base
+            return model.model_validate(data)
+        except ValidationError as exc:
+            # A stored value the model no longer accepts (the model changed since it was
+            # saved): drop that field only, keep every other value admins saved.
+            bad = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+            log.warning("settings of %s: ignoring stored %s (%s)", type(base).__name__,
+                        ", ".join(sorted(bad)), exc.errors()[0]["msg"])
+            for key in bad:
+                data[key] = getattr(base, key, None)
+            try:
+                return model.model_validate(data)
+            except ValidationError:
+                return base
 
     async def version(self, plugin: str, key: str) -> int:
         """The version an edit must present (0 when the value was never saved)."""

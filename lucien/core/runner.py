@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import signal
@@ -190,11 +191,20 @@ class BotApplication:
         log.info("HTTP on %s:%s", self.settings.host, port)
 
     async def _ensure_webhook(self) -> None:
+        """setWebhook only when Telegram's view or what we last set differs.
+
+        getWebhookInfo does not show the secret, so a fingerprint of (url, secret, update
+        types) is kept in the database: a changed WEBHOOK_SECRET (or token) is pushed too.
+        """
         settings = self.settings
         bot = self.ctx.bot
         allowed = self.ctx.dispatcher.resolve_used_update_types()
+        fingerprint = hashlib.sha256(
+            "\x00".join([settings.webhook_url or "", settings.effective_webhook_secret, *allowed]).encode()
+        ).hexdigest()
         info: WebhookInfo = await bot.get_webhook_info()
-        if info.url == settings.webhook_url and sorted(info.allowed_updates or []) == allowed:
+        same = info.url == settings.webhook_url and sorted(info.allowed_updates or []) == allowed
+        if same and await self._stored_webhook_fingerprint() == fingerprint:
             log.info("webhook already set")
             return
         await bot.set_webhook(
@@ -203,7 +213,38 @@ class BotApplication:
             allowed_updates=allowed,
             max_connections=40,
         )
+        await self._store_webhook_fingerprint(fingerprint)
         log.info("webhook set to %s for %s", settings.webhook_url, ", ".join(allowed))
+
+    async def _stored_webhook_fingerprint(self) -> str | None:
+        from sqlalchemy import select
+
+        from lucien.core.db.models import PluginSetting
+
+        async with self.ctx.db.session() as session:
+            return await session.scalar(
+                select(PluginSetting.value).where(
+                    PluginSetting.plugin == "core", PluginSetting.key == "webhook_fingerprint"
+                )
+            )
+
+    async def _store_webhook_fingerprint(self, fingerprint: str) -> None:
+        from sqlalchemy import delete, insert
+
+        from lucien.core.db.models import PluginSetting
+
+        async with self.ctx.db.session() as session:
+            await session.execute(
+                delete(PluginSetting).where(
+                    PluginSetting.plugin == "core", PluginSetting.key == "webhook_fingerprint"
+                )
+            )
+            await session.execute(
+                insert(PluginSetting).values(
+                    plugin="core", key="webhook_fingerprint", value=fingerprint, version=1,
+                    updated_at=self.clock.now(),
+                )
+            )
 
     async def _poll(self) -> None:
         dp = self.ctx.dispatcher

@@ -85,3 +85,25 @@ async def test_a_failing_handler_apologises_instead_of_silence(greeter_app: BotH
     assert ana.last is not None
     assert ana.last.text  # the plain default of error.generic
     assert "Traceback" not in ana.last.text
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
+async def test_set_webhook_only_when_something_changed(harness: BotHarness, greeter_entry_points: list[Any]) -> None:
+    """getWebhookInfo hides the secret: a new secret must still reach Telegram."""
+    harness.entry_points = greeter_entry_points
+    port = harness.settings().port
+    first = await harness.start_app(port=port, webhook_base_url=f"http://127.0.0.1:{port}")
+    assert len(harness.emulator.calls_of("setWebhook")) == 1
+    await first.stop()
+    harness.apps.clear()
+    again = await harness.start_app(port=port, webhook_base_url=f"http://127.0.0.1:{port}")
+    assert len(harness.emulator.calls_of("setWebhook")) == 1  # nothing changed: not called
+    await again.stop()
+    harness.apps.clear()
+    await harness.start_app(
+        port=port, webhook_base_url=f"http://127.0.0.1:{port}", webhook_secret="rotated-secret"
+    )
+    assert len(harness.emulator.calls_of("setWebhook")) == 2
+    ana = harness.user("Ana")
+    await ana.send("/greet")  # delivered with the new secret, answered
+    assert ana.last.text == "Greetings from a third-party plugin, Ana."

@@ -58,7 +58,8 @@ def _env_list(name: str) -> list[str] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.sandbox:
-        from lucien.core.sandbox import run_sandbox
+        # The sandbox is the product's demo (it seeds plugin data), not part of the core.
+        from lucien.sandbox import run_sandbox
 
         return asyncio.run(run_sandbox(port=args.port, reset=args.reset, db_path=args.db))
     settings = settings_or_exit()

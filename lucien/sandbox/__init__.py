@@ -1,5 +1,8 @@
 """`lucien run --sandbox`: the whole bot against the built-in emulator, with a web chat.
 
+It lives beside the plugins, not in the core: seeding the demo world uses the vip and
+free plugins' services, and the core never imports a plugin.
+
 One process and one event loop hold a FakeClock (time moves only when the page asks), the
 Bot API emulator on an internal port, the real BotApplication (every plugin, SQLite, no
 Redis, webhook delivery, jobs running) and the web chat on the public port. No Telegram

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lucien.core.sandbox import Sandbox
+from lucien.sandbox import Sandbox
 
 #: Without the background-networking flags Chromium keeps dialling out, which floods a
 #: closed network with connection attempts.

@@ -10,8 +10,8 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from lucien.core.sandbox import Sandbox, world
 from lucien.core.testing.harness import artifacts_dir
+from lucien.sandbox import Sandbox, world
 
 TIMEOUT = 15_000  # ms: generous for a loaded CI machine; passing runs take far less
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from importlib.resources import files
+from itertools import pairwise
 
 import pytest
 
@@ -68,4 +69,4 @@ async def test_the_same_line_never_twice_in_a_row(harness: BotHarness) -> None:
     for _ in range(8):
         await ana.send("/start")
         texts.append(ana.last.text)
-    assert all(a != b for a, b in zip(texts, texts[1:], strict=False))
+    assert all(a != b for a, b in pairwise(texts))

@@ -15,9 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from lucien.core.sandbox import Sandbox, world
-from lucien.core.sandbox.render import entities_to_html
 from lucien.core.testing.harness import free_port
+from lucien.sandbox import Sandbox, world
+from lucien.sandbox.render import entities_to_html
 
 
 @pytest.fixture

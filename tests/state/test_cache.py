@@ -155,13 +155,15 @@ async def test_invalidate_namespace(cache_pair) -> None:
 async def test_invalidation_during_load_does_not_store_stale(cache_pair) -> None:
     cache = cache_pair[0]
     gate = asyncio.Event()
+    loading = asyncio.Event()
 
     async def slow() -> str:
+        loading.set()
         await gate.wait()
         return "stale"
 
     task = asyncio.create_task(cache.get_or_load("plug", "k", slow))
-    await asyncio.sleep(0.01)
+    await loading.wait()  # the loader is running: the invalidation lands mid-load
     await cache.invalidate("plug", "k")
     gate.set()
     assert await task == "stale"  # the caller still gets its answer...

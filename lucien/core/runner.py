@@ -128,7 +128,10 @@ class BotApplication:
         ctx.bot = create_bot(token, settings.telegram_api_url)
         ctx.users = UserTracker(ctx)
         ctx.config = ConfigStore(ctx)
-        ctx.sender = Sender(ctx.bot, on_blocked=ctx.users.mark_blocked)
+        ctx.sender = Sender(
+            ctx.bot, on_blocked=ctx.users.mark_blocked, redis=ctx.state.redis,
+            key_prefix=settings.redis_key_prefix,
+        )
         self._collect_messages()
         voice = registry.call_each("lucien_voice", ctx=ctx, messages=self.messages, fail=True)
         ctx.voice = voice[0][1] if voice else PlainVoice(self.messages)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -23,26 +22,33 @@ T = TypeVar("T")
 _SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
 
 
-@dataclass
-class _Bucket:
-    rate: float  # tokens per second
-    capacity: float
-    tokens: float
-    stamp: float
-
-    def wait_time(self, now: float) -> float:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self.tokens -= 1
+# GCRA ("virtual scheduling"): every send reserves the earliest slot that respects both the
+# global pace and its chat's pace, then sleeps until it. Reserving rather than polling
+# means a message waiting for a busy chat never holds back messages to other chats.
+# The Redis version does the same atomically for every replica (DESIGN: one shared limiter).
+_RESERVE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local g_interval = tonumber(ARGV[1])
+local c_interval = tonumber(ARGV[2])
+local c_burst = tonumber(ARGV[3])
+local g_burst = tonumber(ARGV[4])
+local c_tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+local slot = math.max(now, c_tat - (c_burst - 1) * c_interval)
+local g_tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+slot = math.max(slot, g_tat - (g_burst - 1) * g_interval)
+redis.call('SET', KEYS[1], math.max(g_tat, slot) + g_interval, 'PX', 60000)
+redis.call('SET', KEYS[2], math.max(c_tat, slot) + c_interval, 'PX', 120000)
+return slot - now
+"""
 
 
 class Sender:
-    """Rate-limited calls; `await sender(method)` behaves like `await bot(method)`."""
+    """Rate-limited calls; `await sender(method)` behaves like `await bot(method)`.
+
+    With `redis`, the pace is shared by every replica; without it (or while Redis is
+    unreachable) it is kept in this process.
+    """
 
     def __init__(
         self,
@@ -53,44 +59,60 @@ class Sender:
         burst: float = 1.0,
         max_retries: int = 5,
         on_blocked: Any = None,
+        redis: Any = None,
+        key_prefix: str = "lucien",
     ) -> None:
         self.bot = bot
         self.max_retries = max_retries
         self.on_blocked = on_blocked
-        now = time.monotonic()
-        # The global burst stays minimal: Telegram (and the emulator) count ~30 messages
-        # in any one-second window; burst + per_second must stay under 30 with room for
-        # network jitter that bunches paced calls together (a burst of
-        # per_second from idle, then per_second more, gave 429s on every bulk send).
-        self._global = _Bucket(per_second, burst, burst, now)
-        self._chats: dict[Any, _Bucket] = {}
-        self._lock = asyncio.Lock()
+        # 25/s rather than Telegram's ~30: network jitter bunches paced calls together.
+        self._global_interval = 1.0 / per_second
+        # A global burst stays minimal: Telegram counts ~30 in any one-second window.
+        self._global_burst = burst
         self._per_chat_burst = per_chat_burst
+        self._next_global = 0.0
+        self._chat_tat: dict[Any, float] = {}
+        self._redis = redis
+        self._script = redis.register_script(_RESERVE_LUA) if redis is not None else None
+        self._prefix = f"{key_prefix}:send:{bot.id}"
 
-    def _chat_bucket(self, chat_id: Any, now: float) -> _Bucket:
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
-            rate, cap = (20 / 60, 3.0) if is_group else (1.0, self._per_chat_burst)
-            bucket = self._chats[chat_id] = _Bucket(rate, cap, cap, now)
-            if len(self._chats) > 50_000:  # old chats' buckets are full again anyway
-                self._chats.pop(next(iter(self._chats)))
-        return bucket
+    def _chat_pace(self, chat_id: Any) -> tuple[float, float]:
+        """(interval, burst) for a chat: groups and channels 20/min, private chats 1/s."""
+        is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
+        return (3.0, 3.0) if is_group else (1.0, self._per_chat_burst)
+
+    def _reserve_local(self, chat_id: Any) -> float:
+        now = time.monotonic()
+        interval, burst = self._chat_pace(chat_id)
+        tat = self._chat_tat.get(chat_id, 0.0)
+        global_earliest = self._next_global - (self._global_burst - 1) * self._global_interval
+        slot = max(now, tat - (burst - 1) * interval, global_earliest)
+        self._next_global = max(self._next_global, slot) + self._global_interval
+        self._chat_tat[chat_id] = max(tat, slot) + interval
+        if len(self._chat_tat) > 50_000:  # an old chat's schedule is in the past anyway
+            self._chat_tat.pop(next(iter(self._chat_tat)))
+        return slot - now
+
+    async def _reserve(self, chat_id: Any) -> float:
+        if self._script is not None:
+            interval, burst = self._chat_pace(chat_id)
+            try:
+                wait_ms = await self._script(
+                    keys=[f"{self._prefix}:all", f"{self._prefix}:chat:{chat_id}"],
+                    args=[
+                        self._global_interval * 1000, interval * 1000, burst,
+                        self._global_burst,
+                    ],
+                )
+                return max(0.0, int(wait_ms) / 1000)
+            except Exception as exc:  # Redis away: pace this process alone meanwhile
+                log.debug("shared limiter unavailable (%r); pacing locally", exc)
+        return self._reserve_local(chat_id)
 
     async def _pace(self, chat_id: Any) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                wait = self._global.wait_time(now)
-                chat = self._chat_bucket(chat_id, now) if chat_id is not None else None
-                if chat is not None:
-                    wait = max(wait, chat.wait_time(now))
-                if wait <= 0:
-                    self._global.take()
-                    if chat is not None:
-                        chat.take()
-                    return
-                await asyncio.sleep(wait)
+        wait = await self._reserve(chat_id)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def __call__(self, method: TelegramMethod[T]) -> T:
         counted = method.__api_method__.lower() in _SENDING

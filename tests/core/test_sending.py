@@ -52,3 +52,22 @@ async def test_the_sender_paces_bulk_sends_to_many_chats_without_a_429(harness: 
     statuses = [c.status for c in harness.emulator.calls_of("sendMessage")]
     assert statuses.count(429) == 0
     assert all(u.last.text == "news" for u in users)
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on", redis=True)
+async def test_two_replicas_share_one_pace_through_redis(harness: BotHarness) -> None:
+    """Each replica alone would stay under 30/s; together they would not, unless shared."""
+    users = [harness.user(f"U{i}") for i in range(40)]
+    for user in users:  # they wrote to the bot before (messages to them are allowed)
+        user.chat_with(harness.account).started = True
+    await harness.start_app()
+    ctx = harness.ctx
+    replicas = [
+        Sender(ctx.bot, per_second=20, redis=ctx.state.redis, key_prefix=harness.redis_prefix)
+        for _ in range(2)
+    ]
+    await asyncio.gather(
+        *(replicas[i % 2](SendMessage(chat_id=u.id, text="news")) for i, u in enumerate(users))
+    )
+    statuses = [c.status for c in harness.emulator.calls_of("sendMessage")]
+    assert len(statuses) == 40 and statuses.count(429) == 0

@@ -13,7 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import CallbackQuery, ErrorEvent
 
 from lucien.core.logging import plugin_var
-from lucien.core.middlewares import ContextMiddleware, PluginTagMiddleware
+from lucien.core.middlewares import ContextMiddleware, tag_handlers
 
 if TYPE_CHECKING:
     from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lucien.app")
 
-# Observers a plugin's parent router tags with the plugin name (not update/error).
-_TAGGED_OBSERVERS = frozenset({"update", "error"})
+# Observers whose handlers are not tagged with the plugin name.
+_UNTAGGED_OBSERVERS = frozenset({"update", "error"})
 
 
 def create_bot(token: str, api_url: str | None = None) -> Bot:
@@ -43,16 +43,15 @@ def build_dispatcher(
     dp.update.outer_middleware(ContextMiddleware(ctx))
     for record, routers in ctx.registry.call_each("lucien_routers", ctx=ctx, fail=True):
         parent = Router(name=f"plugin:{record.name}")
-        tag = PluginTagMiddleware(record.name)
-        for name, observer in parent.observers.items():
-            if name not in _TAGGED_OBSERVERS:
-                observer.middleware(tag)
         try:
             for router in routers:
                 parent.include_router(router)
         except Exception as exc:
             ctx.registry.fail(record.name, f"lucien_routers: {exc!r}")
             continue
+        # Every handler of the plugin names it for logs and errors: wrapped once here
+        # rather than by an inner middleware run on every update.
+        tag_handlers(parent, record.name, skip=_UNTAGGED_OBSERVERS)
         dp.include_router(parent)
     dp.include_router(_fallback_router())
     dp.errors.register(_on_error)

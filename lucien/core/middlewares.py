@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Router
 from aiogram.types import TelegramObject, User
 
 from lucien.core.logging import plugin_var, user_id_var
@@ -53,16 +54,40 @@ class ContextMiddleware(BaseMiddleware):
             raise
 
 
-class PluginTagMiddleware(BaseMiddleware):
-    """Name the plugin whose handler runs, for logs and errors."""
+def tag_handlers(router: Router, name: str, skip: Collection[str] = ()) -> None:
+    """Name plugin `name` while any handler of `router` (and its sub-routers) runs.
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    Each handler's callback is wrapped once, at startup: an inner middleware doing the
+    same would cost a middleware layer on every update. aiogram has already read the
+    original callback's signature and flags into the HandlerObject (which arguments to
+    pass, whether it is a coroutine), so the wrapper receives the same arguments; it is
+    itself a coroutine, and runs a plain function in a thread as aiogram would have.
+    Handlers may also ask for `plugin_name`, as they could of the former middleware.
+    """
+    for sub in router.chain_tail:
+        for observer_name, observer in sub.observers.items():
+            if observer_name in skip:
+                continue
+            for handler in observer.handlers:
+                wants_name = handler.varkw or "plugin_name" in handler.params
+                handler.callback = _tagged(handler.callback, name, handler.awaitable, wants_name)
+                handler.awaitable = True
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        token = plugin_var.set(self.name)
-        data["plugin_name"] = self.name
-        result = await handler(event, data)
+
+def _tagged(
+    callback: Callable[..., Any], name: str, awaitable: bool, wants_name: bool
+) -> Callable[..., Awaitable[Any]]:
+    async def tagged(*args: Any, **kwargs: Any) -> Any:
+        token = plugin_var.set(name)
+        if wants_name:
+            kwargs["plugin_name"] = name
+        if awaitable:
+            result = await callback(*args, **kwargs)
+        else:
+            result = await asyncio.to_thread(callback, *args, **kwargs)
         # Left set when the handler raised: the error handler, in the same task, logs it.
         plugin_var.reset(token)
         return result
+
+    tagged.__qualname__ = f"{getattr(callback, '__qualname__', 'handler')}[{name}]"
+    return tagged

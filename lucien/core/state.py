@@ -11,7 +11,7 @@ The webhook drives one update like this::
     if not await backend.begin_update(update_id, update=body):   # claim (+ lock + read)
         return 200                                                 # duplicate: ack
     try:
-        reply = await dp.feed_webhook_update(bot, body)            # handlers
+        reply = await dp.feed_update(bot, body)                    # handlers
     except Exception:
         await backend.abort_update(update_id)                      # redelivery handled
         raise
@@ -150,8 +150,9 @@ class _Ticket:
     held: _Held | None = None
 
 
-# The ticket is set by begin_update in the webhook's task; aiogram's feed_webhook_update
-# runs handlers in a task that copies this context, so the same object is seen there.
+# The ticket is set by begin_update in the webhook's task; the handlers run in that task
+# (or, through aiogram's feed_webhook_update, in one that copies its context), so the
+# same object is seen there.
 _TICKET: ContextVar[_Ticket | None] = ContextVar("lucien_update_ticket", default=None)
 # A lock taken by the isolation for one update without a ticket (polling, tests).
 _HELD: ContextVar[_Held | None] = ContextVar("lucien_held_lock", default=None)
@@ -612,8 +613,8 @@ class StateBackend:
 
         Pass the update body as `update=` to also take the user's lock and read their
         state in the same round trip. Call it in the task that then calls
-        `dp.feed_webhook_update` (the claim travels in a contextvar), and always follow
-        with `finish_update` or `abort_update`.
+        `dp.feed_update` or `dp.feed_webhook_update` (the claim travels in a contextvar),
+        and always follow with `finish_update` or `abort_update`.
         """
         dedup_key = self._dedup_key(update_id)
         key: StorageKey | None = None

@@ -7,6 +7,7 @@ back in the response body, which saves the bot an API call per reply.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("lucien.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram waits about 60 s for the answer; past this a handler is given up (see `handle`).
+HANDLER_TIMEOUT = 55.0
 
 
 def _empty() -> web.Response:
@@ -96,9 +99,25 @@ class WebhookHandler:
         app.idle.clear()
         started = time.perf_counter()
         try:
-            result = await app.ctx.dispatcher.feed_webhook_update(
-                app.ctx.bot, update, outcome=outcome
+            # feed_update in this request's task, not aiogram's feed_webhook_update: that
+            # one runs every update in a new task with a timer and two extra loop turns,
+            # only to answer Telegram early and finish in the background, which this
+            # webhook never wants (it acknowledges once the update is handled). Handlers
+            # are short by design (long work goes to jobs); one that overruns Telegram's
+            # patience is cancelled and counts as failed.
+            async with asyncio.timeout(HANDLER_TIMEOUT) as deadline:
+                result = await app.ctx.dispatcher.feed_update(app.ctx.bot, update, outcome=outcome)
+        except TimeoutError:
+            await state.abort_update(update.update_id)
+            if not deadline.expired():
+                raise
+            log.error(
+                "update %s: handling took over %.0f s; cancelled",
+                update.update_id,
+                HANDLER_TIMEOUT,
+                extra={"update_id": update.update_id},
             )
+            return _empty()
         except BaseException:
             await state.abort_update(update.update_id)
             raise

@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,7 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], limit: float = 60)
 
 
 async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, conc: int,
-                users: int, secret: str) -> Result:
+                users: int, secret: str, on_measure: Callable[[], None] | None = None) -> Result:
     url = f"http://127.0.0.1:{port}/webhook"
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
     ps = psutil.Process(proc.pid)
@@ -119,6 +120,8 @@ async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, con
                         errors += 1
                 latencies.append(time.perf_counter() - started)
 
+        if on_measure is not None:
+            on_measure()  # e.g. start a profiler: the measured updates only, not the warm-up
         sampler = asyncio.create_task(sample())
         cpu_before = sum(ps.cpu_times()[:2])
         emu_before = sum(EMULATOR_PS.cpu_times()[:2]) if EMULATOR_PS else 0.0
@@ -142,6 +145,8 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--skip-bare", action="store_true",
+                        help="measure Lucien only (quicker when comparing two versions of it)")
     args = parser.parse_args()
 
     import asyncpg
@@ -169,16 +174,17 @@ async def main() -> None:
     results: list[Result] = []
     try:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
-        bare_port = free_port()
-        bare = subprocess.Popen(
-            [PY, str(ROOT / "bench" / "bare_bot.py")], cwd=ROOT,
-            env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(bare_port)},
-        )
-        procs.append(bare)
-        await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
-        results.append(await drive("bare aiogram", bare_port, bare, args.updates, args.concurrency, args.users, "s3cret"))
-        bare.terminate()
-        bare.wait(10)
+        if not args.skip_bare:
+            bare_port = free_port()
+            bare = subprocess.Popen(
+                [PY, str(ROOT / "bench" / "bare_bot.py")], cwd=ROOT,
+                env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(bare_port)},
+            )
+            procs.append(bare)
+            await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
+            results.append(await drive("bare aiogram", bare_port, bare, args.updates, args.concurrency, args.users, "s3cret"))
+            bare.terminate()
+            bare.wait(10)
 
         port = free_port()
         profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
@@ -196,12 +202,16 @@ async def main() -> None:
         procs.append(lucien)
         await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
         spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server
-        if spy:
-            procs.append(subprocess.Popen(
-                ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
-                 "-d", "20", "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
-        results.append(await drive("lucien (all plugins, PG, Redis)", port, lucien, args.updates, args.concurrency, args.users, "s3cret"))
+
+        def start_spy() -> None:
+            if spy:  # after the warm-up, so its first-time SQL does not blur the picture
+                procs.append(subprocess.Popen(
+                    ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
+                     "-d", "20", "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ))
+
+        results.append(await drive("lucien (all plugins, PG, Redis)", port, lucien, args.updates,
+                                   args.concurrency, args.users, "s3cret", on_measure=start_spy))
         lucien.send_signal(signal.SIGINT)
         lucien.wait(300)
     finally:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.methods import ApproveChatJoinRequest
 from sqlalchemy import select
 
 from lucien.core.menus import main_menu_markup
@@ -240,3 +242,70 @@ async def test_free_menu_shows_link_links_and_vip(harness: Any) -> None:
     # The link is created once and kept.
     assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
     assert await service(ctx).join_link(channel.id) == link
+
+
+def flaky_approvals(bot: Any, failures: dict[int, str]) -> None:
+    """Make the bot's HTTP session fail the first approval of some users, as Telegram might.
+
+    `failures[user_id]` is "500" (a server error: the approval did not happen) or "lost"
+    (the approval went through but its answer was lost: the session raises the network
+    error aiogram raises for an aiohttp.ClientError). A tiny subclass of the session's own
+    class, set on the live session: everything else goes to the emulator unchanged.
+    """
+    session = bot.session
+    base = type(session)
+
+    class FlakySession(base):  # type: ignore[misc, valid-type]
+        # aiogram's signature, `timeout` included
+        async def make_request(self, bot: Any, method: Any, timeout: Any = None) -> Any:  # noqa: ASYNC109
+            if isinstance(method, ApproveChatJoinRequest):
+                kind = failures.pop(method.user_id, None)
+                if kind == "500":
+                    raise TelegramServerError(method, "Internal Server Error")
+                if kind == "lost":
+                    await super().make_request(bot, method, timeout)
+                    raise TelegramNetworkError(method, "ClientOSError: connection reset")
+            return await super().make_request(bot, method, timeout)
+
+    session.__class__ = FlakySession
+
+
+async def test_failed_approvals_keep_the_batch_and_are_retried_once(harness: Any) -> None:
+    await harness.start_app()
+    channel, link = await setup_free(harness, wait=2)
+    users = [harness.user(name, language_code="en") for name in ("Ada", "Ben", "Cat", "Dov", "Eli")]
+    for user in users:
+        assert await user.join(link) == "requested"  # never started: welcomed in the window
+    ada, ben, cat, dov, eli = users
+    flaky_approvals(harness.ctx.bot, {ben.id: "500", cat.id: "lost"})
+
+    await harness.advance(minutes=2)
+    by_user = {r.user_id: r for r in await rows(harness)}
+    # The batch's other outcomes are stored, whatever the failures.
+    for user in (ada, dov, eli):
+        assert channel.members.get(user.id) == "member"
+        assert (by_user[user.id].status, by_user[user.id].welcome) == ("approved", "sent")
+    # The failed ones wait for a retry, their in-window welcome already recorded.
+    assert ben.id not in channel.members
+    for user in (ben, cat):
+        row = by_user[user.id]
+        assert (row.status, row.attempts, row.welcome) == ("pending", 1, "sent")
+    assert channel.members.get(cat.id) == "member"  # Telegram did approve her
+
+    await harness.advance(seconds=29)  # the backoff (30 s) is not over
+    assert ben.id not in channel.members
+    await harness.advance(seconds=1)
+    assert channel.members.get(ben.id) == "member"
+    by_user = {r.user_id: r for r in await rows(harness)}
+    assert {r.status for r in by_user.values()} == {"approved"}  # nobody marked gone
+    assert {r.welcome for r in by_user.values()} == {"sent"}
+    for user in users:
+        assert len(user.messages) == 2, user.first_name  # the wait, one welcome
+        approved = [c for c in harness.emulator.calls_of("approveChatJoinRequest")
+                    if int(c.params["user_id"]) == user.id and c.status == 200]
+        assert len(approved) == 1, user.first_name
+
+    await harness.advance(minutes=5)  # nothing left to do: no second approval or welcome
+    assert all(len(u.messages) == 2 for u in users)
+    assert len([c for c in harness.emulator.calls_of("approveChatJoinRequest")
+                if c.status == 200]) == 5

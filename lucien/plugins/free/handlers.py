@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.types import CallbackQuery, ChatJoinRequest
+from aiogram.methods import SendMessage
+from aiogram.types import CallbackQuery, ChatJoinRequest, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.plugin import Role
@@ -16,6 +17,19 @@ from lucien.plugins.free.services import service
 async def _is_free_channel(event: ChatJoinRequest, ctx: AppContext) -> bool:
     """Only the configured free channel's requests are ours (the VIP plugin has its own)."""
     return await service(ctx).is_free_channel(event.chat.id)
+
+
+def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> Any:
+    """Edit the message the button was on; send a new one when it cannot be edited.
+
+    Telegram gives an `InaccessibleMessage` (no `edit_text`) for a message too old to
+    reach, and no message at all for inline-mode messages: the user still gets the screen.
+    """
+    message = query.message
+    if isinstance(message, Message):
+        return message.edit_text(text, reply_markup=markup)
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    return SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
 
 
 def create_router() -> Router:
@@ -44,9 +58,7 @@ def create_router() -> Router:
                 )
         markup = await free_menu_markup(ctx, user, vip_enabled=vip_enabled)
         await query.answer()
-        if query.message is not None:
-            return query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
-        return None
+        return _show(query, text, markup)
 
     @router.callback_query(FreeCallback.filter(F.screen == "vip"))
     async def vip_info(query: CallbackQuery, ctx: AppContext) -> Any:
@@ -54,8 +66,6 @@ def create_router() -> Router:
         text = await ctx.voice.say("free.vip_info", user=user)
         markup = await vip_info_markup(ctx, user)
         await query.answer()
-        if query.message is not None:
-            return query.message.edit_text(text, reply_markup=markup)  # type: ignore[union-attr]
-        return None
+        return _show(query, text, markup)
 
     return router

@@ -15,7 +15,10 @@ The life of a join request:
    never hold back approvals.
 
 Rights errors keep the rows and retry them with exponential backoff; the admins are told
-once per outage (the flag lives in the database, so one replica tells them).
+once per outage (the flag lives in the database, so one replica tells them). Any other
+failure of one approval (5xx, network, a 429 outlasting the sender) retries that row alone
+with the same backoff: the batch's other outcomes are always stored. A retry that finds
+the request missing checks the membership, since the lost attempt may have gone through.
 """
 
 from __future__ import annotations
@@ -337,29 +340,57 @@ class FreeService:
                 if rights_lost.is_set():
                     results[row.id] = ("rights", row.welcome)
                     return
-                outcome = await self._approve_one(row)
+                try:
+                    outcome = await self._approve_one(row)
+                except Exception:  # a bug or an outage: this row only, retried later
+                    log.exception("approving %s failed; retrying later", row.user_id)
+                    outcome = ("retry", row.welcome)
                 if outcome[0] == "rights":
                     rights_lost.set()
                 results[row.id] = outcome
 
-        await asyncio.gather(*(one(row) for row in claimed))
-        await self._store_outcomes(claimed, results)
+        try:
+            # return_exceptions: every task runs to its end before the outcomes are stored,
+            # whatever one of them raises (none should: `one` maps errors to "retry").
+            await asyncio.gather(*(one(row) for row in claimed), return_exceptions=True)
+        finally:
+            # Always store what happened (also when cancelled while approving): an approved
+            # row left PENDING would be approved again when its lease ends, found missing
+            # and recorded as gone, and its in-window welcome would be sent twice.
+            for row in claimed:
+                results.setdefault(row.id, ("retry", row.welcome))
+            await self._store_outcomes(claimed, results)
         return sum(1 for o, _ in results.values() if o == APPROVED), rights_lost.is_set()
 
     async def _approve_one(self, row: _Claimed) -> tuple[str, str | None]:
-        """(outcome, welcome status) for one request: approved / gone / rights."""
+        """(outcome, welcome status) for one request: approved / gone / rights / retry.
+
+        Never raises for a Telegram or network failure: a 5xx, a timeout or a 429 that
+        outlasted the sender's retries is "retry" (with the backoff), keeping the welcome
+        already sent so that the retry does not send it again.
+        """
         welcome = row.welcome
         now = self.ctx.clock.now()
         in_window = (now - row.requested_at).total_seconds() < DM_WINDOW_S
         if in_window and welcome is None:
             # After the approval Telegram would refuse a message to a user who never
             # started the bot; inside the window it is allowed, so welcome first.
-            welcome = WELCOME_SENT if await self._welcome(row.recipient) else WELCOME_UNREACHABLE
+            try:
+                sent = await self._welcome(row.recipient)
+            except Exception as exc:  # 5xx, network: unknown; the welcome job tries later
+                log.warning("welcoming %s failed: %r", row.user_id, exc)
+            else:
+                welcome = WELCOME_SENT if sent else WELCOME_UNREACHABLE
         try:
             await self.ctx.sender(ApproveChatJoinRequest(chat_id=row.chat_id, user_id=row.user_id))
         except TelegramBadRequest as exc:
             if "HIDE_REQUESTER_MISSING" in exc.message:
-                return GONE, welcome  # withdrawn, or the user is gone
+                # Withdrawn or gone; or approved by an earlier attempt whose answer was
+                # lost (a timeout, a claim that crashed): Telegram no longer has the request.
+                member = await self._is_member(row.chat_id, row.user_id)
+                if member is None:
+                    return "retry", welcome  # cannot tell now: ask again after the backoff
+                return (APPROVED, welcome or WELCOME_DUE) if member else (GONE, welcome)
             if "USER_ALREADY_PARTICIPANT" in exc.message:
                 return APPROVED, welcome or WELCOME_DUE  # approved by a claim that crashed
             if _rights_error(exc.message):
@@ -368,7 +399,21 @@ class FreeService:
             return "retry", welcome
         except TelegramForbiddenError:
             return "rights", welcome  # the bot was removed from the channel
+        except Exception as exc:  # 5xx, network error, 429 after the sender's retries
+            log.warning("approving %s failed: %r; retrying later", row.user_id, exc)
+            return "retry", welcome
         return APPROVED, welcome or WELCOME_DUE
+
+    async def _is_member(self, chat_id: int, user_id: int) -> bool | None:
+        """Whether the user is in the channel now (None when Telegram cannot tell us)."""
+        try:
+            member = await self.ctx.sender(GetChatMember(chat_id=chat_id, user_id=user_id))
+        except Exception as exc:
+            log.info("could not check %s in %s: %r", user_id, chat_id, exc)
+            return None
+        if member.status == "restricted":
+            return bool(getattr(member, "is_member", False))
+        return member.status in ("member", "administrator", "creator")
 
     async def _store_outcomes(
         self, claimed: list[_Claimed], results: dict[int, tuple[str, str | None]]
@@ -486,7 +531,12 @@ class FreeService:
         sent: list[int] = []
         unreachable: list[int] = []
         for row_id, recipient in recipients:
-            (sent if await self._welcome(recipient) else unreachable).append(row_id)
+            try:
+                reached = await self._welcome(recipient)
+            except Exception as exc:  # 5xx, network: this one comes back when its lease ends
+                log.warning("welcoming %s failed: %r; retrying later", recipient.id, exc)
+                continue
+            (sent if reached else unreachable).append(row_id)
         async with self.ctx.db.session() as s:
             for status, ids in ((WELCOME_SENT, sent), (WELCOME_UNREACHABLE, unreachable)):
                 if ids:

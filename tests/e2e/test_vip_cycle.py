@@ -213,15 +213,22 @@ async def test_shared_link_and_strangers_are_removed(harness: Any) -> None:
     await ana.send(f"/start {code}")
     link = invite_link(ana)
 
-    # Eve uses Ana's link first: she gets in for a moment, is removed, the admins are told
+    # Eve uses Ana's link first: she gets in for a moment, is removed, the admins are told,
+    # and the leaked link is revoked (her removal freed its slot for the next stranger)
     assert await eve.join(link) == "joined"
     assert channel.status_of(eve.id) == "left"
     alert = admin.last.text
     assert "Eve" in alert and str(eve.id) in alert
-    # Ana can still use her link (Eve's removal freed the slot); then it is revoked
-    assert await ana.join(link) == "joined"
+    assert channel.invite_links[link].is_revoked
     assert await eve.join(link) == "revoked"
     assert channel.status_of(eve.id) == "left"
+    # Ana asks for a fresh link from her menu and uses it; then it is revoked
+    await ana.send("/vip")
+    await ana.click("Get the link")
+    link2 = invite_link(ana)
+    assert link2 != link
+    assert await ana.join(link2) == "joined"
+    assert channel.invite_links[link2].is_revoked
 
     # a stranger with another link (the channel's own) is removed too
     channel.username = "salon_public"

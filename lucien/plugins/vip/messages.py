@@ -91,6 +91,23 @@ MESSAGES: list[MessageKey] = [
         "{member} ({user_id}) joined the VIP channel without an active membership and was removed.",
         ("member", "user_id"),
     ),
+    M(
+        "vip.admin.unauthorized_not_removed",
+        "{member} ({user_id}) joined the VIP channel {channel} without an active membership "
+        "and the bot could not remove them. Give it the right to ban users, then remove them.",
+        ("member", "user_id", "channel"),
+    ),
+    M(
+        "vip.admin.restrict_rights_missing",
+        "The bot cannot ban or unban users in the VIP channel {channel}: members whose "
+        "membership ended stay in it. Give it the right to ban users; it will try again.",
+        ("channel",),
+    ),
+    M(
+        "vip.admin.no_channel",
+        "No VIP channel is set: memberships that ended cannot be removed from it. "
+        "Set the channel; they will be removed then.",
+    ),
     M("vip.plan.invalid_name", "The name must have 1 to 64 characters. Send it again."),
     M(
         "vip.plan.prompt_price",

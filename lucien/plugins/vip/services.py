@@ -12,6 +12,19 @@ row: nobody is skipped. The price is at-least-once delivery in one narrow window
 accepted the message, then the process died before the one-row UPDATE that marks it
 done); marking before sending would instead lose the message in the same window, and a
 lost expiry would leave a non-paying member in the channel, so we prefer the retry.
+
+A row whose attempt failed for a reason that may pass (Telegram down, the bot without the
+right to ban) is given back with a next-attempt time instead: `claimed_by` NULL and
+`claimed_until` `retry_seconds` ahead, so no replica claims it again before then and a
+job run never spins on the same rows. A pass that settles no row ends the run.
+
+Expiry acts under a lock: one UPDATE marks the row expired only if this replica still holds
+its lease and the subscription still ended (it locks the row on PostgreSQL, the database on
+SQLite); ban and unban run inside that transaction, which commits only if both succeeded
+and rolls back (the row stays unexpired, then backs off) otherwise. A redemption racing
+it either took the lease back first (the expiry leaves the member alone) or waits for the
+commit and starts a fresh period. The farewell goes out after the commit (at most once:
+a lost farewell costs less than a removal repeated or never made).
 """
 
 from __future__ import annotations
@@ -90,6 +103,8 @@ class VipSettings(BaseSettings):
     list_max_tokens: int = Field(20, ge=1, le=100)
     job_interval_seconds: float = Field(30.0, gt=0, le=60)
     lease_seconds: int = Field(300, ge=10)
+    # After a failed attempt (Telegram unreachable, rights missing) a row waits this long.
+    retry_seconds: int = Field(600, ge=10, le=24 * 3600)
     job_batch: int = Field(100, ge=1, le=1000)
 
 
@@ -498,6 +513,10 @@ class VipService:
             member = await self.ctx.bot(GetChatMember(chat_id=channel, user_id=user.id))
             if _is_present(member):
                 return InviteOutcome("member")
+            if getattr(member, "status", None) == "kicked" and not await self._unban(
+                channel, user.id
+            ):
+                return InviteOutcome("unavailable")
             async with self.ctx.db.session() as s:
                 existing = (
                     await s.execute(
@@ -543,9 +562,27 @@ class VipService:
             )
         return InviteOutcome("link", created.invite_link, expires)
 
+    async def _unban(self, chat_id: int, user_id: int) -> bool:
+        """Lift a ban left by a half-done removal so a returning member can use a link."""
+        try:
+            await self.ctx.bot(
+                UnbanChatMember(chat_id=chat_id, user_id=user_id, only_if_banned=True)
+            )
+        except TelegramAPIError as exc:
+            log.warning("cannot unban %s in %s: %r", user_id, chat_id, exc)
+            await self.alert_admins(
+                "vip.admin.restrict_rights_missing",
+                once=f"restrict:{chat_id}",
+                channel=str(chat_id),
+            )
+            return False
+        return True
+
     async def _revoke_links(self, user_id: int, chat_id: int, *, joined: str | None) -> None:
-        """Revoke every outstanding link of the user (marking the one used to join)."""
+        """Revoke every outstanding link of the user (marking the one used to join), and
+        the link they joined with if it was someone else's."""
         now = self._now()
+        owned = and_(InviteLink.user_id == user_id, InviteLink.chat_id == chat_id)
         async with self.ctx.db.session() as s:
             if joined:
                 await s.execute(
@@ -558,8 +595,7 @@ class VipService:
                 await s.scalars(
                     update(InviteLink)
                     .where(
-                        InviteLink.user_id == user_id,
-                        InviteLink.chat_id == chat_id,
+                        or_(owned, InviteLink.link == joined) if joined else owned,
                         InviteLink.revoked_at.is_(None),
                     )
                     .values(revoked_at=now)
@@ -569,6 +605,23 @@ class VipService:
             )
         for link in links:
             await self._revoke_on_telegram(chat_id, link)
+
+    async def _revoke_used_link(self, chat_id: int, link: str) -> None:
+        """Revoke a link someone without a subscription joined with (a leaked one): their
+        removal would free its member_limit slot for the next stranger otherwise."""
+        async with self.ctx.db.session() as s:
+            await s.execute(
+                update(InviteLink)
+                .where(
+                    InviteLink.link == link,
+                    InviteLink.chat_id == chat_id,
+                    InviteLink.revoked_at.is_(None),
+                )
+                .values(revoked_at=self._now())
+                .execution_options(synchronize_session=False)
+            )
+        # Even when the database already says revoked: the join proves Telegram does not.
+        await self._revoke_on_telegram(chat_id, link)
 
     async def _revoke_on_telegram(self, chat_id: int, link: str) -> None:
         try:
@@ -580,12 +633,13 @@ class VipService:
 
     async def on_member_update(
         self, chat_id: int, user: Any, old: Any, new: Any, invite_link: str | None
-    ) -> Literal["ignored", "member", "removed"]:
+    ) -> Literal["ignored", "member", "removed", "failed"]:
         """React to a chat_member update of the VIP channel.
 
         A VIP who joined has their links revoked (the link did its job); anyone else who
-        joined without an active subscription (a shared link, an admin's link) is removed
-        and the admins are told. Admins of the bot (ADMIN_IDS) and bots are left alone.
+        joined without an active subscription (a shared link, an admin's link) has the link
+        they used revoked, is removed, and the admins are told (also when the removal
+        failed: "failed"). Admins of the bot (ADMIN_IDS) and bots are left alone.
         """
         settings = await self.settings()
         if settings.channel_id is None or chat_id != settings.channel_id:
@@ -597,29 +651,33 @@ class VipService:
         if await self.is_active(user.id):
             await self._revoke_links(user.id, chat_id, joined=invite_link)
             return "member"
-        await self._remove(chat_id, user.id)
+        if invite_link:  # first, so that the slot the removal frees stays closed
+            await self._revoke_used_link(chat_id, invite_link)
+        member = getattr(user, "full_name", None) or user.first_name
+        try:
+            await self._ban_and_unban(chat_id, user.id)
+        except TelegramAPIError as exc:
+            log.warning("cannot remove %s (no subscription) from %s: %r", user.id, chat_id, exc)
+            await self.alert_admins(
+                "vip.admin.unauthorized_not_removed",
+                member=member,
+                user_id=str(user.id),
+                channel=str(chat_id),
+            )
+            return "failed"
         await self.alert_admins(
-            "vip.admin.unauthorized_removed",
-            member=getattr(user, "full_name", None) or user.first_name,
-            user_id=str(user.id),
+            "vip.admin.unauthorized_removed", member=member, user_id=str(user.id)
         )
         log.warning("removed %s from the VIP channel: no active subscription", user.id)
         return "removed"
 
-    async def _remove(self, chat_id: int, user_id: int) -> bool:
-        """Ban then unban (only if banned): out of the channel, free to come back later."""
-        try:
-            await self.ctx.sender(BanChatMember(chat_id=chat_id, user_id=user_id))
-            await self.ctx.sender(
-                UnbanChatMember(chat_id=chat_id, user_id=user_id, only_if_banned=True)
-            )
-        except TelegramAPIError as exc:
-            log.warning("cannot remove %s from %s: %r", user_id, chat_id, exc)
-            await self.alert_admins(
-                "vip.admin.rights_missing", once=f"rights:{chat_id}", channel=str(chat_id)
-            )
-            return False
-        return True
+    async def _ban_and_unban(self, chat_id: int, user_id: int) -> None:
+        """Ban then unban (only if banned): out of the channel, free to come back later.
+        Raises what Telegram raised; the caller decides what a failure means."""
+        await self.ctx.sender(BanChatMember(chat_id=chat_id, user_id=user_id))
+        await self.ctx.sender(
+            UnbanChatMember(chat_id=chat_id, user_id=user_id, only_if_banned=True)
+        )
 
     # ------------------------------------------------------------------ admins
 
@@ -679,12 +737,15 @@ class VipService:
             )
             return bool(result.rowcount)
 
-    async def _still_ours(self, user_id: int, lease: str) -> bool:
+    async def _back_off(self, user_id: int, lease: str, seconds: int) -> None:
+        """Give a claimed row back with a next-attempt time (see the module docstring)."""
         async with self.ctx.db.session() as s:
-            holder = await s.scalar(
-                select(Subscription.claimed_by).where(Subscription.user_id == user_id)
+            await s.execute(
+                update(Subscription)
+                .where(Subscription.user_id == user_id, Subscription.claimed_by == lease)
+                .values(claimed_by=None, claimed_until=self._now() + timedelta(seconds=seconds))
+                .execution_options(synchronize_session=False)
             )
-        return holder == lease
 
     async def claim_reminders(self) -> tuple[str, list[Any]]:
         """Lease the subscriptions whose reminder is due."""
@@ -712,6 +773,7 @@ class VipService:
             return 0
         while True:
             lease, rows = await self.claim_reminders()
+            settled = 0
             for row in rows:
                 user = await self._user(row.user_id)
                 text = await self.ctx.voice.say(
@@ -720,54 +782,124 @@ class VipService:
                     days_left=days_left(row.ends_at, self._now()),
                     end_date=row.ends_at,
                 )
-                if await self._deliver(row.user_id, lease, text, None):
+                if await self._deliver(row.user_id, text, None):
                     await self._finish(row.user_id, lease, reminded_at=self._now())
                     sent += 1
-            if len(rows) < settings.job_batch:
+                    settled += 1
+                else:
+                    await self._back_off(row.user_id, lease, settings.retry_seconds)
+            if len(rows) < settings.job_batch or not settled:
                 return sent
 
     async def expire_subscriptions(self, farewell_markup: Any = None) -> int:
         """Remove every member whose subscription ended, say farewell; count expired."""
         done = 0
         settings = await self.settings()
+        channel = settings.channel_id
         while True:
             lease, rows = await self.claim_expiries()
+            settled = 0
             for row in rows:
-                # A renewal between the claim and now takes the lease back: leave them be.
-                if not await self._still_ours(row.user_id, lease):
+                outcome, links = await self._expire_one(row.user_id, lease, channel)
+                if outcome == "retry":
+                    await self._back_off(row.user_id, lease, settings.retry_seconds)
                     continue
-                channel = settings.channel_id
-                if channel is not None:
-                    await self._remove(channel, row.user_id)
-                    await self._revoke_links(row.user_id, channel, joined=None)
-                plan = await self.get_plan(row.plan_id)
-                user = await self._user(row.user_id)
-                text = await self.ctx.voice.say(
-                    "vip.expired", user=user, plan=plan.name if plan else ""
-                )
-                markup = await farewell_markup(user) if farewell_markup else None
-                if await self._deliver(row.user_id, lease, text, markup):
-                    await self._finish(row.user_id, lease, expired_at=self._now())
-                    await self.ctx.invalidate_role(row.user_id)
+                settled += 1
+                if outcome == "expired":
+                    assert channel is not None
                     done += 1
-            if len(rows) < settings.job_batch:
+                    await self._after_expiry(
+                        row.user_id, row.plan_id, channel, links, farewell_markup
+                    )
+            if len(rows) < settings.job_batch or not settled:
                 return done
 
-    async def _deliver(
-        self, user_id: int, lease: str, text: str, markup: InlineKeyboardMarkup | None
-    ) -> bool:
-        """Send one job message; True when the row may be marked done.
+    async def _expire_one(
+        self, user_id: int, lease: str, channel: int | None
+    ) -> tuple[Literal["expired", "renewed", "retry"], list[str]]:
+        """Remove one claimed member and mark the row expired, atomically (module docstring).
 
-        A user who blocked the bot or cannot be written to is done (retrying cannot help);
-        any other failure gives the lease back so the next run retries.
+        "expired" comes with the member's links it marked revoked (to revoke on Telegram);
+        "renewed": the row is no longer ours or no longer ended (a redemption won the race);
+        "retry": there is no channel or Telegram refused; the row stays unexpired.
+        """
+        if channel is None:
+            log.warning("VIP subscription of %s ended but no VIP channel is set", user_id)
+            await self.alert_admins("vip.admin.no_channel", once="no-channel:expiry")
+            return "retry", []
+        now = self._now()
+        try:
+            async with self.ctx.db.session() as s:
+                locked = await s.scalar(
+                    update(Subscription)
+                    .where(
+                        Subscription.user_id == user_id,
+                        Subscription.claimed_by == lease,
+                        Subscription.expired_at.is_(None),
+                        Subscription.ends_at <= now,
+                    )
+                    .values(expired_at=now, claimed_by=None, claimed_until=None)
+                    .returning(Subscription.user_id)
+                    .execution_options(synchronize_session=False)
+                )
+                if locked is None:
+                    return "renewed", []
+                try:
+                    await self._ban_and_unban(channel, user_id)
+                except Exception as exc:
+                    raise _RemovalFailed(exc) from exc  # rolls the mark back
+                # Under the same lock: a renewal waiting for it makes its new link after.
+                links = list(
+                    await s.scalars(
+                        update(InviteLink)
+                        .where(
+                            InviteLink.user_id == user_id,
+                            InviteLink.chat_id == channel,
+                            InviteLink.revoked_at.is_(None),
+                        )
+                        .values(revoked_at=now)
+                        .returning(InviteLink.link)
+                        .execution_options(synchronize_session=False)
+                    )
+                )
+        except _RemovalFailed as failure:
+            log.warning("cannot remove %s from %s, will retry: %r", user_id, channel, failure)
+            await self.alert_admins(
+                "vip.admin.restrict_rights_missing",
+                once=f"restrict:{channel}",
+                channel=str(channel),
+            )
+            return "retry", []
+        return "expired", links
+
+    async def _after_expiry(
+        self, user_id: int, plan_id: int, channel: int, links: list[str], farewell_markup: Any
+    ) -> None:
+        """After a committed expiry: revoke the leftover links on Telegram, drop the role,
+        say farewell (unless the member renewed meanwhile). Failures here are only logged."""
+        for link in links:
+            await self._revoke_on_telegram(channel, link)
+        await self.ctx.invalidate_role(user_id)
+        if await self.is_active(user_id):
+            return
+        plan = await self.get_plan(plan_id)
+        user = await self._user(user_id)
+        text = await self.ctx.voice.say("vip.expired", user=user, plan=plan.name if plan else "")
+        markup = await farewell_markup(user) if farewell_markup else None
+        await self._deliver(user_id, text, markup)
+
+    async def _deliver(self, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """Send one job message; False when it failed in a way a later attempt may fix.
+
+        A user who blocked the bot or cannot be written to counts as done (retrying cannot
+        help); any other failure (Telegram down, 429 after the sender's retries) is False.
         """
         try:
             await self.ctx.sender(SendMessage(chat_id=user_id, text=text, reply_markup=markup))
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             log.info("vip message to %s not delivered: %r", user_id, exc)
-        except Exception:
-            log.exception("vip message to %s failed; will retry", user_id)
-            await self._finish(user_id, lease)
+        except Exception as exc:
+            log.warning("vip message to %s failed: %r", user_id, exc)
             return False
         return True
 
@@ -811,6 +943,10 @@ class VipService:
                 )
             )
         return {"active_subscriptions": int(active or 0), "redeemable_tokens": int(tokens or 0)}
+
+
+class _RemovalFailed(Exception):
+    """Raised inside the expiry transaction when Telegram refused, to roll it back."""
 
 
 def _is_present(member: Any) -> bool:

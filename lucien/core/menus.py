@@ -45,17 +45,35 @@ async def menu_buttons(ctx: AppContext, role: Role) -> list[tuple[str, MenuButto
     return found
 
 
+# Markups kept for reuse, by their content; cleared when this many are held.
+MARKUP_MEMO_SIZE = 1000
+
+
 async def main_menu_markup(ctx: AppContext, role: Role, user: Any = None) -> InlineKeyboardMarkup:
-    """One button per row; labels with a `voice_key` are rendered in the voice."""
-    rows: list[list[InlineKeyboardButton]] = []
+    """One button per row; labels with a `voice_key` are rendered in the voice.
+
+    The markup is shared by every update that shows the same buttons (building the
+    pydantic objects was most of the cost of the menu): treat it as read-only.
+    """
+    labels: list[tuple[str, str | None, str | None]] = []
     for _plugin, button in await menu_buttons(ctx, role):
         text = (
             await ctx.voice.button(button.voice_key, user=user) if button.voice_key else button.text
         )
-        rows.append(
-            [InlineKeyboardButton(text=text, callback_data=button.callback_data, url=button.url)]
+        labels.append((text, button.callback_data, button.url))
+    spec = tuple(labels)
+    memo: dict[Any, InlineKeyboardMarkup] = ctx.service("menu_markups", lambda _: {})
+    markup = memo.get(spec)
+    if markup is None:
+        if len(memo) >= MARKUP_MEMO_SIZE:
+            memo.clear()
+        markup = memo[spec] = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=text, callback_data=data, url=url)]
+                for text, data, url in spec
+            ]
         )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return markup
 
 
 async def back_to_menu_button(ctx: AppContext, user: Any = None) -> InlineKeyboardButton:

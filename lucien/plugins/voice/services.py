@@ -55,6 +55,7 @@ ROLES: tuple[str, ...] = ("admin", "vip", "free")
 # Placeholders the voice itself provides, on top of what the declaring plugin passes.
 VOICE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "creator"})
 FORMAT_SPECS: frozenset[str] = frozenset({"", "days", "minutes", "datetime"})
+LABEL_MEMO_SIZE = 10_000  # rendered button labels kept (cleared when full)
 
 TimeOfDay = Literal["morning", "afternoon", "evening", "night"]
 
@@ -413,6 +414,7 @@ class CatalogueVoice:
         self.rng = rng or random.Random(self.settings.seed)
         self._local_memory: dict[str, int] = {}
         self._balanced: dict[tuple[float, ...], list[float]] = {}
+        self._labels: dict[tuple[Any, ...], str] = {}  # rendered button labels
 
     # ---------------------------------------------------------------- public API
 
@@ -472,6 +474,17 @@ class CatalogueVoice:
             return self._plain(declared, values, loc, escape=not button)
         moment = self.time_of_day()
         role = values.get("role")
+        memo_key: tuple[Any, ...] | None = None
+        if button:
+            # A label depends only on these, and menus render the same few on every
+            # update: remember the text (never stale: everything it depends on is the key).
+            memo_key = (key, loc, moment, self.tz, tuple(values.items()))
+            try:
+                memoised = self._labels.get(memo_key)
+            except TypeError:  # an unhashable context value: render every time
+                memo_key, memoised = None, None
+            if memoised is not None:
+                return memoised
         fitting = [v for v in variants if v.fits(moment, role)] or [
             v for v in variants if v.time_of_day is None and v.role is None
         ]
@@ -490,6 +503,10 @@ class CatalogueVoice:
                 key, loc, variant.index, "; ".join(problems),
             )  # fmt: skip
             return self._plain(declared, values, loc, escape=not button)
+        if memo_key is not None:
+            if len(self._labels) >= LABEL_MEMO_SIZE:
+                self._labels.clear()
+            self._labels[memo_key] = text
         return text
 
     def _plain(

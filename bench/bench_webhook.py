@@ -52,6 +52,7 @@ class Result:
     errors: int
     cpu_ms: float = 0.0  # server CPU per update
     emulator_cpu_ms: float = 0.0  # emulator CPU per update (the bare bot's replies)
+    client_cpu_ms: float = 0.0  # this load generator's own CPU per update (same machine)
 
 
 def update(i: int, users: int) -> bytes:
@@ -125,18 +126,20 @@ async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, con
         sampler = asyncio.create_task(sample())
         cpu_before = sum(ps.cpu_times()[:2])
         emu_before = sum(EMULATOR_PS.cpu_times()[:2]) if EMULATOR_PS else 0.0
+        client_before = time.process_time()
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(conc)))
         elapsed = time.perf_counter() - began
         cpu = sum(ps.cpu_times()[:2]) - cpu_before
         emu_cpu = (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
+        client_cpu = time.process_time() - client_before
         stop_sampling.set()
         await sampler
     latencies.sort()
     return Result(
         name, n / elapsed, statistics.median(latencies) * 1000,
         latencies[int(len(latencies) * 0.99) - 1] * 1000, peak / 2**20, errors,
-        cpu / n * 1000, emu_cpu / n * 1000,
+        cpu / n * 1000, emu_cpu / n * 1000, client_cpu / n * 1000,
     )
 
 
@@ -226,10 +229,10 @@ async def main() -> None:
 
     print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
     print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"
-          f" {'CPU ms/upd':>11} {'+emulator':>10}")
+          f" {'CPU ms/upd':>11} {'+emulator':>10} {'client':>7}")
     for r in results:
         print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
-              f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f}")
+              f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f} {r.client_cpu_ms:7.2f}")
     if len(results) == 2:
         bare, ours = results
         print(f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "

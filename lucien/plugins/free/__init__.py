@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import CacheNamespace, Job, MenuButton, PluginInfo, hookimpl
+from lucien.core.plugin import CacheNamespace, HealthResult, Job, MenuButton, PluginInfo, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -67,6 +67,19 @@ class FreePlugin:
     def lucien_jobs(self, ctx: Any) -> list[Job]:
         # One second: approvals go out within about a second of being due.
         return [Job("free.approvals", _approvals, 1.0), Job("free.welcomes", _welcomes, 1.0)]
+
+    @hookimpl
+    def lucien_health_checks(self, ctx: Any) -> list[Any]:
+        async def free() -> HealthResult:
+            from lucien.plugins.free.services import queue_depths
+
+            settings = await ctx.config.get("free")
+            queues = await queue_depths(ctx)
+            if settings.channel_id is None:
+                return HealthResult("free", "warn", "free channel not configured", {"queues": queues})
+            return HealthResult("free", "pass", "ok", {"queues": queues})
+
+        return [free]
 
     @hookimpl
     def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:

@@ -615,6 +615,25 @@ class FreeService:
             return {status: n for status, n in rows}
 
 
+async def queue_depths(ctx: AppContext) -> dict[str, int]:
+    """Rows each job would take now (diagnostics shows them beside the jobs)."""
+    from sqlalchemy import func
+
+    now = ctx.clock.now()
+    async with ctx.db.session() as s:
+        approvals = await s.scalar(
+            select(func.count()).select_from(FreeJoinRequest).where(
+                FreeJoinRequest.status == PENDING, FreeJoinRequest.due_at <= now
+            )
+        )
+        welcomes = await s.scalar(
+            select(func.count()).select_from(FreeJoinRequest).where(
+                FreeJoinRequest.welcome == WELCOME_DUE
+            )
+        )
+    return {"free.approvals": int(approvals or 0), "free.welcomes": int(welcomes or 0)}
+
+
 def service(ctx: AppContext) -> FreeService:
     """The process's FreeService."""
     return ctx.service("free", FreeService)

@@ -146,7 +146,8 @@ class VipPlugin:
     def lucien_health_checks(self, ctx: AppContext) -> list[Any]:
         async def check() -> HealthResult:
             settings = await ctx.config.get("vip")
-            counts = await _service(ctx).counts()
+            counts: dict[str, Any] = await _service(ctx).counts()
+            counts["queues"] = await _service(ctx).queue_depths()
             if settings.channel_id is None:
                 return HealthResult("vip", "warn", "VIP channel not configured", counts)
             return HealthResult("vip", "pass", f"channel {settings.channel_id}", counts)

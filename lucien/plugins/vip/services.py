@@ -747,23 +747,41 @@ class VipService:
                 .execution_options(synchronize_session=False)
             )
 
-    async def claim_reminders(self) -> tuple[str, list[Any]]:
-        """Lease the subscriptions whose reminder is due."""
-        settings = await self.settings()
+    def _reminder_due(self, settings: Any) -> Any:
         now = self._now()
-        due = and_(
+        return and_(
             Subscription.expired_at.is_(None),
             Subscription.reminded_at.is_(None),
             Subscription.ends_at > now,
             Subscription.ends_at <= now + timedelta(hours=settings.reminder_hours),
         )
-        return await self._claim(due, settings.job_batch, settings.lease_seconds)
+
+    def _expiry_due(self) -> Any:
+        return and_(Subscription.expired_at.is_(None), Subscription.ends_at <= self._now())
+
+    async def claim_reminders(self) -> tuple[str, list[Any]]:
+        """Lease the subscriptions whose reminder is due."""
+        settings = await self.settings()
+        return await self._claim(
+            self._reminder_due(settings), settings.job_batch, settings.lease_seconds
+        )
 
     async def claim_expiries(self) -> tuple[str, list[Any]]:
         """Lease the subscriptions that have ended."""
         settings = await self.settings()
-        due = and_(Subscription.expired_at.is_(None), Subscription.ends_at <= self._now())
-        return await self._claim(due, settings.job_batch, settings.lease_seconds)
+        return await self._claim(self._expiry_due(), settings.job_batch, settings.lease_seconds)
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Rows each job would take now (diagnostics shows them beside the jobs)."""
+        settings = await self.settings()
+        async with self.ctx.db.session() as s:
+            reminders = await s.scalar(
+                select(func.count()).select_from(Subscription).where(self._reminder_due(settings))
+            )
+            expiries = await s.scalar(
+                select(func.count()).select_from(Subscription).where(self._expiry_due())
+            )
+        return {"vip.reminders": int(reminders or 0), "vip.expiry": int(expiries or 0)}
 
     async def send_reminders(self) -> int:
         """Remind every member whose subscription ends within `reminder_hours`; count sent."""

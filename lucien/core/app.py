@@ -39,7 +39,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The root dispatcher: one parent router per enabled plugin, then its routers."""
     dp = Dispatcher(storage=storage, events_isolation=events_isolation, ctx=ctx)
-    ctx.state.setup(dp)
+    # Also answers for the state backend when Redis was unreachable (no setup(dp) layer).
     dp.update.outer_middleware(ContextMiddleware(ctx))
     for record, routers in ctx.registry.call_each("lucien_routers", ctx=ctx, fail=True):
         parent = Router(name=f"plugin:{record.name}")

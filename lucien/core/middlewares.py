@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, User
 
 from lucien.core.logging import plugin_var, user_id_var
@@ -31,7 +32,10 @@ class ContextMiddleware(BaseMiddleware):
     """Give handlers the user's role and remember that the update failed, if it did.
 
     It sits inside aiogram's ErrorsMiddleware: the exception is recorded here and re-raised
-    so the error handler still answers the user.
+    so the error handler still answers the user. It also sits inside aiogram's FSM
+    middleware (registered after it), so an update nobody handled because the user's
+    state was unreachable gets the state backend's polite reply here (what
+    `StateBackend.setup` would register as a middleware layer of its own).
     """
 
     def __init__(self, ctx: AppContext) -> None:
@@ -46,12 +50,15 @@ class ContextMiddleware(BaseMiddleware):
         else:
             data["role"] = None
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
         except Exception:
             outcome: UpdateOutcome | None = data.get("outcome")
             if outcome is not None:
                 outcome.failed = True
             raise
+        if result is UNHANDLED:
+            return self.ctx.state.unhandled_reply(data)
+        return result
 
 
 def tag_handlers(router: Router, name: str, skip: Collection[str] = ()) -> None:

@@ -143,6 +143,20 @@ async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, con
     )
 
 
+async def drop_redis_keys(prefix: str) -> None:
+    """Leave Redis as found: each run writes thousands of dedup and voice keys (24 h and
+    30 days of TTL) that would otherwise pile up over runs and weigh on later ones."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS)
+    try:
+        batch = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        for start in range(0, len(batch), 1000):
+            await client.unlink(*batch[start:start + 1000])
+    finally:
+        await client.aclose()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=3000)
@@ -174,6 +188,7 @@ async def main() -> None:
     await conn.execute(f'CREATE DATABASE "{dbname}"')
     await conn.close()
     procs: list[subprocess.Popen[bytes]] = [emulator]
+    redis_prefix = f"bench-{secrets.token_hex(3)}"
     results: list[Result] = []
     try:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
@@ -199,7 +214,7 @@ async def main() -> None:
             env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(port),
                  "HOST": "127.0.0.1", "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
                  "WEBHOOK_SECRET": "s3cret", "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
-                 "REDIS_URL": REDIS, "REDIS_KEY_PREFIX": f"bench-{secrets.token_hex(3)}",
+                 "REDIS_URL": REDIS, "REDIS_KEY_PREFIX": redis_prefix,
                  "LOG_LEVEL": "WARNING", "ENV": "development"},
         )
         procs.append(lucien)
@@ -226,6 +241,7 @@ async def main() -> None:
         conn = await asyncpg.connect(PG_ADMIN)
         await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
         await conn.close()
+        await drop_redis_keys(redis_prefix)
 
     print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
     print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"

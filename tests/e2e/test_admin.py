@@ -150,8 +150,12 @@ async def setting(ctx: Any, plugin: str, key: str) -> Any:
 
 
 async def count(ctx: Any, model: Any) -> int:
+    """Rows that admins saved (the core keeps its own bookkeeping under plugin "core")."""
     async with ctx.db.session() as s:
-        return int(await s.scalar(select(func.count()).select_from(model)))
+        query = select(func.count()).select_from(model)
+        if hasattr(model, "plugin"):
+            query = query.where(model.plugin != "core")
+        return int(await s.scalar(query))
 
 
 async def open_setting(actor: Any, label: str) -> None:

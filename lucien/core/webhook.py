@@ -96,6 +96,7 @@ class WebhookHandler:
             return _empty()  # handled already (or right now, elsewhere): acknowledge only
         outcome = UpdateOutcome()
         app.in_flight += 1
+        app.metrics.in_flight.inc()
         app.idle.clear()
         started = time.perf_counter()
         try:
@@ -123,6 +124,7 @@ class WebhookHandler:
             raise
         finally:
             app.in_flight -= 1
+            app.metrics.in_flight.dec()
             if app.in_flight == 0:
                 app.idle.set()
             app.metrics.observe_update(time.perf_counter() - started)

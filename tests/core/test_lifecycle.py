@@ -77,6 +77,17 @@ async def test_the_greeter_contributes_nothing_when_left_out(
     assert harness.emulator.calls_of("sendMessage") == []
 
 
+async def _until(session: aiohttp.ClientSession, url: str, ok: Any, within: float = 10.0) -> None:
+    """Poll `url` until `ok(response, body)`; the event itself, never a guessed delay."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        async with session.get(url) as r:
+            if ok(r, await r.text()):
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{url}: condition not met within {within}s")
+
+
 def _slow_update(update_id: int, seconds: float) -> bytes:
     return json.dumps({
         "update_id": update_id,
@@ -106,9 +117,11 @@ async def test_sigterm_drains_twenty_slow_updates(
             "LUCIEN_PLUGINS": "greeter", "DRAIN_TIMEOUT": "10", "LOG_FORMAT": "json",
         }
         env.pop("REDIS_URL", None)
+        log_path = tmp_path / "lucien.log"  # a file, not a pipe nobody reads meanwhile
+        log_file = log_path.open("wb")
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "lucien.core.cli", "run", env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
         )
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
@@ -122,7 +135,7 @@ async def test_sigterm_drains_twenty_slow_updates(
                 await asyncio.sleep(0.1)
             else:
                 proc.kill()
-                raise AssertionError((await proc.stderr.read()).decode()[-3000:])
+                raise AssertionError(log_path.read_text()[-3000:])
 
             async def post(i: int) -> dict[str, Any]:
                 async with session.post(
@@ -133,16 +146,16 @@ async def test_sigterm_drains_twenty_slow_updates(
                     return await r.json()
 
             tasks = [asyncio.create_task(post(i)) for i in range(1, 21)]
-            await asyncio.sleep(0.5)  # all twenty are in their handlers now
+            await _until(session, f"{base}/metrics", lambda r, body: "lucien_updates_in_flight 20.0" in body)
             signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
-            await asyncio.sleep(0.2)
-            async with session.get(f"{base}/health") as r:
-                assert r.status == 503
+            await _until(session, f"{base}/health", lambda r, body: r.status == 503)
+            assert not any(t.done() for t in tasks)  # 503 came while all twenty were in flight
             replies = await asyncio.gather(*tasks)
         code = await asyncio.wait_for(proc.wait(), 15)
         elapsed = time.monotonic() - signalled
-        stderr = (await proc.stderr.read()).decode()
+        log_file.close()
+        stderr = log_path.read_text()
     assert [r["text"] for r in replies] == ["slow done"] * 20
     assert code == 0, stderr[-3000:]
     assert elapsed < 10

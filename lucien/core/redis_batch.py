@@ -24,6 +24,7 @@ class ScriptBatcher:
         self.redis = redis
         self._pending: list[tuple[AsyncScript, list[Any], list[Any], asyncio.Future[Any]]] = []
         self._scheduled = False
+        self._flushing: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     def run(self, script: AsyncScript, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -38,7 +39,9 @@ class ScriptBatcher:
         self._scheduled = False
         batch, self._pending = self._pending, []
         if batch:
-            asyncio.get_running_loop().create_task(self._flush(batch))
+            task = asyncio.get_running_loop().create_task(self._flush(batch))
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
 
     async def _flush(
         self, batch: list[tuple[AsyncScript, list[Any], list[Any], asyncio.Future[Any]]]

@@ -11,6 +11,8 @@ import html
 import logging
 import string
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from lucien.core.plugin import MessageKey
@@ -46,9 +48,16 @@ class _SafeDict(dict[str, Any]):
         return "{" + name + "}"
 
 
+_KEPT = (bool, int, float, Decimal, date)  # formatted by the template, never markup
+
+
 def escape_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    """HTML-escape every string value: user-provided text is never markup."""
-    return {k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in context.items()}
+    """HTML-escape every value that is not a number or a date: user-provided text (a name,
+    a list of links, an object's str()) is never read as markup."""
+    return {
+        k: v if v is None or isinstance(v, _KEPT) else html.escape(str(v), quote=False)
+        for k, v in context.items()
+    }
 
 
 def display_name(user: Any) -> str:

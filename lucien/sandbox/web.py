@@ -81,6 +81,10 @@ def _sandbox(request: web.Request) -> Sandbox:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
+    # Only application/json: a page on another site can POST text/plain without a CORS
+    # preflight, and would then drive the sandbox (as its admin) from the user's browser.
+    if request.content_type != "application/json":
+        raise BadInput("the body must be sent as application/json")
     try:
         data = await request.json()
     except ValueError:

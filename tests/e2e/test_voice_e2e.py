@@ -70,3 +70,15 @@ async def test_the_same_line_never_twice_in_a_row(harness: BotHarness) -> None:
         await ana.send("/start")
         texts.append(ana.last.text)
     assert all(a != b for a, b in pairwise(texts))
+
+
+def test_the_plain_voice_escapes_every_value_that_is_not_a_number_or_date() -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from lucien.core.plugin import MessageKey
+    from lucien.core.voice import PlainVoice
+
+    voice = PlainVoice({"k": MessageKey("k", "{links} {n} {when:%Y}")})
+    text = asyncio.run(voice.say("k", links=["<b>x</b>"], n=3, when=datetime(2027, 1, 1, tzinfo=UTC)))
+    assert text == "['&lt;b&gt;x&lt;/b&gt;'] 3 2027"

@@ -4,6 +4,7 @@ across restarts, --reset, the safe rendering of messages, and the command itself
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -216,3 +217,17 @@ async def test_command_prints_the_url_and_stops_on_sigint(tmp_path: Path) -> Non
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_a_cross_site_form_post_cannot_drive_the_sandbox(
+    tmp_path: Path, client: aiohttp.ClientSession
+) -> None:
+    """A page elsewhere may POST text/plain without a CORS preflight: it must be refused."""
+    async with Sandbox(port=0, db_path=str(tmp_path / "s.db"), reset=True) as box:
+        body = json.dumps({"actor": world.ADMIN_ID, "text": "/start"})
+        async with client.post(
+            box.url + "/api/send", data=body, headers={"Content-Type": "text/plain"}
+        ) as response:
+            assert response.status == 400
+        state = await Api(client, box).state(world.ADMIN_ID)
+        assert state["messages"] == []

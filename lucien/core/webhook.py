@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("lucien.webhook")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# One line per update costs more than the update at debug level; above this, always log.
+SLOW_UPDATE_S = 5.0
 # Telegram waits about 60 s for the answer; past this a handler is given up (see `handle`).
 HANDLER_TIMEOUT = 55.0
 
@@ -127,7 +129,14 @@ class WebhookHandler:
             app.metrics.in_flight.dec()
             if app.in_flight == 0:
                 app.idle.set()
-            app.metrics.observe_update(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            app.metrics.observe_update(elapsed)
+            if elapsed > SLOW_UPDATE_S or log.isEnabledFor(logging.DEBUG):
+                log.log(
+                    logging.WARNING if elapsed > SLOW_UPDATE_S else logging.DEBUG,
+                    "update %s handled", update.update_id,
+                    extra={"update_id": update.update_id, "latency_ms": round(elapsed * 1000, 1)},
+                )
         if outcome.failed:
             # The user got an apology; a redelivery of this update may still succeed.
             await state.abort_update(update.update_id)

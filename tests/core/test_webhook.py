@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import aiohttp
@@ -107,3 +108,13 @@ async def test_set_webhook_only_when_something_changed(harness: BotHarness, gree
     ana = harness.user("Ana")
     await ana.send("/greet")  # delivered with the new secret, answered
     assert ana.last.text == "Greetings from a third-party plugin, Ana."
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
+async def test_each_update_is_logged_with_its_latency_at_debug(
+    greeter_app: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="lucien.webhook")
+    await _post(greeter_app.app, json.dumps(_update(99, "/greet")).encode(), "test-secret")
+    records = [r for r in caplog.records if getattr(r, "update_id", None) == 99 and hasattr(r, "latency_ms")]
+    assert records and records[0].latency_ms > 0

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_free import setup_free
+from lucien.plugins.free.tests.helpers import setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "free", "vip", "diagnostics"])
 

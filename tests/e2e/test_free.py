@@ -12,36 +12,14 @@ from typing import Any
 import pytest
 from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from aiogram.methods import ApproveChatJoinRequest
-from sqlalchemy import select
 
 from lucien.core.menus import main_menu_markup
 from lucien.core.testing.emulator import membership
-from lucien.plugins.free.models import FreeChannel, FreeJoinRequest
+from lucien.plugins.free.models import FreeChannel
 from lucien.plugins.free.services import Recipient, service
+from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "free"])
-
-LINKS = ["https://instagram.com/diana", "@diana_tiktok"]
-
-
-async def setup_free(harness: Any, *, wait: int = 5, links: list[str] | None = None,
-                     **rights: bool) -> tuple[Any, str]:
-    """A free channel configured (as the admin plugin would save it) and the bot's link."""
-    channel = harness.emulator.create_channel("Vestibule")
-    ctx = harness.ctx
-    for key, value in (("channel_id", channel.id), ("wait_minutes", wait),
-                       ("social_links", LINKS if links is None else links)):
-        await ctx.config.update("free", key, value,
-                                expected_version=await ctx.config.version("free", key), by=None)
-    link = await service(ctx).join_link(channel.id)
-    assert link is not None
-    return channel, link
-
-
-async def rows(harness: Any) -> list[FreeJoinRequest]:
-    async with harness.ctx.db.session() as s:
-        return list(await s.scalars(select(FreeJoinRequest).order_by(FreeJoinRequest.id)))
-
 
 async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     await harness.start_app()

@@ -11,36 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from lucien.core.config_store import SettingError
 from lucien.core.testing.emulator import CallbackQueryState
 from lucien.plugins.free.keyboards import FreeCallback
-from lucien.plugins.free.models import FreeJoinRequest
 from lucien.plugins.free.services import FreeSettings, service
+from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["free"])
-
-LINKS = ["https://instagram.com/diana", "@diana_tiktok"]
-
-
-async def setup_free(harness: Any, *, wait: int, links: list[str] = LINKS) -> tuple[Any, str]:
-    """A free channel configured as an admin would save it, and the bot's join link."""
-    channel = harness.emulator.create_channel("Vestibule")
-    ctx = harness.ctx
-    for key, value in (("channel_id", channel.id), ("wait_minutes", wait), ("social_links", links)):
-        await ctx.config.update(
-            "free", key, value, expected_version=await ctx.config.version("free", key), by=None
-        )
-    link = await service(ctx).join_link(channel.id)
-    assert link is not None
-    return channel, link
-
-
-async def rows(harness: Any) -> list[FreeJoinRequest]:
-    async with harness.ctx.db.session() as s:
-        return list(await s.scalars(select(FreeJoinRequest).order_by(FreeJoinRequest.id)))
-
 
 async def test_request_is_told_the_wait_and_links_then_approved_and_welcomed(harness: Any) -> None:
     await harness.start_app()

@@ -33,6 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PG_ADMIN = os.environ.get("LUCIEN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 EMULATOR_PS: psutil.Process | None = None
+PIN_SERVER: set[int] | None = None
+
+
+def pinned(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    """Move a server under test onto its own CPU when --pin was given."""
+    if PIN_SERVER:
+        os.sched_setaffinity(proc.pid, PIN_SERVER)
+    return proc
 REDIS = os.environ.get("LUCIEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -164,7 +172,15 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--skip-bare", action="store_true",
                         help="measure Lucien only (quicker when comparing two versions of it)")
+    parser.add_argument("--pin", action="store_true",
+                        help="server on the last CPU, everything else on the others: runs "
+                             "compare better on a small noisy machine")
     args = parser.parse_args()
+    global PIN_SERVER
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) > 1:
+        PIN_SERVER = {cpus[-1]}
+        os.sched_setaffinity(0, set(cpus[:-1]))  # the load generator and what it starts
 
     import asyncpg
 
@@ -194,10 +210,10 @@ async def main() -> None:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
         if not args.skip_bare:
             bare_port = free_port()
-            bare = subprocess.Popen(
+            bare = pinned(subprocess.Popen(
                 [PY, str(ROOT / "bench" / "bare_bot.py")], cwd=ROOT,
                 env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(bare_port)},
-            )
+            ))
             procs.append(bare)
             await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
             results.append(await drive("bare aiogram", bare_port, bare, args.updates, args.concurrency, args.users, "s3cret"))
@@ -209,14 +225,14 @@ async def main() -> None:
         prefix = [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"] if profile else [PY, "-m"]
         if os.environ.get("BENCH_CPROFILE"):  # a path: cProfile stats of the Lucien server
             prefix = [PY, "-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"], "-m"]
-        lucien = subprocess.Popen(
+        lucien = pinned(subprocess.Popen(
             [*prefix, "lucien", "run"], cwd=ROOT,
             env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(port),
                  "HOST": "127.0.0.1", "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
                  "WEBHOOK_SECRET": "s3cret", "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
                  "REDIS_URL": REDIS, "REDIS_KEY_PREFIX": redis_prefix,
                  "LOG_LEVEL": "WARNING", "ENV": "development"},
-        )
+        ))
         procs.append(lucien)
         await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
         spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server

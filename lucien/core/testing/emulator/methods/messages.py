@@ -188,6 +188,13 @@ async def edit_message_text(ctx: MethodContext) -> dict[str, Any]:
     if message.is_media:
         raise bad_request("there is no text in the message to edit")
     plain, raw, entities = _format(ctx, "text", "entities", required=True, limit=MAX_TEXT)
+    return _replace_content(ctx, message, plain, raw, entities)
+
+
+def _replace_content(
+    ctx: MethodContext, message: Any, plain: Any, raw: Any, entities: Any
+) -> dict[str, Any]:
+    """Text or caption edits: refuse an unchanged message, else apply and report."""
     # Without reply_markup Telegram removes the inline keyboard.
     markup = _reply_markup(ctx)
     if (plain, entities, markup) == (message.text, message.entities, message.reply_markup):
@@ -205,12 +212,7 @@ async def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
         raise bad_request("message can't be edited")
     plain, raw, entities = _format(ctx, "caption", "caption_entities", required=False,
                                    limit=MAX_CAPTION)
-    markup = _reply_markup(ctx)
-    if (plain, entities, markup) == (message.text, message.entities, message.reply_markup):
-        raise bad_request(NOT_MODIFIED)
-    message.text, message.html, message.entities, message.reply_markup = (
-        plain, raw, entities, markup)
-    return _edited(ctx, message)
+    return _replace_content(ctx, message, plain, raw, entities)
 
 
 @method("editMessageReplyMarkup")

@@ -102,20 +102,6 @@ async def test_asking_twice_keeps_the_first_wait(harness: Any) -> None:
     assert channel.members.get(eva.id) == "member"
 
 
-async def test_withdrawn_request_is_marked_gone(harness: Any) -> None:
-    await harness.start_app()
-    channel, link = await setup_free(harness, wait=10)
-    fer = harness.user("Fer", language_code="en")
-    await fer.send("/start")
-    assert await fer.join(link) == "requested"
-    channel.join_requests.pop(fer.id)  # withdrawn in the client
-    sent = len(fer.messages)
-    await harness.advance(minutes=10)
-    assert fer.id not in channel.members
-    assert (await rows(harness))[0].status == "gone"
-    assert len(fer.messages) == sent  # no welcome for someone who is not coming in
-
-
 async def test_banned_user_is_declined(harness: Any) -> None:
     await harness.start_app()
     channel, _link = await setup_free(harness, wait=10)

@@ -6,6 +6,11 @@ Both servers run as their own processes against the Bot API emulator (limits off
 own process too) and receive the same /start updates by POST /webhook, 32 at a time.
 Lucien runs with every plugin, PostgreSQL and Redis. Printed: updates/s, p50, p99 and
 peak RSS of each server, and the ratios Lucien / bare.
+
+Both servers are up for the whole run and take the updates in rounds, in ABBA order
+(`--rounds`, default 4), so that a shared machine's changing speed weighs on both
+alike. `--pin` puts the servers on their own CPU, away from the load generator, the
+emulator, PostgreSQL and Redis.
 """
 
 from __future__ import annotations
@@ -22,8 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -90,65 +94,91 @@ async def wait_ready(url: str, proc: subprocess.Popen[bytes], limit: float = 60)
     raise RuntimeError(f"{url} not ready in {limit}s")
 
 
-async def drive(name: str, port: int, proc: subprocess.Popen[bytes], n: int, conc: int,
-                users: int, secret: str, on_measure: Callable[[], None] | None = None) -> Result:
-    url = f"http://127.0.0.1:{port}/webhook"
-    headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
-    ps = psutil.Process(proc.pid)
-    peak = ps.memory_info().rss
-    print(f"{name}: RSS when ready {peak / 2**20:.1f} MB", flush=True)
-    latencies: list[float] = []
-    errors = 0
+@dataclass
+class Server:
+    """A server under test, with what was measured of it over the rounds."""
+
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    updates: int = 0
+    errors: int = 0
+    cpu: float = 0.0
+    emulator_cpu: float = 0.0
+    client_cpu: float = 0.0
+    peak: int = 0
+
+    def result(self) -> Result:
+        lat = sorted(self.latencies)
+        n = self.updates
+        return Result(
+            self.name, n / self.elapsed, statistics.median(lat) * 1000,
+            lat[int(len(lat) * 0.99) - 1] * 1000, self.peak / 2**20, self.errors,
+            self.cpu / n * 1000, self.emulator_cpu / n * 1000, self.client_cpu / n * 1000,
+        )
+
+
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": "s3cret", "Content-Type": "application/json"}
+
+
+async def warm_up(server: Server, users: int, first: int) -> None:
+    """The first update of each user (known-user caches, connections), not measured."""
+    server.peak = psutil.Process(server.proc.pid).memory_info().rss
+    print(f"{server.name}: RSS when ready {server.peak / 2**20:.1f} MB", flush=True)
+    async with aiohttp.ClientSession() as session:
+        for i in range(users):
+            async with session.post(f"http://127.0.0.1:{server.port}/webhook",
+                                    data=update(first + i, users), headers=HEADERS) as r:
+                await r.read()
+
+
+async def drive(server: Server, first: int, n: int, conc: int, users: int) -> None:
+    """Send updates first..first+n, `conc` at a time, adding to the server's figures."""
+    url = f"http://127.0.0.1:{server.port}/webhook"
+    ps = psutil.Process(server.proc.pid)
     queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(n):
+    for i in range(first, first + n):
         queue.put_nowait(i)
     stop_sampling = asyncio.Event()
 
     async def sample() -> None:
-        nonlocal peak
         while not stop_sampling.is_set():
-            peak = max(peak, ps.memory_info().rss)
+            server.peak = max(server.peak, ps.memory_info().rss)
             await asyncio.sleep(0.05)
 
     connector = aiohttp.TCPConnector(limit=conc)
     async with aiohttp.ClientSession(connector=connector) as session:
-        # Warm-up: the first updates of each user (known-user caches, connections).
-        for i in range(users):
-            async with session.post(url, data=update(n + i, users), headers=headers) as r:
-                await r.read()
 
         async def worker() -> None:
-            nonlocal errors
             while not queue.empty():
                 i = queue.get_nowait()
                 body = update(i, users)
                 started = time.perf_counter()
-                async with session.post(url, data=body, headers=headers) as r:
+                async with session.post(url, data=body, headers=HEADERS) as r:
                     await r.read()
                     if r.status != 200:
-                        errors += 1
-                latencies.append(time.perf_counter() - started)
+                        server.errors += 1
+                server.latencies.append(time.perf_counter() - started)
 
-        if on_measure is not None:
-            on_measure()  # e.g. start a profiler: the measured updates only, not the warm-up
         sampler = asyncio.create_task(sample())
         cpu_before = sum(ps.cpu_times()[:2])
         emu_before = sum(EMULATOR_PS.cpu_times()[:2]) if EMULATOR_PS else 0.0
         client_before = time.process_time()
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(conc)))
-        elapsed = time.perf_counter() - began
-        cpu = sum(ps.cpu_times()[:2]) - cpu_before
-        emu_cpu = (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
-        client_cpu = time.process_time() - client_before
+        server.elapsed += time.perf_counter() - began
+        server.cpu += sum(ps.cpu_times()[:2]) - cpu_before
+        server.emulator_cpu += (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
+        server.client_cpu += time.process_time() - client_before
+        server.updates += n
+        if os.environ.get("BENCH_ROUNDS_VERBOSE"):
+            lat = sorted(server.latencies[-n:])
+            print(f"  {server.name}: {n} updates, p50 {lat[n // 2] * 1000:.1f} ms, "
+                  f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
         stop_sampling.set()
         await sampler
-    latencies.sort()
-    return Result(
-        name, n / elapsed, statistics.median(latencies) * 1000,
-        latencies[int(len(latencies) * 0.99) - 1] * 1000, peak / 2**20, errors,
-        cpu / n * 1000, emu_cpu / n * 1000, client_cpu / n * 1000,
-    )
 
 
 async def drop_redis_keys(prefix: str) -> None:
@@ -170,6 +200,8 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=4,
+                        help="the updates are sent in this many rounds, alternating servers")
     parser.add_argument("--skip-bare", action="store_true",
                         help="measure Lucien only (quicker when comparing two versions of it)")
     parser.add_argument("--pin", action="store_true",
@@ -205,7 +237,7 @@ async def main() -> None:
     await conn.close()
     procs: list[subprocess.Popen[bytes]] = [emulator]
     redis_prefix = f"bench-{secrets.token_hex(3)}"
-    results: list[Result] = []
+    servers: list[Server] = []
     try:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
         if not args.skip_bare:
@@ -216,9 +248,7 @@ async def main() -> None:
             ))
             procs.append(bare)
             await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
-            results.append(await drive("bare aiogram", bare_port, bare, args.updates, args.concurrency, args.users, "s3cret"))
-            bare.terminate()
-            bare.wait(10)
+            servers.append(Server("bare aiogram", bare_port, bare))
 
         port = free_port()
         profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
@@ -235,17 +265,24 @@ async def main() -> None:
         ))
         procs.append(lucien)
         await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
+        servers.append(Server("lucien (all plugins, PG, Redis)", port, lucien))
+        for server in servers:
+            await warm_up(server, args.users, first=10 * args.updates)
         spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server
+        if spy:  # after the warm-up, so its first-time SQL does not blur the picture
+            procs.append(subprocess.Popen(
+                ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
+                 "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))
 
-        def start_spy() -> None:
-            if spy:  # after the warm-up, so its first-time SQL does not blur the picture
-                procs.append(subprocess.Popen(
-                    ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
-                     "-d", "20", "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                ))
-
-        results.append(await drive("lucien (all plugins, PG, Redis)", port, lucien, args.updates,
-                                   args.concurrency, args.users, "s3cret", on_measure=start_spy))
+        # Rounds in ABBA order: the host's speed drifts over a run (a shared VM), and
+        # alternating lets the drift weigh on both servers alike instead of on the second.
+        rounds = max(1, args.rounds)
+        chunk = args.updates // rounds
+        for r in range(rounds):
+            order = servers if r % 2 == 0 else servers[::-1]
+            for server in order:
+                await drive(server, r * chunk, chunk, args.concurrency, args.users)
         lucien.send_signal(signal.SIGINT)
         lucien.wait(300)
     finally:
@@ -262,6 +299,7 @@ async def main() -> None:
     print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
     print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"
           f" {'CPU ms/upd':>11} {'+emulator':>10} {'client':>7}")
+    results = [server.result() for server in servers]
     for r in results:
         print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
               f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f} {r.client_cpu_ms:7.2f}")

@@ -32,6 +32,7 @@ from redis.exceptions import MaxConnectionsError
 from redis.exceptions import RedisError as _RedisError
 
 from lucien.core.plugin import CacheNamespace
+from lucien.core.redis_batch import RedisBatcher, execute_packed, pack
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -166,8 +167,10 @@ class Cache:
         *,
         clock_monotonic: Callable[[], float] = time.monotonic,
         availability: RedisAvailability | None = None,
+        batcher: RedisBatcher | None = None,
     ) -> None:
         self.redis = redis
+        self._batcher = batcher or (RedisBatcher(redis) if redis is not None else None)
         self.prefix = prefix
         self._now = clock_monotonic
         self.availability = availability or RedisAvailability(redis)
@@ -279,7 +282,7 @@ class Cache:
         if self.redis is None or not self.availability.up:
             return _MISSING
         try:
-            raw = await self.redis.get(self._rkey(ns.name, key))
+            raw = await self._batcher.command("GET", self._rkey(ns.name, key))  # type: ignore[union-attr]
         except REDIS_FAULTS as exc:
             stats.errors += 1
             self.availability.mark_down(exc)
@@ -369,8 +372,8 @@ class Cache:
         if self.redis is None or not self.availability.up:
             return
         try:
-            await self.redis.set(
-                self._rkey(ns.name, key), self._encode(value), px=int(ns.ttl * 1000)
+            await self._batcher.command(  # type: ignore[union-attr]
+                "SET", self._rkey(ns.name, key), self._encode(value), "PX", int(ns.ttl * 1000)
             )
         except REDIS_FAULTS as exc:
             self._stats[ns.name].errors += 1
@@ -413,12 +416,13 @@ class Cache:
         batch, self._pending_writes = self._pending_writes, {}
         if self.redis is None or not self.availability.up:
             return
+        commands = [
+            pack(["SET", self._rkey(ns, key), self._encode(value), "PX",
+                  int(self._namespaces[ns].ttl * 1000)])
+            for (ns, key), value in batch.items()
+        ]
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for (ns, key), value in batch.items():
-                    ttl_ms = int(self._namespaces[ns].ttl * 1000)
-                    pipe.set(self._rkey(ns, key), self._encode(value), px=ttl_ms)
-                await pipe.execute()
+            await execute_packed(self.redis, commands)
         except REDIS_FAULTS as exc:
             self.availability.mark_down(exc)
 

@@ -67,7 +67,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lucien.core.runner import BotApplication, StartupError
 
     try:
-        return asyncio.run(BotApplication(settings, migrate_in_subprocess=True).run_until_signal())
+        app = BotApplication(settings, migrate_in_subprocess=True, freeze_heap=True)
+        return asyncio.run(app.run_until_signal())
     except (ConfigError, PluginError, StartupError) as exc:
         logging.getLogger("lucien").error("startup failed: %s", exc)
         return 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -57,10 +58,14 @@ class BotApplication:
         entry_points: Iterable[EntryPoint] | None = None,
         registry: PluginRegistry | None = None,
         migrate_in_subprocess: bool = False,
+        freeze_heap: bool = False,
     ) -> None:
         self.settings = settings
         # `lucien run` migrates in a child process so that Alembic never loads here.
         self.migrate_in_subprocess = migrate_in_subprocess
+        # `lucien run` only: one application per process (tests start many; frozen
+        # objects' cycles are never collected).
+        self.freeze_heap = freeze_heap
         self._expected_versions: set[str] | None = None
         self.version = __version__
         self._entry_points = entry_points
@@ -149,6 +154,13 @@ class BotApplication:
         ctx.bot_username = me.username or ""
         if run_jobs:
             self._start_jobs()
+        if self.freeze_heap:
+            # What startup loaded (modules, pydantic schemas, routers, the catalogue) lives
+            # as long as the process. Left to the collector, each full collection walks
+            # all of it: a pause of about 0.4 s every few thousand updates, on every
+            # update in flight. Frozen, it is never walked again (measured: 8 ms).
+            gc.collect()
+            gc.freeze()
         self.accepting = True
         if settings.webhook_url:
             self.phase = "webhook"

@@ -66,7 +66,7 @@ from aiogram.types import TelegramObject, Update
 
 from lucien.core.cache import CORE_NAMESPACES, REDIS_FAULTS, Cache, RedisAvailability
 from lucien.core.plugin import HealthResult
-from lucien.core.redis_batch import ScriptBatcher
+from lucien.core.redis_batch import RedisBatcher
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -405,8 +405,12 @@ class StateBackend:
         self.strategy = strategy
         self.unavailable_text = unavailable_text
         self.availability = RedisAvailability(redis, probe_interval=probe_interval)
+        # One batcher for the update's scripts and the cache: a loop turn's Redis work
+        # is one write, whoever asked for it.
+        self._batcher = RedisBatcher(redis) if redis is not None else None
         self.cache = Cache(
-            redis, prefix, clock_monotonic=clock_monotonic, availability=self.availability
+            redis, prefix, clock_monotonic=clock_monotonic, availability=self.availability,
+            batcher=self._batcher,
         )
         for ns in CORE_NAMESPACES:
             self.cache.register(ns)
@@ -429,7 +433,6 @@ class StateBackend:
         self._dedup_memory = _MemoryDedup(clock_monotonic)
         self._acquire_script = redis.register_script(_ACQUIRE_LUA) if redis is not None else None
         self._release_script = redis.register_script(_RELEASE_LUA) if redis is not None else None
-        self._batcher = ScriptBatcher(redis) if redis is not None else None
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -544,7 +547,7 @@ class StateBackend:
         args = [held.token, int(self.lock_ttl * 1000), int(self.claim_ttl * 1000)]
         delay = 0.002
         while True:
-            reply = await self._batcher.run(self._acquire_script, keys, args)
+            reply = await self._batcher.script(self._acquire_script, keys, args)
             if reply[0] == -1:
                 return None
             if reply[0] == 1:
@@ -604,7 +607,7 @@ class StateBackend:
             dedup_op or "",
             int(DEDUP_TTL * 1000),
         ]
-        mine = await self._batcher.run(self._release_script, keys, args)
+        mine = await self._batcher.script(self._release_script, keys, args)
         if not mine:
             log.warning(
                 "user lock %s expired before the update finished (longer than %.0f s)",

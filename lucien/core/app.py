@@ -42,20 +42,47 @@ def build_dispatcher(
     # Also answers for the state backend when Redis was unreachable (no setup(dp) layer).
     dp.update.outer_middleware(ContextMiddleware(ctx))
     for record, routers in ctx.registry.call_each("lucien_routers", ctx=ctx, fail=True):
-        parent = Router(name=f"plugin:{record.name}")
         try:
-            for router in routers:
-                parent.include_router(router)
+            plugin_router = _plugin_router(record.name, list(routers))
         except Exception as exc:
             ctx.registry.fail(record.name, f"lucien_routers: {exc!r}")
             continue
+        if plugin_router is None:
+            continue
         # Every handler of the plugin names it for logs and errors: wrapped once here
         # rather than by an inner middleware run on every update.
-        tag_handlers(parent, record.name, skip=_UNTAGGED_OBSERVERS)
-        dp.include_router(parent)
+        tag_handlers(plugin_router, record.name, skip=_UNTAGGED_OBSERVERS)
+        dp.include_router(plugin_router)
     dp.include_router(_fallback_router())
     dp.errors.register(_on_error)
     return dp
+
+
+def _plugin_router(name: str, routers: list[Router]) -> Router | None:
+    """The one router under which a plugin's routers hang in the dispatcher.
+
+    A plugin that gives one (detached) root router has it used as is; several are
+    grouped under a parent named `plugin:<name>`. Routers without a handler or a
+    middleware anywhere are left out: every router an update passes through costs a
+    few aiogram calls, on every update.
+    """
+    routers = [r for r in routers if _routes_anything(r)]
+    if not routers:
+        return None
+    if len(routers) == 1 and routers[0].parent_router is None:
+        return routers[0]
+    parent = Router(name=f"plugin:{name}")
+    for router in routers:
+        parent.include_router(router)
+    return parent
+
+
+def _routes_anything(router: Router) -> bool:
+    return any(
+        observer.handlers or observer.middleware or observer.outer_middleware
+        for r in router.chain_tail
+        for observer in r.observers.values()
+    )
 
 
 def _fallback_router() -> Router:

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from aiogram.client.default import Default
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiohttp import web
@@ -39,14 +40,43 @@ def _empty() -> web.Response:
     return web.Response(body=b"{}", content_type="application/json")
 
 
+class _NotPlainJson(Exception):
+    """A value json cannot write as is (a file, a date, a nested default)."""
+
+
+def _refuse(value: Any) -> Any:
+    raise _NotPlainJson(type(value).__name__)
+
+
 def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Response:
     """The method as a JSON body Telegram executes; multipart only when it carries files."""
     bot = app.ctx.bot
+    # exclude_none: a keyboard's buttons carry a dozen unset fields each.
+    dumped = result.model_dump(warnings=False, exclude_none=True)
+    payload: dict[str, Any] = {"method": result.__api_method__}
+    # The usual reply (text, parse mode, keyboard) is plain JSON once the bot's defaults
+    # are filled in: written as is. Anything else (files, dates, defaults deeper down)
+    # takes aiogram's own value preparation, which walks every nested value.
+    for key, value in dumped.items():
+        if isinstance(value, Default):
+            value = bot.default[value.name]
+            if value is None:
+                continue
+        payload[key] = value
+    try:
+        body = json.dumps(payload, ensure_ascii=False, default=_refuse).encode()
+    except _NotPlainJson:
+        return _prepared_response(app, result, dumped)
+    return web.Response(body=body, content_type="application/json")
+
+
+def _prepared_response(
+    app: BotApplication, result: TelegramMethod[Any], dumped: dict[str, Any]
+) -> web.Response:
+    bot = app.ctx.bot
     files: dict[str, Any] = {}
     payload: dict[str, Any] = {"method": result.__api_method__}
-    # exclude_none: a keyboard's buttons carry a dozen unset fields each, and walking
-    # them in prepare_value was most of this function's cost.
-    for key, value in result.model_dump(warnings=False, exclude_none=True).items():
+    for key, value in dumped.items():
         prepared = bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
         if prepared is not None:
             payload[key] = prepared
@@ -56,7 +86,7 @@ def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Res
         writer = SimpleRequestHandler(app.ctx.dispatcher, bot)._build_response_writer(bot, result)
         return web.Response(body=writer)
     return web.Response(
-        body=json.dumps(payload, ensure_ascii=False), content_type="application/json"
+        body=json.dumps(payload, ensure_ascii=False).encode(), content_type="application/json"
     )
 
 

@@ -1,0 +1,95 @@
+"""A handler's method written into the webhook response: the quick path for plain JSON
+gives exactly what aiogram's own value preparation gives, and everything else (files,
+dates, defaults deeper down) still goes through aiogram's."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from aiogram import Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
+
+from lucien.core.app import create_bot
+from lucien.core.webhook import _prepared_response, method_response
+
+TOKEN = "123456:" + "A" * 35
+
+
+def app_with(default: DefaultBotProperties) -> Any:
+    bot = create_bot(TOKEN)
+    bot.default = default
+    return SimpleNamespace(ctx=SimpleNamespace(bot=bot, dispatcher=Dispatcher()))
+
+
+KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[
+    [InlineKeyboardButton(text="Planes <VIP>", callback_data="menu:vip")],
+    [InlineKeyboardButton(text="Canal", url="https://t.me/lucien")],
+])
+
+METHODS: list[TelegramMethod[Any]] = [
+    SendMessage(chat_id=42, text="Bienvenido, <b>señor</b> «Ünïcode» 🎩", reply_markup=KEYBOARD),
+    SendMessage(chat_id=42, text="plain", parse_mode=None),
+    SendMessage(chat_id=42, text="x", link_preview_options=LinkPreviewOptions(url="https://a.b")),
+    SendMessage(chat_id=42, text="x", reply_parameters=ReplyParameters(message_id=7)),
+    EditMessageText(chat_id=42, message_id=3, text="edited", reply_markup=KEYBOARD),
+    AnswerCallbackQuery(callback_query_id="q1", text="Hecho", show_alert=True),
+    BanChatMember(chat_id=-100, user_id=42, until_date=datetime(2030, 1, 1, tzinfo=UTC)),
+]
+
+DEFAULTS = [
+    DefaultBotProperties(parse_mode=ParseMode.HTML),
+    DefaultBotProperties(
+        parse_mode=ParseMode.HTML, protect_content=True, link_preview_is_disabled=True,
+        allow_sending_without_reply=True,
+    ),
+]
+
+
+@pytest.mark.parametrize("default", DEFAULTS, ids=["html", "many-defaults"])
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: type(m).__name__)
+async def test_quick_reply_equals_aiogram_preparation(
+    method: TelegramMethod[Any], default: DefaultBotProperties
+) -> None:
+    app = app_with(default)
+    dumped = method.model_dump(warnings=False, exclude_none=True)
+    quick = method_response(app, method)
+    reference = _prepared_response(app, method, dumped)
+    assert quick.content_type == "application/json"
+    assert json.loads(quick.body) == json.loads(reference.body)
+    await app.ctx.bot.session.close()
+
+
+async def test_defaults_are_filled_in_and_unset_ones_left_out() -> None:
+    app = app_with(DefaultBotProperties(parse_mode=ParseMode.HTML))
+    body = json.loads(method_response(app, SendMessage(chat_id=1, text="hola")).body)
+    assert body == {"method": "sendMessage", "chat_id": 1, "text": "hola", "parse_mode": "HTML"}
+    await app.ctx.bot.session.close()
+
+
+async def test_a_file_goes_out_as_multipart() -> None:
+    app = app_with(DefaultBotProperties(parse_mode=ParseMode.HTML))
+    method = SendDocument(chat_id=1, document=BufferedInputFile(b"a,b\n", "tokens.csv"))
+    response = method_response(app, method)
+    assert response.content_type != "application/json"
+    assert "multipart/form-data" in response.body.content_type
+    await app.ctx.bot.session.close()

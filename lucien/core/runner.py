@@ -77,6 +77,8 @@ class BotApplication:
         self.ready = False
         self.accepting = False
         self.in_flight = 0
+        # Read when /metrics is scraped, rather than two gauge updates per update.
+        self.metrics.in_flight.set_function(lambda: self.in_flight)
         self.idle = asyncio.Event()
         self.idle.set()
         self.started_monotonic = time.monotonic()

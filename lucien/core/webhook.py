@@ -128,7 +128,6 @@ class WebhookHandler:
             return _empty()  # handled already (or right now, elsewhere): acknowledge only
         outcome = UpdateOutcome()
         app.in_flight += 1
-        app.metrics.in_flight.inc()
         app.idle.clear()
         started = time.perf_counter()
         try:
@@ -156,7 +155,6 @@ class WebhookHandler:
             raise
         finally:
             app.in_flight -= 1
-            app.metrics.in_flight.dec()
             if app.in_flight == 0:
                 app.idle.set()
             elapsed = time.perf_counter() - started

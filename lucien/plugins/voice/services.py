@@ -415,6 +415,7 @@ class CatalogueVoice:
         self._local_memory: dict[str, int] = {}
         self._balanced: dict[tuple[float, ...], list[float]] = {}
         self._labels: dict[tuple[Any, ...], str] = {}  # rendered button labels
+        self._fixed_keys: dict[tuple[str, str], bool] = {}  # (locale, key) -> see _fixed
 
     # ---------------------------------------------------------------- public API
 
@@ -428,7 +429,45 @@ class CatalogueVoice:
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
     ) -> str:
         """A button label for `key`: plain text, stable (the first fitting variant)."""
-        return await self._render(key, user, locale, context, button=True)
+        loc = self.locale_for(user, locale)
+        memo_key: tuple[Any, ...] | None = None
+        if self._fixed(loc, key):
+            # Menus render the same few labels on every update. One that depends on
+            # neither the user, the creator, the time nor the role is a function of its
+            # context: looked up before any of those is worked out.
+            memo_key = (key, loc, self.tz, *context.items())
+            try:
+                label = self._labels.get(memo_key)
+            except TypeError:  # an unhashable context value: render every time
+                memo_key, label = None, None
+            if label is not None:
+                return label
+        text = await self._render(key, user, loc, context, button=True)
+        if memo_key is not None:
+            self._memo_label(memo_key, text)
+        return text
+
+    def _fixed(self, loc: str, key: str) -> bool:
+        """Whether every variant of `key` reads the same for every user, time and role."""
+        fixed = self._fixed_keys.get((loc, key))
+        if fixed is None:
+            variants = self.catalogue.variants(loc, key)
+            try:
+                fixed = bool(variants) and all(
+                    v.time_of_day is None
+                    and v.role is None
+                    and not {"name", "creator"} & {f for f, _ in template_fields(v.text)}
+                    for v in variants
+                )
+            except ValueError:  # a malformed template: the full path reports it
+                fixed = False
+            self._fixed_keys[(loc, key)] = fixed
+        return fixed
+
+    def _memo_label(self, memo_key: tuple[Any, ...], text: str) -> None:
+        if len(self._labels) >= LABEL_MEMO_SIZE:
+            self._labels.clear()
+        self._labels[memo_key] = text
 
     def locale_for(self, user: Any = None, locale: str | None = None) -> str:
         """The locale to speak: `locale` if given, else the user's Telegram language_code,
@@ -504,9 +543,7 @@ class CatalogueVoice:
             )  # fmt: skip
             return self._plain(declared, values, loc, escape=not button)
         if memo_key is not None:
-            if len(self._labels) >= LABEL_MEMO_SIZE:
-                self._labels.clear()
-            self._labels[memo_key] = text
+            self._memo_label(memo_key, text)
         return text
 
     def _plain(

@@ -12,6 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lucien.core.plugin import MenuButton, Role
+from lucien.core.replies import freeze_markup
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -67,12 +68,12 @@ async def main_menu_markup(ctx: AppContext, role: Role, user: Any = None) -> Inl
     if markup is None:
         if len(memo) >= MARKUP_MEMO_SIZE:
             memo.clear()
-        markup = memo[spec] = InlineKeyboardMarkup(
+        markup = memo[spec] = freeze_markup(InlineKeyboardMarkup(
             inline_keyboard=[
                 [InlineKeyboardButton(text=text, callback_data=data, url=url)]
                 for text, data, url in spec
             ]
-        )
+        ))
     return markup
 
 

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from lucien.core.logging import update_id_var
 from lucien.core.middlewares import UpdateOutcome
+from lucien.core.replies import frozen_dump
 
 if TYPE_CHECKING:
     from lucien.core.runner import BotApplication
@@ -40,6 +41,9 @@ def _empty() -> web.Response:
     return web.Response(body=b"{}", content_type="application/json")
 
 
+_MARKUP = frozenset({"reply_markup"})
+
+
 class _NotPlainJson(Exception):
     """A value json cannot write as is (a file, a date, a nested default)."""
 
@@ -52,7 +56,12 @@ def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Res
     """The method as a JSON body Telegram executes; multipart only when it carries files."""
     bot = app.ctx.bot
     # exclude_none: a keyboard's buttons carry a dozen unset fields each.
-    dumped = result.model_dump(warnings=False, exclude_none=True)
+    markup = frozen_dump(getattr(result, "reply_markup", None))
+    if markup is None:
+        dumped = result.model_dump(warnings=False, exclude_none=True)
+    else:
+        dumped = result.model_dump(warnings=False, exclude_none=True, exclude=_MARKUP)
+        dumped["reply_markup"] = markup
     payload: dict[str, Any] = {"method": result.__api_method__}
     # The usual reply (text, parse mode, keyboard) is plain JSON once the bot's defaults
     # are filled in: written as is. Anything else (files, dates, defaults deeper down)
@@ -114,7 +123,7 @@ class WebhookHandler:
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text="Payload Too Large")
         try:
-            update = Update.model_validate(json.loads(body), context={"bot": app.ctx.bot})
+            update = Update.model_validate_json(body, context={"bot": app.ctx.bot})
         except (ValueError, ValidationError) as exc:
             log.warning("malformed update: %s", str(exc)[:200])
             return web.Response(status=400, text="Bad Request: malformed update")

@@ -30,6 +30,7 @@ from aiogram.types import (
 )
 
 from lucien.core.app import create_bot
+from lucien.core.replies import freeze_markup, frozen_dump
 from lucien.core.webhook import _prepared_response, method_response
 
 TOKEN = "123456:" + "A" * 35
@@ -92,4 +93,25 @@ async def test_a_file_goes_out_as_multipart() -> None:
     response = method_response(app, method)
     assert response.content_type != "application/json"
     assert "multipart/form-data" in response.body.content_type
+    await app.ctx.bot.session.close()
+
+
+async def test_a_frozen_markup_is_written_from_its_dump_and_equals_aiogram() -> None:
+    app = app_with(DefaultBotProperties(parse_mode=ParseMode.HTML))
+    markup = freeze_markup(InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text="Mi suscripción", callback_data="vip:me")],
+    ]))
+    method = SendMessage(chat_id=7, text="Menú", reply_markup=markup)
+    reference = _prepared_response(app, method, method.model_dump(exclude_none=True))
+    assert json.loads(method_response(app, method).body) == json.loads(reference.body)
+    # The dump is reused, not redone: it is what a frozen markup promises.
+    frozen_dump(markup)["inline_keyboard"][0][0]["text"] = "from the memo"
+    body = json.loads(method_response(app, method).body)
+    assert body["reply_markup"]["inline_keyboard"][0][0]["text"] == "from the memo"
+    # A markup that was not frozen is dumped every time.
+    loose = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="b")]])
+    assert frozen_dump(loose) is None
+    loose.inline_keyboard[0][0].text = "changed"
+    body = json.loads(method_response(app, SendMessage(chat_id=7, text="x", reply_markup=loose)).body)
+    assert body["reply_markup"]["inline_keyboard"][0][0]["text"] == "changed"
     await app.ctx.bot.session.close()

@@ -41,7 +41,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -314,20 +314,19 @@ class LucienIsolation(BaseEventIsolation):
     def __init__(self, backend: StateBackend) -> None:
         self._b = backend
 
-    @asynccontextmanager
-    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+    def lock(self, key: StorageKey) -> AbstractAsyncContextManager[None]:
         ticket = _TICKET.get()
         if ticket is not None and ticket.held is not None:
             held = ticket.held
             if held.key == key and not held.in_use:
                 # Taken by begin_update together with the dedup claim: nothing to do;
-                # finish_update releases it with the writes and the done mark.
-                held.in_use = True
-                try:
-                    yield
-                finally:
-                    held.in_use = False
-                return
+                # finish_update releases it with the writes and the done mark. (The
+                # webhook's path, on every update: a plain object, not a generator.)
+                return _InUse(held)
+        return self._lock(key, ticket)
+
+    @asynccontextmanager
+    async def _lock(self, key: StorageKey, ticket: _Ticket | None) -> AsyncGenerator[None, None]:
         defer = ticket is not None and ticket.held is None
         held = await self._b._acquire(key)
         assert held is not None  # no dedup key passed: never refused
@@ -350,6 +349,21 @@ class LucienIsolation(BaseEventIsolation):
 
     async def close(self) -> None:
         """Nothing to close: locks expire on their own."""
+
+
+class _InUse:
+    """The update's lock, already held: marked in use for the handler's duration."""
+
+    __slots__ = ("held",)
+
+    def __init__(self, held: _Held) -> None:
+        self.held = held
+
+    async def __aenter__(self) -> None:
+        self.held.in_use = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.held.in_use = False
 
 
 class _UnavailableNotice(BaseMiddleware):

@@ -91,8 +91,10 @@ async def _menu_text(ctx: AppContext, role: Role, user: Any, *, greeting: bool) 
 def _public_router() -> Router:
     router = Router(name="admin:public")
 
-    @router.message(CommandStart(deep_link=False))
+    # Registered bottom-up: /menu first, then /start, which is checked first (by far the
+    # more frequent of the two).
     @router.message(Command("menu"))
+    @router.message(CommandStart(deep_link=False))
     async def start(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
         """/start without payload (deep links belong to the vip plugin) and /menu."""
         await state.clear()  # a fresh menu abandons any half-done edit

@@ -1,6 +1,6 @@
 """Webhook throughput: the whole Lucien bot against a bare aiogram bot, in one run.
 
-    .venv/bin/python bench/bench_webhook.py [--updates 3000] [--concurrency 32]
+    .venv/bin/python bench/bench_webhook.py [--updates 8000] [--rounds 8] [--pin]
 
 Both servers run as their own processes against the Bot API emulator (limits off, its
 own process too) and receive the same /start updates by POST /webhook, 32 at a time.
@@ -8,9 +8,11 @@ Lucien runs with every plugin, PostgreSQL and Redis. Printed: updates/s, p50, p9
 peak RSS of each server, and the ratios Lucien / bare.
 
 Both servers are up for the whole run and take the updates in rounds, in ABBA order
-(`--rounds`, default 4), so that a shared machine's changing speed weighs on both
+(`--rounds`, default 8), so that a shared machine's changing speed weighs on both
 alike. `--pin` puts the servers on their own CPU, away from the load generator, the
-emulator, PostgreSQL and Redis.
+emulator, PostgreSQL and Redis. BENCH_ROUNDS_VERBOSE=1 prints each round (CPU per
+update included); BENCH_CPROFILE / BENCH_PROFILE / BENCH_PYSPY=<path> profile the Lucien
+server (cProfile, pyinstrument, py-spy after the warm-up).
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ async def drive(server: Server, first: int, n: int, conc: int, users: int) -> No
 
         sampler = asyncio.create_task(sample())
         cpu_before = sum(ps.cpu_times()[:2])
+        sys_before = ps.cpu_times()[1]
         emu_before = sum(EMULATOR_PS.cpu_times()[:2]) if EMULATOR_PS else 0.0
         client_before = time.process_time()
         began = time.perf_counter()
@@ -175,7 +178,10 @@ async def drive(server: Server, first: int, n: int, conc: int, users: int) -> No
         server.updates += n
         if os.environ.get("BENCH_ROUNDS_VERBOSE"):
             lat = sorted(server.latencies[-n:])
-            print(f"  {server.name}: {n} updates, p50 {lat[n // 2] * 1000:.1f} ms, "
+            print(f"  {server.name}: {n} updates, {n / (time.perf_counter() - began):.0f}/s, "
+                  f"CPU {(sum(ps.cpu_times()[:2]) - cpu_before) / n * 1000:.2f} ms/upd "
+                  f"(system {(ps.cpu_times()[1] - sys_before) / n * 1000:.2f}), "
+                  f"p50 {lat[n // 2] * 1000:.1f} ms, "
                   f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
         stop_sampling.set()
         await sampler
@@ -197,10 +203,10 @@ async def drop_redis_keys(prefix: str) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--updates", type=int, default=8000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=4,
+    parser.add_argument("--rounds", type=int, default=8,
                         help="the updates are sent in this many rounds, alternating servers")
     parser.add_argument("--skip-bare", action="store_true",
                         help="measure Lucien only (quicker when comparing two versions of it)")

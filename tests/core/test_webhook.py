@@ -118,3 +118,27 @@ async def test_each_update_is_logged_with_its_latency_at_debug(
     await _post(greeter_app.app, json.dumps(_update(99, "/greet")).encode(), "test-secret")
     records = [r for r in caplog.records if getattr(r, "update_id", None) == 99 and hasattr(r, "latency_ms")]
     assert records and records[0].latency_ms > 0
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
+async def test_a_handler_past_the_deadline_is_cancelled_and_its_redelivery_handled(
+    greeter_app: BotHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram gives up on a webhook call after about a minute: the handler is cancelled
+    before that, the call is acknowledged empty, and the update is left unclaimed (lock
+    released, not marked done), so Telegram's redelivery is handled normally."""
+    import lucien.core.webhook as webhook
+
+    monkeypatch.setattr(webhook, "HANDLER_TIMEOUT", 0.3)
+    body = json.dumps(_update(501, "/slow 0.8")).encode()
+    status, reply = await _post(greeter_app.app, body, "test-secret")
+    assert (status, json.loads(reply)) == (200, {})
+    assert any("took over" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    assert greeter_app.app.in_flight == 0
+
+    monkeypatch.setattr(webhook, "HANDLER_TIMEOUT", 55.0)
+    status, reply = await _post(greeter_app.app, body, "test-secret")  # the redelivery
+    assert status == 200
+    assert json.loads(reply)["text"] == "slow done"
+    status, reply = await _post(greeter_app.app, body, "test-secret")  # now a duplicate
+    assert (status, json.loads(reply)) == (200, {})

@@ -10,9 +10,11 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import CallbackQuery, ErrorEvent
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 
 from lucien.core.logging import plugin_var
+from lucien.core.menus import back_to_menu_button
 from lucien.core.middlewares import ContextMiddleware, tag_handlers
 
 if TYPE_CHECKING:
@@ -87,9 +89,18 @@ def _routes_anything(router: Router) -> bool:
 
 def _fallback_router() -> Router:
     """Included last: a button nobody handles (an old message, a disabled plugin) gets a
-    graceful answer instead of a client spinning forever, without swallowing callbacks
-    meant for any plugin's router."""
+    graceful answer instead of a client spinning forever, and so does a /start link
+    nobody claimed, without swallowing anything meant for any plugin's router."""
     router = Router(name="core:fallback")
+
+    @router.message(CommandStart(deep_link=True))
+    async def unknown_link(message: Message, ctx: AppContext, **_: Any) -> Any:
+        """/start with a payload no plugin claimed (an old, mistyped or foreign link):
+        say so and offer the menu rather than silence."""
+        user = message.from_user
+        text = await ctx.voice.say("start.unknown_link", user=user)
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        return message.answer(text, reply_markup=markup)
 
     @router.callback_query()
     async def stale_button(query: CallbackQuery, ctx: AppContext, **_: Any) -> Any:

@@ -1,4 +1,5 @@
-"""The message keys the core itself shows (errors raised outside any plugin's handler)."""
+"""The message keys the core itself shows (errors raised outside any plugin's handler,
+and what nobody else answered)."""
 
 from __future__ import annotations
 
@@ -12,5 +13,9 @@ CORE_MESSAGES: list[MessageKey] = [
     MessageKey(
         "error.state_unavailable",
         "The bot is busy right now and could not take your request. Please try again in a minute.",
+    ),
+    MessageKey(
+        "start.unknown_link",
+        "I do not recognise that link. Here is your menu.",
     ),
 ]

@@ -80,10 +80,15 @@ def _plugin_router(name: str, routers: list[Router]) -> Router | None:
 
 
 def _routes_anything(router: Router) -> bool:
+    """Whether anything is registered on the router tree by now (build time)."""
     return any(
-        observer.handlers or observer.middleware or observer.outer_middleware
+        r.startup.handlers
+        or r.shutdown.handlers
+        or any(
+            observer.handlers or observer.middleware or observer.outer_middleware
+            for observer in r.observers.values()
+        )
         for r in router.chain_tail
-        for observer in r.observers.values()
     )
 
 

@@ -422,7 +422,9 @@ class Cache:
             for (ns, key), value in batch.items()
         ]
         try:
-            await execute_packed(self.redis, commands)
+            for reply in await execute_packed(self.redis, commands):
+                if isinstance(reply, Exception):
+                    raise reply  # READONLY after a failover, OOM...: as an outage
         except REDIS_FAULTS as exc:
             self.availability.mark_down(exc)
 

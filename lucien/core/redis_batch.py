@@ -48,16 +48,17 @@ def pack(args: Sequence[Arg]) -> bytes:
 async def execute_packed(redis: Redis, commands: Sequence[bytes]) -> list[Any]:
     """Send packed commands in one write; their replies, a failed one as its exception.
 
-    A connection fault (or cancellation) drops the connection, since its replies can no
-    longer be matched to requests, and is raised to the caller.
+    When the connection fails or times out partway (one timeout covers the batch), the
+    replies already read stand and every later command gets that error: its reply can no
+    longer be matched to it, so the connection is dropped. A failure before anything was
+    read, and cancellation, are raised.
     """
     pool = redis.connection_pool
     conn = await pool.get_connection()
+    replies: list[Any] = []
     try:
-        timeout = conn.socket_timeout
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(conn.socket_timeout):
             await conn.send_packed_command(b"".join(commands))
-            replies: list[Any] = []
             for _ in commands:
                 try:
                     # inf: the batch's timeout above applies, not one per reply.
@@ -65,6 +66,11 @@ async def execute_packed(redis: Redis, commands: Sequence[bytes]) -> list[Any]:
                 except ResponseError as exc:
                     replies.append(exc)  # a whole reply: the connection stays in step
         return replies
+    except Exception as exc:
+        await conn.disconnect()
+        if not replies:
+            raise
+        return replies + [exc] * (len(commands) - len(replies))
     except BaseException:
         await conn.disconnect()
         raise

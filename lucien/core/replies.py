@@ -15,11 +15,18 @@ M = TypeVar("M", bound=BaseModel)
 
 # id -> (markup, its dump). The markup is held so that its id cannot be reused by another.
 _FROZEN: dict[int, tuple[BaseModel, dict[str, Any]]] = {}
-FROZEN_LIMIT = 2000  # cleared when full: the menus in use are frozen again on next use
+FROZEN_LIMIT = 2000  # cleared when full; see freeze_markup
 
 
 def freeze_markup(markup: M) -> M:
-    """Promise that `markup` will not change again; webhook replies reuse its dump."""
+    """Promise that `markup` will not change again; webhook replies reuse its dump.
+
+    Cheap when it is frozen already: holders of shared markups call it on every use, so
+    one forgotten when the registry filled up is frozen again.
+    """
+    entry = _FROZEN.get(id(markup))
+    if entry is not None and entry[0] is markup:
+        return markup
     if len(_FROZEN) >= FROZEN_LIMIT:
         _FROZEN.clear()
     _FROZEN[id(markup)] = (markup, markup.model_dump(warnings=False, exclude_none=True))

@@ -142,3 +142,12 @@ async def test_a_handler_past_the_deadline_is_cancelled_and_its_redelivery_handl
     assert json.loads(reply)["text"] == "slow done"
     status, reply = await _post(greeter_app.app, body, "test-secret")  # now a duplicate
     assert (status, json.loads(reply)) == (200, {})
+
+
+async def test_a_lone_surrogate_in_a_users_text_is_still_handled(greeter_app: BotHarness) -> None:
+    """pydantic's JSON parser refuses a lone surrogate escape that json accepts: such an
+    update must not be answered 400 (Telegram would give up on it)."""
+    body = json.dumps(_update(777, "/greet")).replace('"first_name": "Ana"', '"first_name": "Ana \\ud83d"', 1)
+    status, reply = await _post(greeter_app.app, body.encode(), "test-secret")
+    assert status == 200
+    assert json.loads(reply)["method"] == "sendMessage"

@@ -115,3 +115,33 @@ async def test_a_frozen_markup_is_written_from_its_dump_and_equals_aiogram() -> 
     body = json.loads(method_response(app, SendMessage(chat_id=7, text="x", reply_markup=loose)).body)
     assert body["reply_markup"]["inline_keyboard"][0][0]["text"] == "changed"
     await app.ctx.bot.session.close()
+
+
+@pytest.mark.parametrize("method", [METHODS[0], METHODS[1], METHODS[4], METHODS[5]],
+                         ids=lambda m: type(m).__name__)
+async def test_plain_replies_skip_aiogram_preparation(
+    method: TelegramMethod[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lucien.core.webhook as webhook
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("a plain reply went through aiogram's preparation")
+
+    monkeypatch.setattr(webhook, "_prepared_response", refuse)
+    app = app_with(DefaultBotProperties(parse_mode=ParseMode.HTML))
+    assert json.loads(method_response(app, method).body)["method"] == method.__api_method__
+    await app.ctx.bot.session.close()
+
+
+def test_a_router_with_only_startup_or_shutdown_hooks_is_kept() -> None:
+    from aiogram import Router
+
+    from lucien.core.app import _plugin_router
+
+    hooks_only = Router(name="hooks")
+
+    @hooks_only.startup()
+    async def on_startup() -> None: ...
+
+    assert _plugin_router("p", [hooks_only]) is hooks_only
+    assert _plugin_router("p", [Router(name="empty")]) is None

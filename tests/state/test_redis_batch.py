@@ -7,6 +7,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
+from statekit import SHARED_REDIS_URL
 
 from lucien.core.redis_batch import RedisBatcher, execute_packed, pack
 
@@ -101,4 +102,40 @@ async def test_a_dead_server_fails_every_caller_and_leaves_no_broken_connection(
     assert all(isinstance(o, (OSError, aioredis.ConnectionError, TimeoutError)) for o in outcomes)
     private_redis.start()
     assert await batcher.command("PING") in (b"PONG", "PONG")
+    await client.aclose()
+
+
+async def test_a_timeout_partway_keeps_the_replies_already_read(
+    shared_redis: aioredis.Redis, prefix: str
+) -> None:
+    """One timeout covers a batch: what was read before it stands, the rest fail, and the
+    connection (out of step now) is dropped, so the next batch reads its own replies."""
+    client = aioredis.Redis.from_url(SHARED_REDIS_URL, socket_timeout=0.3)
+    replies = await execute_packed(client, [
+        pack(["ECHO", "first"]),
+        pack(["BLPOP", f"{prefix}:never", 2]),  # blocks past the batch's timeout
+        pack(["ECHO", "third"]),
+    ])
+    assert replies[0] == b"first"
+    assert all(isinstance(r, TimeoutError) for r in replies[1:])
+    assert await execute_packed(client, [pack(["ECHO", "next"])]) == [b"next"]
+    await client.aclose()
+
+
+async def test_a_refused_write_behind_flush_counts_as_an_outage(private_redis, prefix: str) -> None:
+    """Redis answering every SET with an error (out of memory here; READONLY after a
+    failover is the same) is not silence: the cache marks Redis down and says so."""
+    from lucien.core.cache import Cache
+    from lucien.core.plugin import CacheNamespace
+
+    client = aioredis.Redis.from_url(private_redis.url)
+    cache = Cache(client, prefix)
+    cache.register(CacheNamespace("memo", 60, "test"))
+    await client.config_set("maxmemory-policy", "noeviction")
+    await client.config_set("maxmemory", 1)
+    cache.remember("memo", "k", 1)
+    await cache.flush()
+    assert not cache.availability.up
+    assert "OutOfMemoryError" in cache.availability.last_error
+    await cache.close()
     await client.aclose()

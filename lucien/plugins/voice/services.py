@@ -423,7 +423,7 @@ class CatalogueVoice:
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
     ) -> str:
         """Text for `key` in Lucien's voice, ready for HTML parse mode."""
-        return await self._render(key, user, locale, context, button=False)
+        return (await self._render(key, user, locale, context, button=False))[0]
 
     async def button(
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
@@ -442,8 +442,9 @@ class CatalogueVoice:
                 memo_key, label = None, None
             if label is not None:
                 return label
-        text = await self._render(key, user, loc, context, button=True)
-        if memo_key is not None:
+        text, rendered = await self._render(key, user, loc, context, button=True)
+        if memo_key is not None and rendered:
+            # Only a clean render: the plain fallback may say the user's name.
             self._memo_label(memo_key, text)
         return text
 
@@ -498,11 +499,12 @@ class CatalogueVoice:
 
     async def _render(
         self, key: str, user: Any, locale: str | None, context: dict[str, Any], *, button: bool
-    ) -> str:
+    ) -> tuple[str, bool]:
+        """The text, and whether it came from the catalogue (not the plain fallback)."""
         declared = self.messages.get(key)
         if declared is None:
             log.warning("message key %s was never declared", key)
-            return key
+            return key, False
         loc = self.locale_for(user, locale)
         values = dict(context)
         values.setdefault("name", display_name(user))
@@ -510,7 +512,7 @@ class CatalogueVoice:
         variants = self.catalogue.variants(loc, key)
         if not variants:
             log.warning("message %s has no catalogue entry for locale %s", key, loc)
-            return self._plain(declared, values, loc, escape=not button)
+            return self._plain(declared, values, loc, escape=not button), False
         moment = self.time_of_day()
         role = values.get("role")
         memo_key: tuple[Any, ...] | None = None
@@ -523,7 +525,7 @@ class CatalogueVoice:
             except TypeError:  # an unhashable context value: render every time
                 memo_key, memoised = None, None
             if memoised is not None:
-                return memoised
+                return memoised, True
         fitting = [v for v in variants if v.fits(moment, role)] or [
             v for v in variants if v.time_of_day is None and v.role is None
         ]
@@ -541,10 +543,10 @@ class CatalogueVoice:
                 "message %s (%s, variant %d): %s; using the plain default",
                 key, loc, variant.index, "; ".join(problems),
             )  # fmt: skip
-            return self._plain(declared, values, loc, escape=not button)
+            return self._plain(declared, values, loc, escape=not button), False
         if memo_key is not None:
             self._memo_label(memo_key, text)
-        return text
+        return text, True
 
     def _plain(
         self, declared: MessageKey, values: Mapping[str, Any], loc: str, escape: bool

@@ -205,6 +205,11 @@ async def test_labels_follow_the_user_creator_and_time_and_fixed_ones_are_reused
     assert (morning, await voice.button("button.when")) == ("Buenos días", "Buenas noches")
     assert await voice.button("button.fixed", n=1) == "Volver (1)"
     assert await voice.button("button.fixed", n=2) == "Volver (2)"
+    # Missing its placeholder, a fixed label falls back to the plain default, which may
+    # name the user: that text is never reused for someone else.
+    voice.messages["button.fixed"] = MessageKey("button.fixed", "Volver, {name}", (), button=True)
+    assert await voice.button("button.fixed", user=FakeUser(first_name="Ana")) == "Volver, Ana"
+    assert await voice.button("button.fixed", user=FakeUser(first_name="Luis")) == "Volver, Luis"
     cat.entries["es"]["button.fixed"] = [Variant("changed", 1, index=0)]
     assert await voice.button("button.fixed", n=1) == "Volver (1)"  # reused, not re-rendered
 

@@ -48,8 +48,9 @@ async def prepare(harness: BotHarness, n: int, *, run_jobs: bool) -> tuple[Any, 
     ctx = app.ctx
     channel = harness.emulator.create_channel("Vestibule")
     for key, value in (("channel_id", channel.id), ("wait_minutes", 10)):
-        await ctx.config.update("free", key, value,
-                                expected_version=await ctx.config.version("free", key), by=None)
+        await ctx.config.update(
+            "free", key, value, expected_version=await ctx.config.version("free", key), by=None
+        )
     link = await service(ctx).join_link(channel.id)
     assert link is not None
     users = [harness.user(f"U{i}", language_code="en") for i in range(n)]
@@ -69,7 +70,9 @@ async def prepare(harness: BotHarness, n: int, *, run_jobs: bool) -> tuple[Any, 
 async def make_due(ctx: Any, at: Any) -> None:
     """Every request due at `at`, made 10 minutes before (outside the 5-minute DM window)."""
     async with ctx.db.session() as s:
-        await s.execute(update(FreeJoinRequest).values(due_at=at, requested_at=at - timedelta(minutes=10)))
+        await s.execute(
+            update(FreeJoinRequest).values(due_at=at, requested_at=at - timedelta(minutes=10))
+        )
 
 
 async def delays(ctx: Any, due: Any) -> list[float]:
@@ -89,8 +92,9 @@ def report(name: str, values: list[float], rejected: int, extra: str = "") -> No
 
 
 async def run_plugin(n: int, url: str) -> None:
-    async with BotHarness(database_url=url, clock=Clock(), limits="on",
-                          plugins=["voice", "free"]) as harness:
+    async with BotHarness(
+        database_url=url, clock=Clock(), limits="on", plugins=["voice", "free"]
+    ) as harness:
         channel, users = await prepare(harness, n, run_jobs=True)
         ctx = harness.ctx
         before = sum(1 for c in harness.emulator.calls if c.status == 429)
@@ -105,7 +109,12 @@ async def run_plugin(n: int, url: str) -> None:
             await asyncio.sleep(0.2)
         welcomes_done = time.monotonic() - approved_at
         rejected = sum(1 for c in harness.emulator.calls if c.status == 429) - before
-        report("plugin", values, rejected, f"(welcomes all sent {welcomes_done:.1f} s after the last approval)")
+        report(
+            "plugin",
+            values,
+            rejected,
+            f"(welcomes all sent {welcomes_done:.1f} s after the last approval)",
+        )
 
 
 async def _welcomes_left(ctx: Any) -> int:
@@ -116,8 +125,9 @@ async def _welcomes_left(ctx: Any) -> int:
 
 async def run_baseline(n: int, url: str) -> None:
     """Approve and welcome each user straight through the Bot, no pacing: 429s appear."""
-    async with BotHarness(database_url=url, clock=Clock(), limits="on",
-                          plugins=["voice", "free"]) as harness:
+    async with BotHarness(
+        database_url=url, clock=Clock(), limits="on", plugins=["voice", "free"]
+    ) as harness:
         channel, users = await prepare(harness, n, run_jobs=False)
         ctx = harness.ctx
         before = sum(1 for c in harness.emulator.calls if c.status == 429)
@@ -132,8 +142,11 @@ async def run_baseline(n: int, url: str) -> None:
             nonlocal rejected_welcomes
             await ctx.bot(ApproveChatJoinRequest(chat_id=row.chat_id, user_id=row.user_id))
             async with ctx.db.session() as s:
-                await s.execute(update(FreeJoinRequest).where(FreeJoinRequest.id == row.id)
-                                .values(status="approved", handled_at=ctx.clock.now()))
+                await s.execute(
+                    update(FreeJoinRequest)
+                    .where(FreeJoinRequest.id == row.id)
+                    .values(status="approved", handled_at=ctx.clock.now())
+                )
             try:
                 await ctx.bot(SendMessage(chat_id=row.user_id, text="Welcome"))
             except TelegramRetryAfter:

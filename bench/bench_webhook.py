@@ -47,6 +47,8 @@ def pinned(proc: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
     if PIN_SERVER:
         os.sched_setaffinity(proc.pid, PIN_SERVER)
     return proc
+
+
 REDIS = os.environ.get("LUCIEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -71,15 +73,24 @@ class Result:
 
 def update(i: int, users: int) -> bytes:
     uid = 10_000_000 + i % users
-    return json.dumps({
-        "update_id": 1_000_000 + i,
-        "message": {
-            "message_id": i + 1, "date": int(time.time()), "text": "/start",
-            "chat": {"id": uid, "type": "private", "first_name": f"U{uid}"},
-            "from": {"id": uid, "is_bot": False, "first_name": f"U{uid}", "language_code": "es"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }).encode()
+    return json.dumps(
+        {
+            "update_id": 1_000_000 + i,
+            "message": {
+                "message_id": i + 1,
+                "date": int(time.time()),
+                "text": "/start",
+                "chat": {"id": uid, "type": "private", "first_name": f"U{uid}"},
+                "from": {
+                    "id": uid,
+                    "is_bot": False,
+                    "first_name": f"U{uid}",
+                    "language_code": "es",
+                },
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+    ).encode()
 
 
 async def wait_ready(url: str, proc: subprocess.Popen[bytes], limit: float = 60) -> None:
@@ -116,9 +127,15 @@ class Server:
         lat = sorted(self.latencies)
         n = self.updates
         return Result(
-            self.name, n / self.elapsed, statistics.median(lat) * 1000,
-            lat[int(len(lat) * 0.99) - 1] * 1000, self.peak / 2**20, self.errors,
-            self.cpu / n * 1000, self.emulator_cpu / n * 1000, self.client_cpu / n * 1000,
+            self.name,
+            n / self.elapsed,
+            statistics.median(lat) * 1000,
+            lat[int(len(lat) * 0.99) - 1] * 1000,
+            self.peak / 2**20,
+            self.errors,
+            self.cpu / n * 1000,
+            self.emulator_cpu / n * 1000,
+            self.client_cpu / n * 1000,
         )
 
 
@@ -131,8 +148,11 @@ async def warm_up(server: Server, users: int, first: int) -> None:
     print(f"{server.name}: RSS when ready {server.peak / 2**20:.1f} MB", flush=True)
     async with aiohttp.ClientSession() as session:
         for i in range(users):
-            async with session.post(f"http://127.0.0.1:{server.port}/webhook",
-                                    data=update(first + i, users), headers=HEADERS) as r:
+            async with session.post(
+                f"http://127.0.0.1:{server.port}/webhook",
+                data=update(first + i, users),
+                headers=HEADERS,
+            ) as r:
                 await r.read()
 
 
@@ -173,16 +193,20 @@ async def drive(server: Server, first: int, n: int, conc: int, users: int) -> No
         await asyncio.gather(*(worker() for _ in range(conc)))
         server.elapsed += time.perf_counter() - began
         server.cpu += sum(ps.cpu_times()[:2]) - cpu_before
-        server.emulator_cpu += (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
+        server.emulator_cpu += (
+            (sum(EMULATOR_PS.cpu_times()[:2]) - emu_before) if EMULATOR_PS else 0.0
+        )
         server.client_cpu += time.process_time() - client_before
         server.updates += n
         if os.environ.get("BENCH_ROUNDS_VERBOSE"):
             lat = sorted(server.latencies[-n:])
-            print(f"  {server.name}: {n} updates, {n / (time.perf_counter() - began):.0f}/s, "
-                  f"CPU {(sum(ps.cpu_times()[:2]) - cpu_before) / n * 1000:.2f} ms/upd "
-                  f"(system {(ps.cpu_times()[1] - sys_before) / n * 1000:.2f}), "
-                  f"p50 {lat[n // 2] * 1000:.1f} ms, "
-                  f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms")
+            print(
+                f"  {server.name}: {n} updates, {n / (time.perf_counter() - began):.0f}/s, "
+                f"CPU {(sum(ps.cpu_times()[:2]) - cpu_before) / n * 1000:.2f} ms/upd "
+                f"(system {(ps.cpu_times()[1] - sys_before) / n * 1000:.2f}), "
+                f"p50 {lat[n // 2] * 1000:.1f} ms, "
+                f"p99 {lat[int(n * 0.99) - 1] * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms"
+            )
         stop_sampling.set()
         await sampler
 
@@ -196,7 +220,7 @@ async def drop_redis_keys(prefix: str) -> None:
     try:
         batch = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
         for start in range(0, len(batch), 1000):
-            await client.unlink(*batch[start:start + 1000])
+            await client.unlink(*batch[start : start + 1000])
     finally:
         await client.aclose()
 
@@ -206,13 +230,23 @@ async def main() -> None:
     parser.add_argument("--updates", type=int, default=8000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--users", type=int, default=500)
-    parser.add_argument("--rounds", type=int, default=8,
-                        help="the updates are sent in this many rounds, alternating servers")
-    parser.add_argument("--skip-bare", action="store_true",
-                        help="measure Lucien only (quicker when comparing two versions of it)")
-    parser.add_argument("--pin", action="store_true",
-                        help="server on the last CPU, everything else on the others: runs "
-                             "compare better on a small noisy machine")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=8,
+        help="the updates are sent in this many rounds, alternating servers",
+    )
+    parser.add_argument(
+        "--skip-bare",
+        action="store_true",
+        help="measure Lucien only (quicker when comparing two versions of it)",
+    )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="server on the last CPU, everything else on the others: runs "
+        "compare better on a small noisy machine",
+    )
     args = parser.parse_args()
     global PIN_SERVER
     cpus = sorted(os.sched_getaffinity(0))
@@ -224,9 +258,20 @@ async def main() -> None:
 
     emu_port = free_port()
     emulator = subprocess.Popen(
-        [PY, "-m", "lucien.core.testing.emulator", "--port", str(emu_port), "--limits", "off",
-         "--users", str(args.users)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT,
+        [
+            PY,
+            "-m",
+            "lucien.core.testing.emulator",
+            "--port",
+            str(emu_port),
+            "--limits",
+            "off",
+            "--users",
+            str(args.users),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
     )
     global EMULATOR_PS
     EMULATOR_PS = psutil.Process(emulator.pid)
@@ -248,27 +293,51 @@ async def main() -> None:
         base_env = {k: v for k, v in os.environ.items() if not k.startswith(("LUCIEN_", "BOT_"))}
         if not args.skip_bare:
             bare_port = free_port()
-            bare = pinned(subprocess.Popen(
-                [PY, str(ROOT / "bench" / "bare_bot.py")], cwd=ROOT,
-                env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(bare_port)},
-            ))
+            bare = pinned(
+                subprocess.Popen(
+                    [PY, str(ROOT / "bench" / "bare_bot.py")],
+                    cwd=ROOT,
+                    env={
+                        **base_env,
+                        "BOT_TOKEN": token,
+                        "TELEGRAM_API_URL": api,
+                        "PORT": str(bare_port),
+                    },
+                )
+            )
             procs.append(bare)
             await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
             servers.append(Server("bare aiogram", bare_port, bare))
 
         port = free_port()
         profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
-        prefix = [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"] if profile else [PY, "-m"]
+        prefix = (
+            [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"]
+            if profile
+            else [PY, "-m"]
+        )
         if os.environ.get("BENCH_CPROFILE"):  # a path: cProfile stats of the Lucien server
             prefix = [PY, "-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"], "-m"]
-        lucien = pinned(subprocess.Popen(
-            [*prefix, "lucien", "run"], cwd=ROOT,
-            env={**base_env, "BOT_TOKEN": token, "TELEGRAM_API_URL": api, "PORT": str(port),
-                 "HOST": "127.0.0.1", "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-                 "WEBHOOK_SECRET": "s3cret", "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
-                 "REDIS_URL": REDIS, "REDIS_KEY_PREFIX": redis_prefix,
-                 "LOG_LEVEL": "WARNING", "ENV": "development"},
-        ))
+        lucien = pinned(
+            subprocess.Popen(
+                [*prefix, "lucien", "run"],
+                cwd=ROOT,
+                env={
+                    **base_env,
+                    "BOT_TOKEN": token,
+                    "TELEGRAM_API_URL": api,
+                    "PORT": str(port),
+                    "HOST": "127.0.0.1",
+                    "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+                    "WEBHOOK_SECRET": "s3cret",
+                    "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
+                    "REDIS_URL": REDIS,
+                    "REDIS_KEY_PREFIX": redis_prefix,
+                    "LOG_LEVEL": "WARNING",
+                    "ENV": "development",
+                },
+            )
+        )
         procs.append(lucien)
         await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
         servers.append(Server("lucien (all plugins, PG, Redis)", port, lucien))
@@ -276,10 +345,25 @@ async def main() -> None:
             await warm_up(server, args.users, first=10 * args.updates)
         spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server
         if spy:  # after the warm-up, so its first-time SQL does not blur the picture
-            procs.append(subprocess.Popen(
-                ["py-spy", "record", "-p", str(lucien.pid), "-o", spy, "-f", "raw", "-r", "200",
-                 "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        "py-spy",
+                        "record",
+                        "-p",
+                        str(lucien.pid),
+                        "-o",
+                        spy,
+                        "-f",
+                        "raw",
+                        "-r",
+                        "200",
+                        "--nonblocking",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
 
         # Rounds in ABBA order: the host's speed drifts over a run (a shared VM), and
         # alternating lets the drift weigh on both servers alike instead of on the second.
@@ -303,16 +387,22 @@ async def main() -> None:
         await drop_redis_keys(redis_prefix)
 
     print(f"{args.updates} /start updates, {args.concurrency} concurrent, {args.users} users")
-    print(f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"
-          f" {'CPU ms/upd':>11} {'+emulator':>10} {'client':>7}")
+    print(
+        f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'peak RSS MB':>12} {'errors':>7}"
+        f" {'CPU ms/upd':>11} {'+emulator':>10} {'client':>7}"
+    )
     results = [server.result() for server in servers]
     for r in results:
-        print(f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
-              f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f} {r.client_cpu_ms:7.2f}")
+        print(
+            f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
+            f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f} {r.client_cpu_ms:7.2f}"
+        )
     if len(results) == 2:
         bare, ours = results
-        print(f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "
-              f"p99 {ours.p99 / bare.p99:.2f}x (target <= 0.5), RSS {ours.rss_mb / bare.rss_mb:.2f}x (target <= 1.25)")
+        print(
+            f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "
+            f"p99 {ours.p99 / bare.p99:.2f}x (target <= 0.5), RSS {ours.rss_mb / bare.rss_mb:.2f}x (target <= 1.25)"
+        )
 
 
 if __name__ == "__main__":

@@ -21,9 +21,20 @@ def greeter_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     target = tmp_path_factory.mktemp("site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(FIXTURES / "greeter")],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(FIXTURES / "greeter"),
+        ],
+        check=True,
+        timeout=300,
     )
     sys.path.insert(0, str(target))
     import importlib

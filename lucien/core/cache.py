@@ -417,8 +417,15 @@ class Cache:
         if self.redis is None or not self.availability.up:
             return
         commands = [
-            pack(["SET", self._rkey(ns, key), self._encode(value), "PX",
-                  int(self._namespaces[ns].ttl * 1000)])
+            pack(
+                [
+                    "SET",
+                    self._rkey(ns, key),
+                    self._encode(value),
+                    "PX",
+                    int(self._namespaces[ns].ttl * 1000),
+                ]
+            )
             for (ns, key), value in batch.items()
         ]
         try:

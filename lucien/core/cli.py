@@ -153,11 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", default=None, help="sandbox: SQLite file (default ./sandbox.db)")
     run.set_defaults(func=cmd_run)
 
-    sub.add_parser("plugins", help="installed plugins and their state").set_defaults(func=cmd_plugins)
+    sub.add_parser("plugins", help="installed plugins and their state").set_defaults(
+        func=cmd_plugins
+    )
 
     config = sub.add_parser("config", help="configuration")
     config_sub = config.add_subparsers(dest="config_command", required=True)
-    config_sub.add_parser("check", help="validate configuration").set_defaults(func=cmd_config_check)
+    config_sub.add_parser("check", help="validate configuration").set_defaults(
+        func=cmd_config_check
+    )
 
     emulator = sub.add_parser("emulator", help="the Bot API emulator on its own")
     emulator.add_argument("--host", default="127.0.0.1")

@@ -101,8 +101,12 @@ class ConfigStore:
             # A stored value the model no longer accepts (the model changed since it was
             # saved): drop that field only, keep every other value admins saved.
             bad = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
-            log.warning("settings of %s: ignoring stored %s (%s)", type(base).__name__,
-                        ", ".join(sorted(bad)), exc.errors()[0]["msg"])
+            log.warning(
+                "settings of %s: ignoring stored %s (%s)",
+                type(base).__name__,
+                ", ".join(sorted(bad)),
+                exc.errors()[0]["msg"],
+            )
             for key in bad:
                 data[key] = getattr(base, key, None)
             try:
@@ -126,7 +130,11 @@ class ConfigStore:
         try:
             validated = model.model_validate(data)
         except ValidationError as exc:
-            reasons = [e["msg"].removeprefix("Value error, ") for e in exc.errors() if e["loc"][:1] == (key,)]
+            reasons = [
+                e["msg"].removeprefix("Value error, ")
+                for e in exc.errors()
+                if e["loc"][:1] == (key,)
+            ]
             raise SettingError(plugin, key, "; ".join(reasons) or str(exc)) from None
         return validated.model_dump(mode="json")[key]
 
@@ -143,7 +151,12 @@ class ConfigStore:
                 if expected_version == 0:
                     await session.execute(
                         insert(PluginSetting).values(
-                            plugin=plugin, key=key, value=value, version=1, updated_by=by, updated_at=now
+                            plugin=plugin,
+                            key=key,
+                            value=value,
+                            version=1,
+                            updated_by=by,
+                            updated_at=now,
                         )
                     )
                     new_version = 1
@@ -155,7 +168,9 @@ class ConfigStore:
                             PluginSetting.key == key,
                             PluginSetting.version == expected_version,
                         )
-                        .values(value=value, version=expected_version + 1, updated_by=by, updated_at=now)
+                        .values(
+                            value=value, version=expected_version + 1, updated_by=by, updated_at=now
+                        )
                         .execution_options(synchronize_session=False)
                     )
                     if result.rowcount != 1:
@@ -163,8 +178,13 @@ class ConfigStore:
                     new_version = expected_version + 1
                 await session.execute(
                     insert(PluginSettingChange).values(
-                        plugin=plugin, key=key, old_value=old, new_value=value,
-                        version=new_version, changed_by=by, changed_at=now,
+                        plugin=plugin,
+                        key=key,
+                        old_value=old,
+                        new_value=value,
+                        version=new_version,
+                        changed_by=by,
+                        changed_at=now,
                     )
                 )
         except (_Lost, IntegrityError):

@@ -28,7 +28,9 @@ class RoleFilter(Filter):
             return True
         user = getattr(event, "from_user", None)
         log.info(
-            "refused %s for user %s (role %s)", type(event).__name__,
-            getattr(user, "id", None), role,
+            "refused %s for user %s (role %s)",
+            type(event).__name__,
+            getattr(user, "id", None),
+            role,
         )
         return False

@@ -69,12 +69,14 @@ async def main_menu_markup(ctx: AppContext, role: Role, user: Any = None) -> Inl
         return freeze_markup(markup)  # a dict lookup, unless the registry was cleared
     if len(memo) >= MARKUP_MEMO_SIZE:
         memo.clear()
-    markup = memo[spec] = freeze_markup(InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=text, callback_data=data, url=url)]
-            for text, data, url in spec
-        ]
-    ))
+    markup = memo[spec] = freeze_markup(
+        InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text=text, callback_data=data, url=url)]
+                for text, data, url in spec
+            ]
+        )
+    )
     return markup
 
 

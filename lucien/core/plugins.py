@@ -269,7 +269,9 @@ class PluginRegistry:
             try:
                 result = self.call_plugin(record, hook, **kwargs)
                 if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, time_limit) if time_limit else await result
+                    result = (
+                        await asyncio.wait_for(result, time_limit) if time_limit else await result
+                    )
             except Exception as exc:
                 self._hook_failed(record, hook, exc, fail)
                 continue

@@ -115,7 +115,9 @@ class RedisBatcher:
             self._flushing.add(task)
             task.add_done_callback(self._flushing.discard)
 
-    async def _flush(self, batch: list[tuple[AsyncScript | None, bytes, asyncio.Future[Any]]]) -> None:
+    async def _flush(
+        self, batch: list[tuple[AsyncScript | None, bytes, asyncio.Future[Any]]]
+    ) -> None:
         try:
             results = await self._execute(batch)
         except BaseException as exc:

@@ -136,7 +136,9 @@ class BotApplication:
         ctx.users = UserTracker(ctx)
         ctx.config = ConfigStore(ctx)
         ctx.sender = Sender(
-            ctx.bot, on_blocked=ctx.users.mark_blocked, redis=ctx.state.redis,
+            ctx.bot,
+            on_blocked=ctx.users.mark_blocked,
+            redis=ctx.state.redis,
             key_prefix=settings.redis_key_prefix,
         )
         self._collect_messages()
@@ -217,7 +219,9 @@ class BotApplication:
         bot = self.ctx.bot
         allowed = self.ctx.dispatcher.resolve_used_update_types()
         fingerprint = hashlib.sha256(
-            "\x00".join([settings.webhook_url or "", settings.effective_webhook_secret, *allowed]).encode()
+            "\x00".join(
+                [settings.webhook_url or "", settings.effective_webhook_secret, *allowed]
+            ).encode()
         ).hexdigest()
         info: WebhookInfo = await bot.get_webhook_info()
         same = info.url == settings.webhook_url and sorted(info.allowed_updates or []) == allowed
@@ -258,7 +262,10 @@ class BotApplication:
             )
             await session.execute(
                 insert(PluginSetting).values(
-                    plugin="core", key="webhook_fingerprint", value=fingerprint, version=1,
+                    plugin="core",
+                    key="webhook_fingerprint",
+                    value=fingerprint,
+                    version=1,
                     updated_at=self.clock.now(),
                 )
             )
@@ -309,13 +316,19 @@ class BotApplication:
     async def _migrate_out_of_process(self) -> set[str]:
         """Run `lucien migrate --json` as a child; its failure stops startup."""
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lucien", "migrate", "--json",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "lucien",
+            "migrate",
+            "--json",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         out, err = await proc.communicate()
         if proc.returncode != 0:
             raise StartupError(
-                "migrations failed: " + (err.decode(errors="replace").strip() or f"exit {proc.returncode}")
+                "migrations failed: "
+                + (err.decode(errors="replace").strip() or f"exit {proc.returncode}")
             )
         report = json.loads(out.decode().strip().splitlines()[-1])
         for branch, revision in report["applied"]:

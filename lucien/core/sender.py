@@ -100,7 +100,9 @@ class Sender:
                 wait_ms = await self._script(
                     keys=[f"{self._prefix}:all", f"{self._prefix}:chat:{chat_id}"],
                     args=[
-                        self._global_interval * 1000, interval * 1000, burst,
+                        self._global_interval * 1000,
+                        interval * 1000,
+                        burst,
                         self._global_burst,
                     ],
                 )
@@ -133,7 +135,12 @@ class Sender:
                 # Only "blocked by the user" means blocked; "can't initiate conversation"
                 # is a user who never started the bot, who may still do so.
                 blocked = "blocked" in exc.message.lower()
-                if blocked and self.on_blocked is not None and isinstance(chat_id, int) and chat_id > 0:
+                if (
+                    blocked
+                    and self.on_blocked is not None
+                    and isinstance(chat_id, int)
+                    and chat_id > 0
+                ):
                     await self.on_blocked(chat_id)
                 raise
         raise AssertionError("unreachable")

@@ -423,7 +423,10 @@ class StateBackend:
         # is one write, whoever asked for it.
         self._batcher = RedisBatcher(redis) if redis is not None else None
         self.cache = Cache(
-            redis, prefix, clock_monotonic=clock_monotonic, availability=self.availability,
+            redis,
+            prefix,
+            clock_monotonic=clock_monotonic,
+            availability=self.availability,
             batcher=self._batcher,
         )
         for ns in CORE_NAMESPACES:

@@ -173,7 +173,8 @@ class WebhookHandler:
             if elapsed > SLOW_UPDATE_S or log.isEnabledFor(logging.DEBUG):
                 log.log(
                     logging.WARNING if elapsed > SLOW_UPDATE_S else logging.DEBUG,
-                    "update %s handled", update.update_id,
+                    "update %s handled",
+                    update.update_id,
                     extra={"update_id": update.update_id, "latency_ms": round(elapsed * 1000, 1)},
                 )
         if outcome.failed:

@@ -50,11 +50,20 @@ async def test_one_stale_stored_value_does_not_discard_the_others(harness: BotHa
     await harness.start_app()
     ctx = harness.ctx
     async with ctx.db.session() as s:
-        await s.execute(insert(PluginSetting).values(
-            plugin="free", key="wait_minutes", value=-1, version=1, updated_at=ctx.clock.now()))
-        await s.execute(insert(PluginSetting).values(
-            plugin="free", key="social_links", value=["https://example.com/diana"], version=1,
-            updated_at=ctx.clock.now()))
+        await s.execute(
+            insert(PluginSetting).values(
+                plugin="free", key="wait_minutes", value=-1, version=1, updated_at=ctx.clock.now()
+            )
+        )
+        await s.execute(
+            insert(PluginSetting).values(
+                plugin="free",
+                key="social_links",
+                value=["https://example.com/diana"],
+                version=1,
+                updated_at=ctx.clock.now(),
+            )
+        )
     await ctx.cache.invalidate("settings", "free")
     settings = await ctx.config.get("free")
     assert settings.social_links == ["https://example.com/diana"]

@@ -51,11 +51,20 @@ async def test_broken_plugins_are_reported_and_the_others_still_serve(
 
 
 async def test_lucien_plugins_lists_state_and_reason(greeter_site: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": f"{greeter_site}{os.pathsep}{Path.cwd()}",
-           "BOT_TOKEN": "123:" + "a" * 35, "LUCIEN_DISABLED_PLUGINS": "diagnostics"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{greeter_site}{os.pathsep}{Path.cwd()}",
+        "BOT_TOKEN": "123:" + "a" * 35,
+        "LUCIEN_DISABLED_PLUGINS": "diagnostics",
+    }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "lucien.core.cli", "plugins", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "lucien.core.cli",
+        "plugins",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
@@ -89,15 +98,19 @@ async def _until(session: aiohttp.ClientSession, url: str, ok: Any, within: floa
 
 
 def _slow_update(update_id: int, seconds: float) -> bytes:
-    return json.dumps({
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id, "date": 1767268800, "text": f"/slow {seconds}",
-            "chat": {"id": 1000 + update_id, "type": "private", "first_name": "U"},
-            "from": {"id": 1000 + update_id, "is_bot": False, "first_name": "U"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }).encode()
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1767268800,
+                "text": f"/slow {seconds}",
+                "chat": {"id": 1000 + update_id, "type": "private", "first_name": "U"},
+                "from": {"id": 1000 + update_id, "is_bot": False, "first_name": "U"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+    ).encode()
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
@@ -111,17 +124,28 @@ async def test_sigterm_drains_twenty_slow_updates(
         env = {
             **os.environ,
             "PYTHONPATH": f"{greeter_site}{os.pathsep}{Path.cwd()}",
-            "BOT_TOKEN": account.token, "TELEGRAM_API_URL": emu.base_url,
-            "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}", "WEBHOOK_SECRET": "s3cret",
-            "PORT": str(port), "HOST": "127.0.0.1", "DATABASE_URL": database_url,
-            "LUCIEN_PLUGINS": "greeter", "DRAIN_TIMEOUT": "10", "LOG_FORMAT": "json",
+            "BOT_TOKEN": account.token,
+            "TELEGRAM_API_URL": emu.base_url,
+            "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+            "WEBHOOK_SECRET": "s3cret",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "DATABASE_URL": database_url,
+            "LUCIEN_PLUGINS": "greeter",
+            "DRAIN_TIMEOUT": "10",
+            "LOG_FORMAT": "json",
         }
         env.pop("REDIS_URL", None)
         log_path = tmp_path / "lucien.log"  # a file, not a pipe nobody reads meanwhile
         log_file = log_path.open("wb")
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "lucien.core.cli", "run", env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
+            sys.executable,
+            "-m",
+            "lucien.core.cli",
+            "run",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log_file,
         )
         base = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
@@ -139,14 +163,20 @@ async def test_sigterm_drains_twenty_slow_updates(
 
             async def post(i: int) -> dict[str, Any]:
                 async with session.post(
-                    f"{base}/webhook", data=_slow_update(i, 1.5),
-                    headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret", "Content-Type": "application/json"},
+                    f"{base}/webhook",
+                    data=_slow_update(i, 1.5),
+                    headers={
+                        "X-Telegram-Bot-Api-Secret-Token": "s3cret",
+                        "Content-Type": "application/json",
+                    },
                 ) as r:
                     assert r.status == 200
                     return await r.json()
 
             tasks = [asyncio.create_task(post(i)) for i in range(1, 21)]
-            await _until(session, f"{base}/metrics", lambda r, body: "lucien_updates_in_flight 20.0" in body)
+            await _until(
+                session, f"{base}/metrics", lambda r, body: "lucien_updates_in_flight 20.0" in body
+            )
             signalled = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             await _until(session, f"{base}/health", lambda r, body: r.status == 503)

@@ -40,7 +40,12 @@ def test_project_plugins_are_discovered_through_entry_points() -> None:
 
 
 def test_allowlist_and_disabled_list() -> None:
-    reg = registry(settings(lucien_plugins="a,b", lucien_disabled_plugins="b"), Plain("a"), Plain("b"), Plain("c"))
+    reg = registry(
+        settings(lucien_plugins="a,b", lucien_disabled_plugins="b"),
+        Plain("a"),
+        Plain("b"),
+        Plain("c"),
+    )
     assert [r.name for r in reg.enabled()] == ["a"]
     assert reg.records["b"].reason == "in LUCIEN_DISABLED_PLUGINS"
     assert reg.records["c"].reason == "not in LUCIEN_PLUGINS"

@@ -12,7 +12,10 @@ from aiogram.methods import SendMessage
 from lucien.core.sender import Sender
 from lucien.core.testing.harness import BotHarness
 
-pytestmark = [pytest.mark.lucien(plugins=["voice"]), pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)]
+pytestmark = [
+    pytest.mark.lucien(plugins=["voice"]),
+    pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True),
+]
 
 
 async def _forty_at_once(harness: BotHarness) -> list[BaseException | object]:

@@ -21,8 +21,12 @@ TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra"
 def test_every_bad_variable_is_listed_at_once() -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(
-            _env_file=None, env="production", webhook_base_url="http://bot.example.com",
-            admin_ids="12,abc", database_url="mysql://x", bot_token="nope",
+            _env_file=None,
+            env="production",
+            webhook_base_url="http://bot.example.com",
+            admin_ids="12,abc",
+            database_url="mysql://x",
+            bot_token="nope",
         )
     text = "\n".join(info.value.problems)
     for variable in ("BOT_TOKEN", "WEBHOOK_BASE_URL", "ADMIN_IDS", "DATABASE_URL"):
@@ -40,9 +44,17 @@ def test_missing_token_is_an_error_outside_the_sandbox() -> None:
 @pytest.mark.parametrize(
     ("raw", "url", "ssl"),
     [
-        ("postgres://u:p@db.railway.internal:5432/railway", "postgresql+asyncpg://u:p@db.railway.internal:5432/railway", None),
+        (
+            "postgres://u:p@db.railway.internal:5432/railway",
+            "postgresql+asyncpg://u:p@db.railway.internal:5432/railway",
+            None,
+        ),
         ("postgresql://u:p@host/db?sslmode=require", "postgresql+asyncpg://u:p@host/db", "require"),
-        ("postgresql://u:p@host/db?sslmode=disable&application_name=x", "postgresql+asyncpg://u:p@host/db?application_name=x", None),
+        (
+            "postgresql://u:p@host/db?sslmode=disable&application_name=x",
+            "postgresql+asyncpg://u:p@host/db?application_name=x",
+            None,
+        ),
         ("sqlite:///./x.db", "sqlite+aiosqlite:///./x.db", None),
     ],
 )
@@ -62,15 +74,22 @@ def test_webhook_secret_is_derived_alike_on_every_replica() -> None:
 
 
 def test_railway_public_domain_gives_the_webhook_url() -> None:
-    s = load_settings(_env_file=None, bot_token=TOKEN, railway_public_domain="lucien.up.railway.app")
+    s = load_settings(
+        _env_file=None, bot_token=TOKEN, railway_public_domain="lucien.up.railway.app"
+    )
     assert s.webhook_url == "https://lucien.up.railway.app/webhook"
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "LUCIEN_", "DATABASE_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "LUCIEN_", "DATABASE_"))
+    }
     return subprocess.run(
-        [sys.executable, "-m", "lucien.core.cli", *args], capture_output=True, text=True,
-        env={**clean, **env}, timeout=60,
+        [sys.executable, "-m", "lucien.core.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
     )
 
 

@@ -18,7 +18,9 @@ def _update(update_id: int, text: str, user_id: int = 4242) -> dict[str, Any]:
     return {
         "update_id": update_id,
         "message": {
-            "message_id": update_id, "date": 1767268800, "text": text,
+            "message_id": update_id,
+            "date": 1767268800,
+            "text": text,
             "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
             "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
             "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
@@ -37,14 +39,17 @@ async def _post(app: Any, body: bytes, secret: str | None) -> tuple[int, bytes]:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    async with aiohttp.ClientSession() as session, session.post(
-        f"{app.base_url}/webhook", data=body, headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{app.base_url}/webhook", data=body, headers=headers) as response,
+    ):
         return response.status, await response.read()
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-secret", ""])
-async def test_wrong_or_missing_secret_is_401_and_no_handler_runs(greeter_app: BotHarness, secret: str | None) -> None:
+async def test_wrong_or_missing_secret_is_401_and_no_handler_runs(
+    greeter_app: BotHarness, secret: str | None
+) -> None:
     app = greeter_app.app
     before = app.metrics.updates._value.get()
     status, _ = await _post(app, json.dumps(_update(1, "/greet")).encode(), secret)
@@ -65,8 +70,12 @@ async def test_oversized_body_is_413(greeter_app: BotHarness) -> None:
     assert status == 413
 
 
-async def test_correct_update_is_handled_and_answered_in_the_response(greeter_app: BotHarness) -> None:
-    status, body = await _post(greeter_app.app, json.dumps(_update(7, "/greet")).encode(), "test-secret")
+async def test_correct_update_is_handled_and_answered_in_the_response(
+    greeter_app: BotHarness,
+) -> None:
+    status, body = await _post(
+        greeter_app.app, json.dumps(_update(7, "/greet")).encode(), "test-secret"
+    )
     assert status == 200
     reply = json.loads(body)
     assert reply["method"] == "sendMessage"
@@ -89,7 +98,9 @@ async def test_a_failing_handler_apologises_instead_of_silence(greeter_app: BotH
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
-async def test_set_webhook_only_when_something_changed(harness: BotHarness, greeter_entry_points: list[Any]) -> None:
+async def test_set_webhook_only_when_something_changed(
+    harness: BotHarness, greeter_entry_points: list[Any]
+) -> None:
     """getWebhookInfo hides the secret: a new secret must still reach Telegram."""
     harness.entry_points = greeter_entry_points
     port = harness.settings().port
@@ -116,7 +127,11 @@ async def test_each_update_is_logged_with_its_latency_at_debug(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="lucien.webhook")
     await _post(greeter_app.app, json.dumps(_update(99, "/greet")).encode(), "test-secret")
-    records = [r for r in caplog.records if getattr(r, "update_id", None) == 99 and hasattr(r, "latency_ms")]
+    records = [
+        r
+        for r in caplog.records
+        if getattr(r, "update_id", None) == 99 and hasattr(r, "latency_ms")
+    ]
     assert records and records[0].latency_ms > 0
 
 
@@ -147,7 +162,9 @@ async def test_a_handler_past_the_deadline_is_cancelled_and_its_redelivery_handl
 async def test_a_lone_surrogate_in_a_users_text_is_still_handled(greeter_app: BotHarness) -> None:
     """pydantic's JSON parser refuses a lone surrogate escape that json accepts: such an
     update must not be answered 400 (Telegram would give up on it)."""
-    body = json.dumps(_update(777, "/greet")).replace('"first_name": "Ana"', '"first_name": "Ana \\ud83d"', 1)
+    body = json.dumps(_update(777, "/greet")).replace(
+        '"first_name": "Ana"', '"first_name": "Ana \\ud83d"', 1
+    )
     status, reply = await _post(greeter_app.app, body.encode(), "test-secret")
     assert status == 200
     assert json.loads(reply)["method"] == "sendMessage"

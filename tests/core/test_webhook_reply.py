@@ -42,10 +42,12 @@ def app_with(default: DefaultBotProperties) -> Any:
     return SimpleNamespace(ctx=SimpleNamespace(bot=bot, dispatcher=Dispatcher()))
 
 
-KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[
-    [InlineKeyboardButton(text="Planes <VIP>", callback_data="menu:vip")],
-    [InlineKeyboardButton(text="Canal", url="https://t.me/lucien")],
-])
+KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[
+        [InlineKeyboardButton(text="Planes <VIP>", callback_data="menu:vip")],
+        [InlineKeyboardButton(text="Canal", url="https://t.me/lucien")],
+    ]
+)
 
 METHODS: list[TelegramMethod[Any]] = [
     SendMessage(chat_id=42, text="Bienvenido, <b>señor</b> «Ünïcode» 🎩", reply_markup=KEYBOARD),
@@ -60,7 +62,9 @@ METHODS: list[TelegramMethod[Any]] = [
 DEFAULTS = [
     DefaultBotProperties(parse_mode=ParseMode.HTML),
     DefaultBotProperties(
-        parse_mode=ParseMode.HTML, protect_content=True, link_preview_is_disabled=True,
+        parse_mode=ParseMode.HTML,
+        protect_content=True,
+        link_preview_is_disabled=True,
         allow_sending_without_reply=True,
     ),
 ]
@@ -98,9 +102,13 @@ async def test_a_file_goes_out_as_multipart() -> None:
 
 async def test_a_frozen_markup_is_written_from_its_dump_and_equals_aiogram() -> None:
     app = app_with(DefaultBotProperties(parse_mode=ParseMode.HTML))
-    markup = freeze_markup(InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text="Mi suscripción", callback_data="vip:me")],
-    ]))
+    markup = freeze_markup(
+        InlineKeyboardMarkup(
+            inline_keyboard=[
+                [InlineKeyboardButton(text="Mi suscripción", callback_data="vip:me")],
+            ]
+        )
+    )
     method = SendMessage(chat_id=7, text="Menú", reply_markup=markup)
     reference = _prepared_response(app, method, method.model_dump(exclude_none=True))
     assert json.loads(method_response(app, method).body) == json.loads(reference.body)
@@ -109,16 +117,21 @@ async def test_a_frozen_markup_is_written_from_its_dump_and_equals_aiogram() -> 
     body = json.loads(method_response(app, method).body)
     assert body["reply_markup"]["inline_keyboard"][0][0]["text"] == "from the memo"
     # A markup that was not frozen is dumped every time.
-    loose = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="b")]])
+    loose = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="a", callback_data="b")]]
+    )
     assert frozen_dump(loose) is None
     loose.inline_keyboard[0][0].text = "changed"
-    body = json.loads(method_response(app, SendMessage(chat_id=7, text="x", reply_markup=loose)).body)
+    body = json.loads(
+        method_response(app, SendMessage(chat_id=7, text="x", reply_markup=loose)).body
+    )
     assert body["reply_markup"]["inline_keyboard"][0][0]["text"] == "changed"
     await app.ctx.bot.session.close()
 
 
-@pytest.mark.parametrize("method", [METHODS[0], METHODS[1], METHODS[4], METHODS[5]],
-                         ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "method", [METHODS[0], METHODS[1], METHODS[4], METHODS[5]], ids=lambda m: type(m).__name__
+)
 async def test_plain_replies_skip_aiogram_preparation(
     method: TelegramMethod[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

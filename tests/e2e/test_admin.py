@@ -42,13 +42,16 @@ def _editable(kind: str, **extra: Any) -> dict[str, Any]:
 class FakeVipSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VIP_", extra="ignore")
     channel_id: int | None = Field(
-        None, json_schema_extra=_editable("channel", rights=["can_invite_users", "can_restrict_members"])
+        None,
+        json_schema_extra=_editable("channel", rights=["can_invite_users", "can_restrict_members"]),
     )
 
 
 class FakeFreeSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FREE_", extra="ignore")
-    channel_id: int | None = Field(None, json_schema_extra=_editable("channel", rights=["can_invite_users"]))
+    channel_id: int | None = Field(
+        None, json_schema_extra=_editable("channel", rights=["can_invite_users"])
+    )
     wait_minutes: int = Field(5, ge=0, le=10080, json_schema_extra=_editable("int"))
     social_links: list[str] = Field(default_factory=list, json_schema_extra=_editable("links"))
 
@@ -118,8 +121,15 @@ PLAIN = ["admin", "vip", "free"]  # without the voice: exact plain defaults
 pytestmark = pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=PLAIN)
 
 ADMIN_MENU = [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
-CONFIG_BUTTONS = [["Free channel"], ["Wait time"], ["Social links"], ["VIP channel"],
-                  ["Welcome text (free)"], ["Welcome text (VIP)"], ["Back"]]
+CONFIG_BUTTONS = [
+    ["Free channel"],
+    ["Wait time"],
+    ["Social links"],
+    ["VIP channel"],
+    ["Welcome text (free)"],
+    ["Welcome text (VIP)"],
+    ["Back"],
+]
 FORBIDDEN = "This option is only available to administrators."
 
 
@@ -139,8 +149,13 @@ async def forge_click(harness: Any, actor: Any, data: str) -> CallbackQueryState
     target = actor.messages[-1]
     query = CallbackQueryState(secrets.token_hex(8), actor.id, account.id, target.message_id, data)
     harness.emulator.callback_queries[query.id] = query
-    body = {"id": query.id, "from": actor.user.to_api(), "message": target.to_api(),
-            "chat_instance": "1", "data": data}
+    body = {
+        "id": query.id,
+        "from": actor.user.to_api(),
+        "message": target.to_api(),
+        "chat_instance": "1",
+        "data": data,
+    }
     await harness.emulator.wait_handled([account.queue.push("callback_query", body)])
     return query
 
@@ -216,7 +231,10 @@ async def test_each_role_sees_its_menu_and_every_path_comes_back(harness: Any) -
     assert admin.last.text == "Bot configuration. Choose what to change."
     assert len(admin.messages) == 1  # every screen was the same message, edited
 
-    for actor, label, role_header in ((vip, "VIP area", "VIP menu"), (free, "Free area", "Main menu")):
+    for actor, label, role_header in (
+        (vip, "VIP area", "VIP menu"),
+        (free, "Free area", "Main menu"),
+    ):
         await actor.send("/start")
         assert actor.last.buttons == [[label]]
         await actor.click(label)
@@ -275,7 +293,9 @@ async def test_admin_sets_the_vip_channel_by_forwarding_a_post(harness: Any) -> 
     assert await setting(ctx, "free", "channel_id") == free_channel.id
 
 
-async def test_a_channel_where_the_bot_lacks_rights_is_refused_with_the_reason(harness: Any) -> None:
+async def test_a_channel_where_the_bot_lacks_rights_is_refused_with_the_reason(
+    harness: Any,
+) -> None:
     admin = harness.admin("Ada")
     await harness.start_app()
     weak = harness.emulator.create_channel("Weak", bot_rights={"can_invite_users": True})
@@ -302,7 +322,9 @@ async def test_a_channel_where_the_bot_lacks_rights_is_refused_with_the_reason(h
     assert await count(ctx, PluginSettingChange) == 0
 
     # Granting the right makes the same channel acceptable.
-    await harness.emulator.wait_handled(harness.emulator.set_bot_rights(weak.id, can_restrict_members=True))
+    await harness.emulator.wait_handled(
+        harness.emulator.set_bot_rights(weak.id, can_restrict_members=True)
+    )
     await open_setting(admin, "VIP channel")
     await admin.forward_from(weak.id)
     assert admin.last.text == "VIP channel set: Weak."
@@ -345,7 +367,8 @@ async def test_social_links_and_a_welcome_text_the_user_sees_escaped(harness: An
     await admin.send("https://instagram.com/x\n@x_tiktok")
     assert admin.last.text == "Social links saved: 2."
     assert await setting(harness.ctx, "free", "social_links") == [
-        "https://instagram.com/x", "@x_tiktok",
+        "https://instagram.com/x",
+        "@x_tiktok",
     ]
     await open_setting(admin, "Social links")
     await admin.send("-")
@@ -431,7 +454,9 @@ def _triggers() -> list[tuple[str, Any]]:
                     elif derived is None and getattr(flt, "states", None):
                         state = next(s for s in flt.states if isinstance(s, State))
                         derived = ("state", state.state)
-                assert derived is not None, f"no trigger derived for {name} handler {handler.callback}"
+                assert derived is not None, (
+                    f"no trigger derived for {name} handler {handler.callback}"
+                )
                 triggers.append(derived)
     return triggers
 
@@ -506,7 +531,9 @@ async def test_adding_an_admin_changes_their_menu_on_the_next_update(harness: An
     assert fred.last.text == FORBIDDEN
 
 
-async def test_admins_from_the_environment_cannot_be_removed_and_not_themselves(harness: Any) -> None:
+async def test_admins_from_the_environment_cannot_be_removed_and_not_themselves(
+    harness: Any,
+) -> None:
     ada = harness.admin("Ada")
     await harness.start_app()
     await ada.send("/admins")

@@ -27,7 +27,9 @@ async def _get(harness: Any, plugin: str, key: str) -> Any:
     return getattr(await harness.ctx.config.get(plugin), key)
 
 
-async def test_a_start_link_nobody_claims_is_answered_with_the_way_to_the_menu(harness: Any) -> None:
+async def test_a_start_link_nobody_claims_is_answered_with_the_way_to_the_menu(
+    harness: Any,
+) -> None:
     """t.me/bot?start=<anything>: a VIP token goes to the vip plugin; anything else (an old,
     mistyped or foreign link) gets a line in the voice and the menu, never silence."""
     from lucien.plugins.voice.services import load_catalogue

@@ -21,6 +21,7 @@ from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "free"])
 
+
 async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     await harness.start_app()
     channel, link = await setup_free(harness, wait=10)
@@ -50,7 +51,9 @@ async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     assert len(ana.messages) == before + 2
 
 
-async def test_never_started_user_is_told_in_window_and_welcomed_if_still_in_it(harness: Any) -> None:
+async def test_never_started_user_is_told_in_window_and_welcomed_if_still_in_it(
+    harness: Any,
+) -> None:
     await harness.start_app()
     channel, link = await setup_free(harness, wait=2, links=[])
     bea = harness.user("Bea", language_code="es")  # never wrote to the bot
@@ -64,7 +67,9 @@ async def test_never_started_user_is_told_in_window_and_welcomed_if_still_in_it(
     assert (await rows(harness))[0].welcome == "sent"
 
 
-async def test_never_started_user_after_the_window_is_approved_without_welcome(harness: Any) -> None:
+async def test_never_started_user_after_the_window_is_approved_without_welcome(
+    harness: Any,
+) -> None:
     await harness.start_app()
     channel, link = await setup_free(harness, wait=10)
     cai = harness.user("Cai", language_code="en")
@@ -109,9 +114,11 @@ async def test_banned_user_is_declined(harness: Any) -> None:
     # Telegram stops a banned user before the request; a ban racing the request is
     # simulated by writing both into the emulator's state.
     await harness.emulator.wait_handled(
-        membership.change_status(harness.emulator, channel, gil.id, "kicked", actor_id=gil.id))
-    await harness.emulator.wait_handled(membership.request_to_join(harness.emulator, channel,
-                                                                   gil.id, None))
+        membership.change_status(harness.emulator, channel, gil.id, "kicked", actor_id=gil.id)
+    )
+    await harness.emulator.wait_handled(
+        membership.request_to_join(harness.emulator, channel, gil.id, None)
+    )
     assert gil.id not in channel.join_requests  # declined
     [row] = await rows(harness)
     assert row.status == "declined"
@@ -265,11 +272,16 @@ async def test_failed_approvals_keep_the_batch_and_are_retried_once(harness: Any
     assert {r.welcome for r in by_user.values()} == {"sent"}
     for user in users:
         assert len(user.messages) == 2, user.first_name  # the wait, one welcome
-        approved = [c for c in harness.emulator.calls_of("approveChatJoinRequest")
-                    if int(c.params["user_id"]) == user.id and c.status == 200]
+        approved = [
+            c
+            for c in harness.emulator.calls_of("approveChatJoinRequest")
+            if int(c.params["user_id"]) == user.id and c.status == 200
+        ]
         assert len(approved) == 1, user.first_name
 
     await harness.advance(minutes=5)  # nothing left to do: no second approval or welcome
     assert all(len(u.messages) == 2 for u in users)
-    assert len([c for c in harness.emulator.calls_of("approveChatJoinRequest")
-                if c.status == 200]) == 5
+    assert (
+        len([c for c in harness.emulator.calls_of("approveChatJoinRequest") if c.status == 200])
+        == 5
+    )

@@ -27,8 +27,9 @@ async def configure(harness: Any, wait: int) -> tuple[Any, str]:
     channel = harness.emulator.create_channel("Vestibule")
     ctx = harness.ctx
     for key, value in (("channel_id", channel.id), ("wait_minutes", wait)):
-        await ctx.config.update("free", key, value,
-                                expected_version=await ctx.config.version("free", key), by=None)
+        await ctx.config.update(
+            "free", key, value, expected_version=await ctx.config.version("free", key), by=None
+        )
     link = await service(ctx).join_link(channel.id)
     assert link is not None
     return channel, link
@@ -39,8 +40,7 @@ def scaled_sender(harness: Any, app: Any) -> None:
     a loaded test machine bunches calls more than a network does)."""
     harness.emulator.limiter.scale = SCALE
     ctx = app.ctx
-    ctx.sender = Sender(ctx.bot, per_second=20 / SCALE, burst=1,
-                        on_blocked=ctx.users.mark_blocked)
+    ctx.sender = Sender(ctx.bot, per_second=20 / SCALE, burst=1, on_blocked=ctx.users.mark_blocked)
 
 
 @pytest.mark.lucien(plugins=["voice", "free"], limits="on")

@@ -23,7 +23,9 @@ async def _health(app: object) -> dict:
         return await r.json()
 
 
-async def test_start_is_answered_through_a_redis_outage(harness: BotHarness, tmp_path: Path) -> None:
+async def test_start_is_answered_through_a_redis_outage(
+    harness: BotHarness, tmp_path: Path
+) -> None:
     redis = PrivateRedis(tmp_path)
     redis.start()
     try:

@@ -24,7 +24,9 @@ def _matches_a_variant(text: str, variants: list[str], name: str) -> bool:
 
 
 @pytest.mark.lucien(plugins=["admin"])
-async def test_without_the_voice_plugin_start_answers_the_plain_default(harness: BotHarness) -> None:
+async def test_without_the_voice_plugin_start_answers_the_plain_default(
+    harness: BotHarness,
+) -> None:
     ana = harness.user("Ana", language_code="es")
     await harness.start_app()
     await ana.send("/start")
@@ -80,5 +82,7 @@ def test_the_plain_voice_escapes_every_value_that_is_not_a_number_or_date() -> N
     from lucien.core.voice import PlainVoice
 
     voice = PlainVoice({"k": MessageKey("k", "{links} {n} {when:%Y}")})
-    text = asyncio.run(voice.say("k", links=["<b>x</b>"], n=3, when=datetime(2027, 1, 1, tzinfo=UTC)))
+    text = asyncio.run(
+        voice.say("k", links=["<b>x</b>"], n=3, when=datetime(2027, 1, 1, tzinfo=UTC))
+    )
     assert text == "['&lt;b&gt;x&lt;/b&gt;'] 3 2027"

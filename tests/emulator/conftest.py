@@ -80,8 +80,9 @@ async def receiver() -> AsyncIterator[Receiver]:
     await runner.cleanup()
 
 
-async def serve_dispatcher(dp: Dispatcher, bot: Bot, *, secret: str = SECRET,
-                           **webhook: Any) -> web.AppRunner:
+async def serve_dispatcher(
+    dp: Dispatcher, bot: Bot, *, secret: str = SECRET, **webhook: Any
+) -> web.AppRunner:
     """Serve ``dp`` with aiogram's SimpleRequestHandler and point the webhook at it.
 
     ``handle_in_background=False`` makes the webhook answer only after the handler
@@ -89,14 +90,19 @@ async def serve_dispatcher(dp: Dispatcher, bot: Bot, *, secret: str = SECRET,
     """
     app = web.Application()
     SimpleRequestHandler(dp, bot, secret_token=secret, handle_in_background=False).register(
-        app, path="/webhook")
+        app, path="/webhook"
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    await bot.set_webhook(f"http://127.0.0.1:{port}/webhook", secret_token=secret,
-                          allowed_updates=dp.resolve_used_update_types(), **webhook)
+    await bot.set_webhook(
+        f"http://127.0.0.1:{port}/webhook",
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+        **webhook,
+    )
     return runner
 
 

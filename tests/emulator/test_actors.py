@@ -15,8 +15,9 @@ from lucien.core.testing.emulator import Emulator
 from .conftest import Receiver
 
 
-async def test_forward_from_channel_has_channel_origin(bot: Bot, emu: Emulator,
-                                                       hooked: Receiver) -> None:
+async def test_forward_from_channel_has_channel_origin(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Telegram: a forwarded channel post carries forward_origin of type "channel"."""
     channel = emu.create_channel("VIP")
     ana = emu.add_user("Ana")
@@ -46,15 +47,25 @@ async def test_user_document_copy_and_forward(bot: Bot, emu: Emulator, hooked: R
 
 async def test_inject_update_and_wait_idle(bot: Bot, emu: Emulator, hooked: Receiver) -> None:
     """Arbitrary updates can be injected; wait_idle returns once they were delivered."""
-    emu.inject_update(emu.bot, {"message": {"message_id": 1, "date": 0,
-                                            "chat": {"id": 1, "type": "private"}, "text": "x"}})
+    emu.inject_update(
+        emu.bot,
+        {
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 1, "type": "private"},
+                "text": "x",
+            }
+        },
+    )
     await emu.wait_idle()
     assert hooked.requests[-1][1]["message"]["text"] == "x"
     assert hooked.requests[-1][1]["update_id"] > 0
 
 
-async def test_max_connections_allows_concurrent_delivery(bot: Bot, emu: Emulator,
-                                                          receiver: Receiver) -> None:
+async def test_max_connections_allows_concurrent_delivery(
+    bot: Bot, emu: Emulator, receiver: Receiver
+) -> None:
     """Telegram: max_connections bounds simultaneous webhook requests; set explicitly, the
     emulator delivers that many at once (load tests)."""
     in_flight, peak = 0, 0
@@ -78,8 +89,9 @@ async def test_max_connections_allows_concurrent_delivery(bot: Bot, emu: Emulato
     assert (await bot.get_webhook_info()).max_connections == 3
 
 
-async def test_approval_emits_chat_member_via_join_request(bot: Bot, emu: Emulator,
-                                                           hooked: Receiver) -> None:
+async def test_approval_emits_chat_member_via_join_request(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Telegram: approving a request adds the member and, for a bot that asked for
     chat_member, sends a chat_member update with via_join_request."""
     await bot.set_webhook(hooked.url, allowed_updates=["chat_member", "chat_join_request"])
@@ -104,7 +116,8 @@ def test_cli_serves_and_prints_token() -> None:
     """``python -m lucien.core.testing.emulator`` serves a bot and prints its token."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lucien.core.testing.emulator", "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -18,8 +18,9 @@ from lucien.core.testing.emulator import Emulator
 from .conftest import SECRET, Receiver
 
 
-async def test_webhook_secret_and_redelivery_on_500(bot: Bot, emu: Emulator,
-                                                    hooked: Receiver) -> None:
+async def test_webhook_secret_and_redelivery_on_500(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Telegram: the secret goes in X-Telegram-Bot-Api-Secret-Token and an update is sent
     again until the webhook answers 2xx."""
     answers = iter([500, 502, 200])
@@ -35,8 +36,9 @@ async def test_webhook_secret_and_redelivery_on_500(bot: Bot, emu: Emulator,
     assert [d.status for d in emu.deliveries] == [500, 502, 200]
 
 
-async def test_webhook_gives_up_and_reports_last_error(bot: Bot, emu: Emulator,
-                                                       hooked: Receiver) -> None:
+async def test_webhook_gives_up_and_reports_last_error(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Telegram: after repeated failures getWebhookInfo shows last_error_message."""
 
     async def respond(update: dict[str, Any]) -> web.StreamResponse:
@@ -49,8 +51,9 @@ async def test_webhook_gives_up_and_reports_last_error(bot: Bot, emu: Emulator,
     assert "500" in info.last_error_message and info.pending_update_count == 0
 
 
-async def test_method_in_json_webhook_answer_is_executed(bot: Bot, emu: Emulator,
-                                                         hooked: Receiver) -> None:
+async def test_method_in_json_webhook_answer_is_executed(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Telegram: the webhook answer may carry one method call, which Telegram executes."""
 
     async def respond(update: dict[str, Any]) -> web.StreamResponse:
@@ -78,8 +81,9 @@ async def test_aiogram_multipart_webhook_answer(bot: Bot, emu: Emulator, webhook
     assert emu.calls[-1].method == "sendMessage" and emu.calls[-1].status == 200
 
 
-async def test_webhook_delivers_one_at_a_time_in_order(bot: Bot, emu: Emulator,
-                                                       hooked: Receiver) -> None:
+async def test_webhook_delivers_one_at_a_time_in_order(
+    bot: Bot, emu: Emulator, hooked: Receiver
+) -> None:
     """Updates reach a bot in update_id order, one in flight at a time by default."""
     in_flight, peak = 0, 0
 
@@ -138,8 +142,15 @@ async def test_dispatcher_polling(bot: Bot, emu: Emulator) -> None:
     async def echo(message: Message) -> None:
         await message.answer(message.text.upper())
 
-    task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                handle_as_tasks=False, polling_timeout=1))
+    task = asyncio.create_task(
+        dp.start_polling(
+            bot,
+            handle_signals=False,
+            close_bot_session=False,
+            handle_as_tasks=False,
+            polling_timeout=1,
+        )
+    )
     await emu.wait_connected()
     ana = emu.add_user("Ana")
     await ana.send("hola")
@@ -154,9 +165,18 @@ async def test_callback_answer_once(bot: Bot, emu: Emulator, hooked: Receiver) -
     """Telegram: a callback query is answered once; answering again is refused."""
     ana = emu.add_user("Ana")
     await ana.send("/start")
-    await bot.send_message(ana.id, "¿Seguro?", reply_markup={
-        "inline_keyboard": [[{"text": "Sí", "callback_data": "y"},
-                             {"text": "Ver", "url": "https://example.com"}]]})
+    await bot.send_message(
+        ana.id,
+        "¿Seguro?",
+        reply_markup={
+            "inline_keyboard": [
+                [
+                    {"text": "Sí", "callback_data": "y"},
+                    {"text": "Ver", "url": "https://example.com"},
+                ]
+            ]
+        },
+    )
     with pytest.raises(Exception, match="available"):
         await ana.click("No")
     with pytest.raises(Exception, match="url button"):

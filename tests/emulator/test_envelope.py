@@ -16,8 +16,7 @@ async def test_unknown_method_is_404(emu: Emulator, account: BotAccount) -> None
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{emu.base_url}/bot{account.token}/sendTelepathy") as resp:
             assert resp.status == 404
-            assert await resp.json() == {"ok": False, "error_code": 404,
-                                         "description": "Not Found"}
+            assert await resp.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
 async def test_unknown_token_is_401(emu: Emulator, account: BotAccount) -> None:
@@ -29,7 +28,8 @@ async def test_unknown_token_is_401(emu: Emulator, account: BotAccount) -> None:
 
 
 async def test_method_names_ignore_case_and_json_bodies_work(
-        emu: Emulator, account: BotAccount, hooked) -> None:
+    emu: Emulator, account: BotAccount, hooked
+) -> None:
     """Telegram: method names are case-insensitive; GET and JSON bodies are accepted."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{emu.base_url}/bot{account.token}/GETME") as resp:
@@ -37,8 +37,10 @@ async def test_method_names_ignore_case_and_json_bodies_work(
             assert body["ok"] and body["result"]["id"] == account.id
         user = emu.add_user("Ana")
         await user.send("hola")  # starts the bot
-        async with http.post(f"{emu.base_url}/bot{account.token}/sendMessage",
-                             json={"chat_id": user.id, "text": "curl"}) as resp:
+        async with http.post(
+            f"{emu.base_url}/bot{account.token}/sendMessage",
+            json={"chat_id": user.id, "text": "curl"},
+        ) as resp:
             assert (await resp.json())["result"]["text"] == "curl"
     assert user.last_text == "curl"
 
@@ -55,8 +57,9 @@ async def test_chat_not_found_and_empty_text(bot: Bot, emu: Emulator) -> None:
 async def test_html_parse_errors(bot: Bot, emu: Emulator) -> None:
     """Telegram's HTML mode refuses unknown and unbalanced tags with "can't parse entities"."""
     channel = emu.create_channel("News")
-    sent = await bot.send_message(channel.id, "<b>bold</b> &lt;3 <a href='https://x.y'>x</a>",
-                                  parse_mode="HTML")
+    sent = await bot.send_message(
+        channel.id, "<b>bold</b> &lt;3 <a href='https://x.y'>x</a>", parse_mode="HTML"
+    )
     assert sent.text == "bold <3 x"
     assert [e.type for e in sent.entities] == ["bold", "text_link"]
     for broken in ("<b>open", "<div>x</div>", "<b>x</i>", "a < b", "</b>"):
@@ -83,8 +86,9 @@ async def test_edit_not_modified_and_missing_messages(bot: Bot, emu: Emulator) -
         await bot.delete_message(channel.id, sent.message_id)
 
 
-async def test_results_validate_as_aiogram_types(bot: Bot, emu: Emulator,
-                                                 account: BotAccount) -> None:
+async def test_results_validate_as_aiogram_types(
+    bot: Bot, emu: Emulator, account: BotAccount
+) -> None:
     """The results are the Bot API's objects: ChatFullInfo, ChatMember variants, WebhookInfo."""
     channel = emu.create_channel("VIP", username="vipchan")
     info = await bot.get_chat(channel.id)
@@ -108,8 +112,12 @@ async def test_send_document_multipart(bot: Bot, emu: Emulator, hooked) -> None:
     """Telegram: files are uploaded as multipart parts referenced by ``attach://``."""
     ana = emu.add_user("Ana")
     await ana.send("/start")
-    sent = await bot.send_document(ana.id, BufferedInputFile(b"a,b\n1,2\n", "report.csv"),
-                                   caption="<i>Informe</i>", parse_mode="HTML")
+    sent = await bot.send_document(
+        ana.id,
+        BufferedInputFile(b"a,b\n1,2\n", "report.csv"),
+        caption="<i>Informe</i>",
+        parse_mode="HTML",
+    )
     assert sent.document.file_name == "report.csv" and sent.caption == "Informe"
     assert ana.last.document == ("report.csv", b"a,b\n1,2\n")
     again = await bot.send_document(ana.id, sent.document.file_id)
@@ -139,8 +147,10 @@ async def test_html_entities_use_utf16_offsets(bot: Bot, emu: Emulator) -> None:
     pre entity with a language."""
     channel = emu.create_channel("News")
     sent = await bot.send_message(
-        channel.id, '😀 <b>hi</b> <pre><code class="language-py">x = 1</code></pre>',
-        parse_mode="HTML")
+        channel.id,
+        '😀 <b>hi</b> <pre><code class="language-py">x = 1</code></pre>',
+        parse_mode="HTML",
+    )
     bold, pre = sent.entities
     assert (bold.type, bold.offset, bold.length) == ("bold", 3, 2)
     assert (pre.type, pre.language, pre.offset) == ("pre", "py", 6)

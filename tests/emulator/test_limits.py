@@ -11,9 +11,10 @@ from lucien.core.testing.emulator import Emulator
 
 
 async def _burst(bot: Bot, chat_ids: list[int]) -> list[object]:
-    return await asyncio.gather(*(bot.send_message(chat_id, f"n{n}")
-                                  for n, chat_id in enumerate(chat_ids)),
-                                return_exceptions=True)
+    return await asyncio.gather(
+        *(bot.send_message(chat_id, f"n{n}") for n, chat_id in enumerate(chat_ids)),
+        return_exceptions=True,
+    )
 
 
 async def test_forty_messages_to_one_chat_hit_429(bot: Bot, emu: Emulator, hooked) -> None:

@@ -16,8 +16,9 @@ from lucien.core.testing.emulator import Emulator
 async def test_invite_link_needs_can_invite_users(bot: Bot, emu: Emulator) -> None:
     """Telegram: createChatInviteLink needs can_invite_users; a non-admin bot gets
     CHAT_ADMIN_REQUIRED; a bot outside the channel is "not a member of the channel chat"."""
-    channel = emu.create_channel("VIP", bot_rights={"can_invite_users": False,
-                                                    "can_post_messages": True})
+    channel = emu.create_channel(
+        "VIP", bot_rights={"can_invite_users": False, "can_post_messages": True}
+    )
     with pytest.raises(TelegramBadRequest, match="not enough rights to manage chat invite"):
         await bot.create_chat_invite_link(channel.id)
     emu.set_bot_status(channel.id, "member")
@@ -32,7 +33,8 @@ async def test_invite_link_needs_can_invite_users(bot: Bot, emu: Emulator) -> No
 
 
 async def test_member_limit_one_refuses_second_user_until_slot_frees(
-        bot: Bot, emu: Emulator, hooked) -> None:
+    bot: Bot, emu: Emulator, hooked
+) -> None:
     """Telegram: a member_limit 1 link admits one user; the slot frees when that member
     leaves."""
     channel = emu.create_channel("VIP")
@@ -59,16 +61,18 @@ async def test_link_option_validation(bot: Bot, emu: Emulator) -> None:
     assert channel.invite_links == {}
 
 
-async def test_revoked_and_expired_links_refuse(bot: Bot, emu: Emulator, clock: FakeClock,
-                                                hooked) -> None:
+async def test_revoked_and_expired_links_refuse(
+    bot: Bot, emu: Emulator, clock: FakeClock, hooked
+) -> None:
     """Telegram: revokeChatInviteLink returns the link with is_revoked true and it no longer
     admits anyone; a link past its expire_date admits no one."""
     channel = emu.create_channel("VIP")
     revoked = await bot.create_chat_invite_link(channel.id)
     result = await bot.revoke_chat_invite_link(channel.id, revoked.invite_link)
     assert result.is_revoked and result.invite_link == revoked.invite_link
-    expiring = await bot.create_chat_invite_link(channel.id,
-                                                 expire_date=clock.now() + timedelta(hours=1))
+    expiring = await bot.create_chat_invite_link(
+        channel.id, expire_date=clock.now() + timedelta(hours=1)
+    )
     ana = emu.add_user("Ana")
     assert await ana.join(revoked.invite_link) == "revoked"
     clock.advance(hours=2)
@@ -85,15 +89,15 @@ async def test_bot_edits_and_revokes_only_its_own_links(bot: Bot, emu: Emulator)
     with pytest.raises(TelegramBadRequest):
         await bot.revoke_chat_invite_link(channel.id, theirs.invite_link)
     mine = await bot.create_chat_invite_link(channel.id, name="a")
-    edited = await bot.edit_chat_invite_link(channel.id, mine.invite_link, name="b",
-                                             member_limit=3)
+    edited = await bot.edit_chat_invite_link(channel.id, mine.invite_link, name="b", member_limit=3)
     assert edited.name == "b" and edited.member_limit == 3
     primary = await bot.export_chat_invite_link(channel.id)
     assert channel.invite_links[primary].is_primary
 
 
-async def test_join_request_flow_and_five_minute_window(bot: Bot, emu: Emulator,
-                                                        clock: FakeClock, hooked) -> None:
+async def test_join_request_flow_and_five_minute_window(
+    bot: Bot, emu: Emulator, clock: FakeClock, hooked
+) -> None:
     """Telegram: a creates_join_request link yields a chat_join_request update (with
     user_chat_id); the bot may DM the requester for 5 minutes while the request is pending,
     after which it "can't initiate conversation"; approve adds the member."""

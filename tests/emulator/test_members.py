@@ -18,8 +18,9 @@ async def _member(emu: Emulator, bot: Bot, channel_id: int, name: str):
     return user, link
 
 
-async def test_ban_blocks_rejoin_until_unbanned(bot: Bot, emu: Emulator, clock: FakeClock,
-                                                hooked) -> None:
+async def test_ban_blocks_rejoin_until_unbanned(
+    bot: Bot, emu: Emulator, clock: FakeClock, hooked
+) -> None:
     """Telegram: a banned user cannot come back through links until unbanned; until_date
     under 30 s means forever."""
     channel = emu.create_channel("VIP")
@@ -42,8 +43,7 @@ async def test_ban_needs_can_restrict_members(bot: Bot, emu: Emulator, hooked) -
         await bot.ban_chat_member(channel.id, ana.id)
 
 
-async def test_unban_without_only_if_banned_removes_member(bot: Bot, emu: Emulator,
-                                                           hooked) -> None:
+async def test_unban_without_only_if_banned_removes_member(bot: Bot, emu: Emulator, hooked) -> None:
     """Telegram: unbanChatMember without only_if_banned removes a current member; with it,
     nothing happens to a member who is not banned."""
     channel = emu.create_channel("VIP")
@@ -55,8 +55,7 @@ async def test_unban_without_only_if_banned_removes_member(bot: Bot, emu: Emulat
     assert isinstance(await bot.get_chat_member(channel.id, ana.id), ChatMemberLeft)
 
 
-async def test_bot_status_changes_send_my_chat_member(bot: Bot, emu: Emulator,
-                                                      hooked) -> None:
+async def test_bot_status_changes_send_my_chat_member(bot: Bot, emu: Emulator, hooked) -> None:
     """Telegram: my_chat_member reaches the bot when its own status changes (default
     allowed_updates include it)."""
     channel = emu.create_channel("VIP")

@@ -16,12 +16,19 @@ async def test_conversation_over_webhook(emu: Emulator, bot: Bot, webhook_bot) -
 
     @dp.message(CommandStart())
     async def start(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Sí", callback_data="yes"),
-            InlineKeyboardButton(text="Web", url="https://example.com"),
-        ]])
-        await message.answer(f"<b>Bienvenido</b>, {message.from_user.first_name} &amp; co",
-                             parse_mode="HTML", reply_markup=keyboard)
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Sí", callback_data="yes"),
+                    InlineKeyboardButton(text="Web", url="https://example.com"),
+                ]
+            ]
+        )
+        await message.answer(
+            f"<b>Bienvenido</b>, {message.from_user.first_name} &amp; co",
+            parse_mode="HTML",
+            reply_markup=keyboard,
+        )
 
     @dp.callback_query(F.data == "yes")
     async def yes(query: CallbackQuery) -> None:
@@ -38,5 +45,9 @@ async def test_conversation_over_webhook(emu: Emulator, bot: Bot, webhook_bot) -
     assert query.answered and query.text == "Hecho" and query.show_alert
     assert ana.last_text == "Elegido"
     assert ana.last.buttons == []
-    assert [c.method for c in emu.calls] == ["setWebhook", "sendMessage", "editMessageText",
-                                             "answerCallbackQuery"]
+    assert [c.method for c in emu.calls] == [
+        "setWebhook",
+        "sendMessage",
+        "editMessageText",
+        "answerCallbackQuery",
+    ]

@@ -28,12 +28,15 @@ async def test_one_write_many_replies_and_an_error_in_the_middle(
     shared_redis: aioredis.Redis, prefix: str
 ) -> None:
     key = f"{prefix}:a"
-    replies = await execute_packed(shared_redis, [
-        pack(["SET", key, "1"]),
-        pack(["LPUSH", key, "x"]),  # wrong type: an error reply for this command only
-        pack(["INCR", key]),
-        pack(["GET", key]),
-    ])
+    replies = await execute_packed(
+        shared_redis,
+        [
+            pack(["SET", key, "1"]),
+            pack(["LPUSH", key, "x"]),  # wrong type: an error reply for this command only
+            pack(["INCR", key]),
+            pack(["GET", key]),
+        ],
+    )
     assert replies[0] in (b"OK", "OK", True)
     assert isinstance(replies[1], ResponseError)
     assert replies[2:] == [2, b"2"]
@@ -96,7 +99,8 @@ async def test_a_dead_server_fails_every_caller_and_leaves_no_broken_connection(
     assert await batcher.command("SET", f"{prefix}:x", "1") in (b"OK", "OK")
     private_redis.stop()
     outcomes = await asyncio.gather(
-        batcher.command("GET", f"{prefix}:x"), batcher.command("GET", f"{prefix}:y"),
+        batcher.command("GET", f"{prefix}:x"),
+        batcher.command("GET", f"{prefix}:y"),
         return_exceptions=True,
     )
     assert all(isinstance(o, (OSError, aioredis.ConnectionError, TimeoutError)) for o in outcomes)
@@ -111,11 +115,14 @@ async def test_a_timeout_partway_keeps_the_replies_already_read(
     """One timeout covers a batch: what was read before it stands, the rest fail, and the
     connection (out of step now) is dropped, so the next batch reads its own replies."""
     client = aioredis.Redis.from_url(SHARED_REDIS_URL, socket_timeout=0.3)
-    replies = await execute_packed(client, [
-        pack(["ECHO", "first"]),
-        pack(["BLPOP", f"{prefix}:never", 2]),  # blocks past the batch's timeout
-        pack(["ECHO", "third"]),
-    ])
+    replies = await execute_packed(
+        client,
+        [
+            pack(["ECHO", "first"]),
+            pack(["BLPOP", f"{prefix}:never", 2]),  # blocks past the batch's timeout
+            pack(["ECHO", "third"]),
+        ],
+    )
     assert replies[0] == b"first"
     assert all(isinstance(r, TimeoutError) for r in replies[1:])
     assert await execute_packed(client, [pack(["ECHO", "next"])]) == [b"next"]

@@ -20,7 +20,8 @@ def register_cli(subparsers: Any) -> None:
         description="Without an action: upgrade. Actions: status, new, downgrade.",
     )
     mig.add_argument(
-        "--json", action="store_true",
+        "--json",
+        action="store_true",
         help="print what was applied and the recorded versions as one JSON line",
     )
     mig.set_defaults(func=_cmd_upgrade)

@@ -100,7 +100,9 @@ class BotHarness:
 
     async def start_app(self, *, run_jobs: bool = False, **overrides: Any) -> BotApplication:
         """Start one more replica; jobs are run explicitly with `run_jobs()` by default."""
-        app = BotApplication(self.settings(**overrides), clock=self.clock, entry_points=self.entry_points)
+        app = BotApplication(
+            self.settings(**overrides), clock=self.clock, entry_points=self.entry_points
+        )
         self.apps.append(app)
         await app.start(run_jobs=run_jobs)
         return app

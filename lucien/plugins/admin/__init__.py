@@ -16,7 +16,11 @@ class AdminPlugin:
 
     @hookimpl
     def lucien_plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="admin", version=__version__, description="Admin role, menus assembled from plugins, bot configuration from chat, broadcast")
+        return PluginInfo(
+            name="admin",
+            version=__version__,
+            description="Admin role, menus assembled from plugins, bot configuration from chat, broadcast",
+        )
 
     @hookimpl
     def lucien_test_suite(self) -> str:
@@ -66,8 +70,12 @@ class AdminPlugin:
         from lucien.plugins.admin.keyboards import AdminCallback
 
         def button(screen: str, key: str, order: int) -> MenuButton:
-            return MenuButton(text=key, callback_data=AdminCallback(screen=screen).pack(),
-                              order=order, voice_key=key)
+            return MenuButton(
+                text=key,
+                callback_data=AdminCallback(screen=screen).pack(),
+                order=order,
+                voice_key=key,
+            )
 
         return [
             button("config", "button.config", 10),

@@ -138,7 +138,9 @@ def _guarded_router() -> Router:
     async def admin_menu(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
         await state.clear()
         text = await _menu_text(ctx, role, message.from_user, greeting=False)
-        return message.answer(text, reply_markup=await main_menu_markup(ctx, role, message.from_user))
+        return message.answer(
+            text, reply_markup=await main_menu_markup(ctx, role, message.from_user)
+        )
 
     # -- configuration -------------------------------------------------------------------
 
@@ -167,11 +169,15 @@ def _guarded_router() -> Router:
         """Ask for the new value; remember the version read now (optimistic locking)."""
         f = find_field(ctx, callback_data.plugin, callback_data.key)
         if f is None:  # the plugin was disabled or the field is no longer editable
-            return query.answer(await ctx.voice.say("menu.stale", user=query.from_user), show_alert=True)
+            return query.answer(
+                await ctx.voice.say("menu.stale", user=query.from_user), show_alert=True
+            )
         value, version = await current_value(ctx, f)
         await state.set_state(EditSetting.value)
         await state.update_data(plugin=f.plugin, key=f.key, version=version)
-        text = await ctx.voice.say(voice_keys(f)[1], user=query.from_user, **prompt_context(f, value))
+        text = await ctx.voice.say(
+            voice_keys(f)[1], user=query.from_user, **prompt_context(f, value)
+        )
         await _edit(query, text, await kb.cancel_markup(ctx, query.from_user))
         return query.answer()
 
@@ -194,8 +200,12 @@ def _guarded_router() -> Router:
         origin = message.forward_origin
         forwarded = origin.chat.id if origin is not None and origin.type == "channel" else None
         result = await save_setting(
-            ctx, f, message.text, forwarded,
-            expected_version=int(data.get("version", 0)), by=user.id,
+            ctx,
+            f,
+            message.text,
+            forwarded,
+            expected_version=int(data.get("version", 0)),
+            by=user.id,
         )
         if result.outcome == "refused":  # stay in the step: the admin may try again or cancel
             text = await ctx.voice.say(result.key, user=user, **result.context)
@@ -257,9 +267,13 @@ def _guarded_router() -> Router:
         await state.clear()
         user = query.from_user
         if callback_data.user_id == user.id:
-            return query.answer(await ctx.voice.say("config.admins.cannot_remove_self", user=user), show_alert=True)
+            return query.answer(
+                await ctx.voice.say("config.admins.cannot_remove_self", user=user), show_alert=True
+            )
         await admin_service(ctx).remove(callback_data.user_id, by=user.id)
-        notice = await ctx.voice.say("config.admins.removed", user=user, user_id=callback_data.user_id)
+        notice = await ctx.voice.say(
+            "config.admins.removed", user=user, user_id=callback_data.user_id
+        )
         text, markup = await admins_screen(ctx, user)
         await _edit(query, notice + "\n\n" + text, markup)
         return query.answer()
@@ -272,7 +286,9 @@ def _guarded_router() -> Router:
     @router.message(Command("plugins"))
     async def plugins_command(message: Message, ctx: AppContext) -> Any:
         user = message.from_user
-        return message.answer(await plugins_text(ctx, user), reply_markup=await kb.back_markup(ctx, user))
+        return message.answer(
+            await plugins_text(ctx, user), reply_markup=await kb.back_markup(ctx, user)
+        )
 
     @router.callback_query(AdminCallback.filter(F.screen == "plugins"))
     async def plugins_menu(query: CallbackQuery, ctx: AppContext) -> Any:
@@ -318,7 +334,11 @@ def _guarded_router() -> Router:
         recipients = await broadcast_service(ctx).audience(callback_data.audience)
         if not recipients:
             await state.clear()
-            await _edit(query, await ctx.voice.say("broadcast.empty", user=user), await kb.back_markup(ctx, user))
+            await _edit(
+                query,
+                await ctx.voice.say("broadcast.empty", user=user),
+                await kb.back_markup(ctx, user),
+            )
             return query.answer()
         await state.update_data(audience=callback_data.audience)
         await state.set_state(Broadcast.confirm)
@@ -326,7 +346,9 @@ def _guarded_router() -> Router:
         await _edit(query, text, await kb.confirm_markup(ctx, user))
         return query.answer()
 
-    @router.callback_query(BroadcastCallback.filter(F.action == "send"), StateFilter(Broadcast.confirm))
+    @router.callback_query(
+        BroadcastCallback.filter(F.action == "send"), StateFilter(Broadcast.confirm)
+    )
     async def broadcast_send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Start the broadcast in the background; this message shows its progress."""
         data = await state.get_data()
@@ -338,8 +360,12 @@ def _guarded_router() -> Router:
         await _edit(query, text)
         if isinstance(query.message, Message):
             service.start(
-                recipients, data["chat_id"], data["message_id"],
-                query.message.chat.id, query.message.message_id, user,
+                recipients,
+                data["chat_id"],
+                data["message_id"],
+                query.message.chat.id,
+                query.message.message_id,
+                user,
             )
         return query.answer()
 
@@ -347,7 +373,11 @@ def _guarded_router() -> Router:
     async def broadcast_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         await state.clear()
         user = query.from_user
-        await _edit(query, await ctx.voice.say("broadcast.cancelled", user=user), await kb.back_markup(ctx, user))
+        await _edit(
+            query,
+            await ctx.voice.say("broadcast.cancelled", user=user),
+            await kb.back_markup(ctx, user),
+        )
         return query.answer()
 
     return router
@@ -371,17 +401,25 @@ def _refusal_router() -> Router:
 
     @router.message(Command(*ADMIN_COMMANDS))
     @router.message(StateFilter(*ADMIN_STATES))
-    async def refuse_message(message: Message, ctx: AppContext, role: Role | None, state: FSMContext) -> Any:
+    async def refuse_message(
+        message: Message, ctx: AppContext, role: Role | None, state: FSMContext
+    ) -> Any:
         log.warning(
             "non-admin %s (role %s) tried admin message %r",
-            message.from_user.id if message.from_user else None, role, (message.text or "")[:64],
+            message.from_user.id if message.from_user else None,
+            role,
+            (message.text or "")[:64],
         )
         await state.clear()
         return message.answer(await ctx.voice.say("admin.forbidden", user=message.from_user))
 
     @router.callback_query(F.data.startswith(_ADMIN_PREFIXES))
     async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:
-        log.warning("non-admin %s (role %s) pressed admin button %r", query.from_user.id, role, query.data)
-        return query.answer(await ctx.voice.say("admin.forbidden", user=query.from_user), show_alert=True)
+        log.warning(
+            "non-admin %s (role %s) pressed admin button %r", query.from_user.id, role, query.data
+        )
+        return query.answer(
+            await ctx.voice.say("admin.forbidden", user=query.from_user), show_alert=True
+        )
 
     return router

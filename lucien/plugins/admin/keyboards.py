@@ -47,7 +47,10 @@ class BroadcastCallback(CallbackData, prefix="bcast"):
 
 
 ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
-    AdminCallback, ConfigCallback, AdminsCallback, BroadcastCallback,
+    AdminCallback,
+    ConfigCallback,
+    AdminsCallback,
+    BroadcastCallback,
 )
 
 
@@ -55,7 +58,9 @@ def _markup(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def _button(ctx: AppContext, key: str, data: CallbackData, user: Any, **context: Any) -> InlineKeyboardButton:
+async def _button(
+    ctx: AppContext, key: str, data: CallbackData, user: Any, **context: Any
+) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=await ctx.voice.button(key, user=user, **context), callback_data=data.pack()
     )
@@ -65,16 +70,23 @@ async def back_to_config(ctx: AppContext, user: Any) -> InlineKeyboardButton:
     return await _button(ctx, "button.back", AdminCallback(screen="config"), user)
 
 
-async def config_markup(ctx: AppContext, fields: list[EditableField], user: Any) -> InlineKeyboardMarkup:
+async def config_markup(
+    ctx: AppContext, fields: list[EditableField], user: Any
+) -> InlineKeyboardMarkup:
     """One button per editable setting, then Back to the main menu."""
     rows = []
     for f in fields:
-        rows.append([
-            await _button(
-                ctx, voice_keys(f)[0], ConfigCallback(action="edit", plugin=f.plugin, key=f.key),
-                user, setting=f.ident,
-            )
-        ])
+        rows.append(
+            [
+                await _button(
+                    ctx,
+                    voice_keys(f)[0],
+                    ConfigCallback(action="edit", plugin=f.plugin, key=f.key),
+                    user,
+                    setting=f.ident,
+                )
+            ]
+        )
     rows.append([await _button(ctx, "button.back", _main(), user)])
     return _markup(rows)
 
@@ -85,9 +97,13 @@ def _main() -> CallbackData:
     return MenuCallback(screen="main")
 
 
-async def cancel_markup(ctx: AppContext, user: Any, data: CallbackData | None = None) -> InlineKeyboardMarkup:
+async def cancel_markup(
+    ctx: AppContext, user: Any, data: CallbackData | None = None
+) -> InlineKeyboardMarkup:
     """The Cancel button every step of a multi-step edit carries."""
-    return _markup([[await _button(ctx, "button.cancel", data or ConfigCallback(action="cancel"), user)]])
+    return _markup(
+        [[await _button(ctx, "button.cancel", data or ConfigCallback(action="cancel"), user)]]
+    )
 
 
 async def after_edit_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
@@ -95,14 +111,23 @@ async def after_edit_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     return _markup([[await back_to_config(ctx, user)], [await back_to_menu_button(ctx, user)]])
 
 
-async def admins_markup(ctx: AppContext, admins: list[tuple[int, str, bool]], user: Any) -> InlineKeyboardMarkup:
+async def admins_markup(
+    ctx: AppContext, admins: list[tuple[int, str, bool]], user: Any
+) -> InlineKeyboardMarkup:
     rows = [[await _button(ctx, "button.admins.add", AdminsCallback(action="add"), user)]]
     for uid, name, removable in admins:
         if removable:
-            rows.append([
-                await _button(ctx, "button.admins.remove", AdminsCallback(action="remove", user_id=uid),
-                              user, member=name)
-            ])
+            rows.append(
+                [
+                    await _button(
+                        ctx,
+                        "button.admins.remove",
+                        AdminsCallback(action="remove", user_id=uid),
+                        user,
+                        member=name,
+                    )
+                ]
+            )
     rows.append([await _button(ctx, "button.back", _main(), user)])
     return _markup(rows)
 
@@ -112,15 +137,21 @@ async def back_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 
 
 async def back_to_admins_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    return _markup([
-        [await _button(ctx, "button.back", AdminCallback(screen="admins"), user)],
-        [await back_to_menu_button(ctx, user)],
-    ])
+    return _markup(
+        [
+            [await _button(ctx, "button.back", AdminCallback(screen="admins"), user)],
+            [await back_to_menu_button(ctx, user)],
+        ]
+    )
 
 
 async def audience_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     rows = [
-        [await _button(ctx, f"button.broadcast.{a}", BroadcastCallback(action="audience", audience=a), user)]
+        [
+            await _button(
+                ctx, f"button.broadcast.{a}", BroadcastCallback(action="audience", audience=a), user
+            )
+        ]
         for a in ("all", "vip", "free")
     ]
     rows.append([await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)])
@@ -128,7 +159,9 @@ async def audience_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 
 
 async def confirm_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    return _markup([
-        [await _button(ctx, "button.broadcast.send", BroadcastCallback(action="send"), user)],
-        [await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)],
-    ])
+    return _markup(
+        [
+            [await _button(ctx, "button.broadcast.send", BroadcastCallback(action="send"), user)],
+            [await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)],
+        ]
+    )

@@ -68,7 +68,9 @@ class AdminService:
 
     async def stored_ids(self) -> list[int]:
         async with self.ctx.db.session() as session:
-            rows = await session.scalars(select(Admin.user_id).order_by(Admin.added_at, Admin.user_id))
+            rows = await session.scalars(
+                select(Admin.user_id).order_by(Admin.added_at, Admin.user_id)
+            )
             return list(rows)
 
     async def list_admins(self) -> list[tuple[int, str, bool]]:
@@ -80,7 +82,9 @@ class AdminService:
             rows = await session.execute(
                 select(User.id, User.first_name, User.username).where(User.id.in_(ids))
             )
-            names = {uid: first or (f"@{username}" if username else "") for uid, first, username in rows}
+            names = {
+                uid: first or (f"@{username}" if username else "") for uid, first, username in rows
+            }
         return [(i, names.get(i) or str(i), i not in env) for i in ids]
 
     async def add(self, user_id: int, by: int) -> bool:
@@ -131,40 +135,60 @@ class EditableField:
 # (button, prompt, done, invalid)
 _KNOWN_KEYS: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("vip", "channel_id"): (
-        "button.config.vip_channel", "config.channel.vip.prompt", "config.channel.vip.set",
+        "button.config.vip_channel",
+        "config.channel.vip.prompt",
+        "config.channel.vip.set",
         "config.setting.invalid",
     ),
     ("free", "channel_id"): (
-        "button.config.free_channel", "config.channel.free.prompt", "config.channel.free.set",
+        "button.config.free_channel",
+        "config.channel.free.prompt",
+        "config.channel.free.set",
         "config.setting.invalid",
     ),
     ("free", "wait_minutes"): (
-        "button.config.wait_time", "config.wait_time.prompt", "config.wait_time.set",
+        "button.config.wait_time",
+        "config.wait_time.prompt",
+        "config.wait_time.set",
         "config.wait_time.invalid",
     ),
     ("free", "social_links"): (
-        "button.config.social", "config.social.prompt", "config.social.set",
+        "button.config.social",
+        "config.social.prompt",
+        "config.social.set",
         "config.social.invalid",
     ),
     ("voice", "timezone"): (
-        "button.config.timezone", "config.timezone.prompt", "config.timezone.set",
+        "button.config.timezone",
+        "config.timezone.prompt",
+        "config.timezone.set",
         "config.timezone.invalid",
     ),
     ("voice", "creator_name"): (
-        "button.config.creator_name", "config.creator_name.prompt", "config.creator_name.set",
+        "button.config.creator_name",
+        "config.creator_name.prompt",
+        "config.creator_name.set",
         "config.setting.invalid",
     ),
     ("admin", "welcome_free"): (
-        "button.config.welcome_free", "config.welcome.prompt", "config.welcome.set",
+        "button.config.welcome_free",
+        "config.welcome.prompt",
+        "config.welcome.set",
         "config.setting.invalid",
     ),
     ("admin", "welcome_vip"): (
-        "button.config.welcome_vip", "config.welcome.prompt", "config.welcome.set",
+        "button.config.welcome_vip",
+        "config.welcome.prompt",
+        "config.welcome.set",
         "config.setting.invalid",
     ),
 }
-_GENERIC_KEYS = ("button.config.setting", "config.setting.prompt", "config.setting.set",
-                 "config.setting.invalid")
+_GENERIC_KEYS = (
+    "button.config.setting",
+    "config.setting.prompt",
+    "config.setting.set",
+    "config.setting.invalid",
+)
 
 
 def voice_keys(f: EditableField) -> tuple[str, str, str, str]:
@@ -188,13 +212,18 @@ def editable_fields(ctx: AppContext) -> list[EditableField]:
                 continue
             kind = str(meta.get("kind", "text"))
             if kind not in KINDS:
-                log.warning("setting %s.%s: unknown kind %r, edited as text", record.name, key, kind)
+                log.warning(
+                    "setting %s.%s: unknown kind %r, edited as text", record.name, key, kind
+                )
                 kind = "text"
             minimum = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
             maximum = next((m.le for m in info.metadata if isinstance(m, Le)), None)
             found.append(
                 EditableField(
-                    record.name, key, kind, tuple(meta.get("rights", ())),
+                    record.name,
+                    key,
+                    kind,
+                    tuple(meta.get("rights", ())),
                     int(minimum) if minimum is not None else None,
                     int(maximum) if maximum is not None else None,
                 )
@@ -301,7 +330,9 @@ async def parse_value(
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         for line in lines:
             if not _LINK.match(line):
-                raise Refusal(voice_keys(f)[3], {**_invalid_context(f, line, "bad link"), "line": line})
+                raise Refusal(
+                    voice_keys(f)[3], {**_invalid_context(f, line, "bad link"), "line": line}
+                )
         return lines, {"count": len(lines)}
     if not text:
         raise Refusal(voice_keys(f)[3], _invalid_context(f, text, "empty"))
@@ -351,7 +382,8 @@ async def save_setting(
         return SaveResult("refused", invalid, ctx_)
     except SettingConflict as exc:
         return SaveResult(
-            "conflict", "config.conflict.current",
+            "conflict",
+            "config.conflict.current",
             {"setting": f.ident, "current": describe(f, exc.current)},
         )
     context.setdefault("value", describe(f, stored.value))
@@ -400,14 +432,23 @@ class BroadcastService:
     async def audience(self, audience: str) -> list[int]:
         """Users the bot has seen who did not block it, filtered by role (cached)."""
         async with self.ctx.db.session() as session:
-            ids = list(await session.scalars(select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)))
+            ids = list(
+                await session.scalars(
+                    select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)
+                )
+            )
         if audience == "all":
             return ids
         return [uid for uid in ids if await resolve_role(self.ctx, uid) == audience]
 
     def start(
-        self, recipients: list[int], from_chat: int, message_id: int,
-        progress_chat: int, progress_message: int, user: Any,
+        self,
+        recipients: list[int],
+        from_chat: int,
+        message_id: int,
+        progress_chat: int,
+        progress_message: int,
+        user: Any,
     ) -> asyncio.Task[Any]:
         """Send in the background so the admin's update is answered at once."""
         task = asyncio.create_task(
@@ -418,8 +459,13 @@ class BroadcastService:
         return task
 
     async def _run(
-        self, recipients: list[int], from_chat: int, message_id: int,
-        progress_chat: int, progress_message: int, user: Any,
+        self,
+        recipients: list[int],
+        from_chat: int,
+        message_id: int,
+        progress_chat: int,
+        progress_message: int,
+        user: Any,
     ) -> tuple[int, int]:
         sent = failed = 0
         for i, uid in enumerate(recipients, 1):
@@ -446,7 +492,9 @@ class BroadcastService:
 
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
         try:
-            await self.ctx.sender(EditMessageText(chat_id=chat_id, message_id=message_id, text=text))
+            await self.ctx.sender(
+                EditMessageText(chat_id=chat_id, message_id=message_id, text=text)
+            )
         except TelegramAPIError as exc:  # progress is a courtesy; never stop the broadcast
             log.warning("broadcast progress not shown: %r", exc)
 

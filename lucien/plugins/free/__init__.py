@@ -28,7 +28,11 @@ class FreePlugin:
 
     @hookimpl
     def lucien_plugin_info(self) -> PluginInfo:
-        return PluginInfo(name="free", version=__version__, description="Free-channel join requests approved after a wait, with social links")
+        return PluginInfo(
+            name="free",
+            version=__version__,
+            description="Free-channel join requests approved after a wait, with social links",
+        )
 
     @hookimpl
     def lucien_settings_model(self) -> type[Any]:
@@ -76,7 +80,9 @@ class FreePlugin:
             settings = await ctx.config.get("free")
             queues = await queue_depths(ctx)
             if settings.channel_id is None:
-                return HealthResult("free", "warn", "free channel not configured", {"queues": queues})
+                return HealthResult(
+                    "free", "warn", "free channel not configured", {"queues": queues}
+                )
             return HealthResult("free", "pass", "ok", {"queues": queues})
 
         return [free]
@@ -89,8 +95,10 @@ class FreePlugin:
             return []
         return [
             MenuButton(
-                text="Free channel", callback_data=FreeCallback(screen="menu").pack(),
-                order=50, voice_key="button.free.channel",
+                text="Free channel",
+                callback_data=FreeCallback(screen="menu").pack(),
+                order=50,
+                voice_key="button.free.channel",
             )
         ]
 

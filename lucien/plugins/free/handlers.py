@@ -51,7 +51,9 @@ def create_router() -> Router:
         if link is None:
             text = await ctx.voice.say("free.channel_unset", user=user)
         else:
-            text = await ctx.voice.say("free.menu", user=user, link=link, wait_minutes=cfg.wait_minutes)
+            text = await ctx.voice.say(
+                "free.menu", user=user, link=link, wait_minutes=cfg.wait_minutes
+            )
             if cfg.social_links:
                 text += "\n\n" + await ctx.voice.say(
                     "free.links", user=user, links="\n".join(cfg.social_links)

@@ -19,24 +19,34 @@ class FreeCallback(CallbackData, prefix="free"):
     screen: str = "menu"
 
 
-async def free_menu_markup(ctx: AppContext, user: Any, *, vip_enabled: bool) -> InlineKeyboardMarkup:
+async def free_menu_markup(
+    ctx: AppContext, user: Any, *, vip_enabled: bool
+) -> InlineKeyboardMarkup:
     """The vestibule screen: VIP info when the vip plugin runs, then back to the menu."""
     rows: list[list[InlineKeyboardButton]] = []
     if vip_enabled:
-        rows.append([InlineKeyboardButton(
-            text=await ctx.voice.button("button.free.vip_info", user=user),
-            callback_data=FreeCallback(screen="vip").pack(),
-        )])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=await ctx.voice.button("button.free.vip_info", user=user),
+                    callback_data=FreeCallback(screen="vip").pack(),
+                )
+            ]
+        )
     rows.append([await back_to_menu_button(ctx, user)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def vip_info_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     """Back to the vestibule, or to the main menu."""
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(
-            text=await ctx.voice.button("button.free.channel", user=user),
-            callback_data=FreeCallback(screen="menu").pack(),
-        )],
-        [await back_to_menu_button(ctx, user)],
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=await ctx.voice.button("button.free.channel", user=user),
+                    callback_data=FreeCallback(screen="menu").pack(),
+                )
+            ],
+            [await back_to_menu_button(ctx, user)],
+        ]
+    )

@@ -234,9 +234,16 @@ class FreeService:
             inserted = await s.execute(
                 self._insert()(FreeJoinRequest)
                 .values(
-                    chat_id=chat_id, user_id=user.id, first_name=user.first_name,
-                    language_code=user.language_code, status=status, requested_at=now,
-                    due_at=due, attempts=0, times_requested=1, handled_at=handled,
+                    chat_id=chat_id,
+                    user_id=user.id,
+                    first_name=user.first_name,
+                    language_code=user.language_code,
+                    status=status,
+                    requested_at=now,
+                    due_at=due,
+                    attempts=0,
+                    times_requested=1,
+                    handled_at=handled,
                 )
                 .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
             )
@@ -298,7 +305,10 @@ class FreeService:
             .where(
                 FreeJoinRequest.status == PENDING,
                 FreeJoinRequest.due_at <= now,
-                or_(FreeJoinRequest.next_attempt_at.is_(None), FreeJoinRequest.next_attempt_at <= now),
+                or_(
+                    FreeJoinRequest.next_attempt_at.is_(None),
+                    FreeJoinRequest.next_attempt_at <= now,
+                ),
             )
             .order_by(FreeJoinRequest.due_at)
             .limit(APPROVE_BATCH)
@@ -315,15 +325,27 @@ class FreeService:
                 .where(T.id.in_(due.scalar_subquery()))
                 .values(next_attempt_at=now + LEASE)
                 .returning(
-                    T.id, T.chat_id, T.user_id, T.requested_at, T.attempts, T.welcome,
-                    T.first_name, T.language_code, T.due_at,
+                    T.id,
+                    T.chat_id,
+                    T.user_id,
+                    T.requested_at,
+                    T.attempts,
+                    T.welcome,
+                    T.first_name,
+                    T.language_code,
+                    T.due_at,
                 )
                 .execution_options(synchronize_session=False)
             )
             rows = sorted(result.all(), key=lambda r: r.due_at)
         return [
             _Claimed(
-                r.id, r.chat_id, r.user_id, r.requested_at, r.attempts, r.welcome,
+                r.id,
+                r.chat_id,
+                r.user_id,
+                r.requested_at,
+                r.attempts,
+                r.welcome,
                 Recipient(r.user_id, r.first_name, r.language_code),
             )
             for r in rows
@@ -428,7 +450,9 @@ class FreeService:
                 if outcome in (APPROVED, GONE):
                     values.update(status=outcome, handled_at=now, next_attempt_at=None)
                     await s.execute(
-                        update(FreeJoinRequest).where(FreeJoinRequest.id.in_(ids)).values(**values)
+                        update(FreeJoinRequest)
+                        .where(FreeJoinRequest.id.in_(ids))
+                        .values(**values)
                         .execution_options(synchronize_session=False)
                     )
                     continue
@@ -436,8 +460,11 @@ class FreeService:
                 for i in ids:  # backoff depends on each row's attempts
                     attempts = by_id[i].attempts + 1
                     await s.execute(
-                        update(FreeJoinRequest).where(FreeJoinRequest.id == i)
-                        .values(attempts=attempts, next_attempt_at=now + backoff(attempts), **values)
+                        update(FreeJoinRequest)
+                        .where(FreeJoinRequest.id == i)
+                        .values(
+                            attempts=attempts, next_attempt_at=now + backoff(attempts), **values
+                        )
                         .execution_options(synchronize_session=False)
                     )
         chats = {row.chat_id for row in claimed}
@@ -480,12 +507,15 @@ class FreeService:
         admin_ids = list(self.ctx.settings.admin_ids)
         async with self.ctx.db.session() as s:
             # Speak each admin's language, as the core recorded it when they wrote to us.
-            found = await s.execute(select(User.id, User.first_name, User.language_code)
-                                    .where(User.id.in_(admin_ids)))
+            found = await s.execute(
+                select(User.id, User.first_name, User.language_code).where(User.id.in_(admin_ids))
+            )
             known = {r.id: Recipient(r.id, r.first_name, r.language_code) for r in found}
         for admin_id in admin_ids:
             recipient = known.get(admin_id, Recipient(admin_id, None, None))
-            text = await self.ctx.voice.say("free.admin.rights_lost", user=recipient, channel=channel)
+            text = await self.ctx.voice.say(
+                "free.admin.rights_lost", user=recipient, channel=channel
+            )
             await self._dm(admin_id, text)
 
     async def _rights_ok(self, chat_id: int) -> None:
@@ -622,14 +652,14 @@ async def queue_depths(ctx: AppContext) -> dict[str, int]:
     now = ctx.clock.now()
     async with ctx.db.session() as s:
         approvals = await s.scalar(
-            select(func.count()).select_from(FreeJoinRequest).where(
-                FreeJoinRequest.status == PENDING, FreeJoinRequest.due_at <= now
-            )
+            select(func.count())
+            .select_from(FreeJoinRequest)
+            .where(FreeJoinRequest.status == PENDING, FreeJoinRequest.due_at <= now)
         )
         welcomes = await s.scalar(
-            select(func.count()).select_from(FreeJoinRequest).where(
-                FreeJoinRequest.welcome == WELCOME_DUE
-            )
+            select(func.count())
+            .select_from(FreeJoinRequest)
+            .where(FreeJoinRequest.welcome == WELCOME_DUE)
         )
     return {"free.approvals": int(approvals or 0), "free.welcomes": int(welcomes or 0)}
 

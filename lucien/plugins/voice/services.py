@@ -68,7 +68,9 @@ class VoiceSettings(BaseSettings):
     default_locale: Literal["es", "en"] = "es"
     # Editable from chat by admins (the admin plugin discovers fields marked this way).
     creator_name: str = Field(
-        "Diana", min_length=1, max_length=64,
+        "Diana",
+        min_length=1,
+        max_length=64,
         json_schema_extra={"lucien": {"editable": True, "kind": "text"}},
     )
     timezone: str = Field(

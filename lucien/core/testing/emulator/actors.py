@@ -32,8 +32,15 @@ _COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _PUBLIC_LINK = re.compile(r"^(?:https?://)?(?:t\.me/|telegram\.me/|@)([A-Za-z0-9_]{4,32})$")
 
 #: What ``UserActor.join`` may answer besides "joined" and "requested".
-JOIN_REFUSALS = ("banned", "already_member", "revoked", "expired", "limit_reached",
-                 "already_requested", "invalid_link")
+JOIN_REFUSALS = (
+    "banned",
+    "already_member",
+    "revoked",
+    "expired",
+    "limit_reached",
+    "already_requested",
+    "invalid_link",
+)
 
 
 class ActorError(Exception):
@@ -85,8 +92,12 @@ class UserActor:
             raise ActorError(f"{self.first_name} blocked the bot; call unblock_bot() first")
         chat.started = True
         message = StoredMessage(
-            message_id=chat.next_message_id(), chat=self.user.private_chat(),
-            date=self._emu.clock.now(), sender=self.user.to_api(), text=text, **extra,
+            message_id=chat.next_message_id(),
+            chat=self.user.private_chat(),
+            date=self._emu.clock.now(),
+            sender=self.user.to_api(),
+            text=text,
+            **extra,
         )
         chat.messages[message.message_id] = message
         return message
@@ -120,35 +131,58 @@ class UserActor:
     @property
     def callback_answers(self) -> list[CallbackQueryState]:
         """This user's clicks that the bot answered, oldest first."""
-        return [q for q in self._emu.callback_queries.values()
-                if q.user_id == self.id and q.answered]
+        return [
+            q for q in self._emu.callback_queries.values() if q.user_id == self.id and q.answered
+        ]
 
     # -- actions -----------------------------------------------------------------------------
 
     async def send(self, text: str, *, bot: BotAccount | None = None) -> StoredMessage:
         """Write ``text`` to the bot; ``/commands`` get bot_command entities."""
         account = self._bot(bot)
-        entities = [{"type": "bot_command", "offset": _utf16(text[:m.start()]),
-                     "length": _utf16(m.group())} for m in _COMMAND.finditer(text)]
+        entities = [
+            {
+                "type": "bot_command",
+                "offset": _utf16(text[: m.start()]),
+                "length": _utf16(m.group()),
+            }
+            for m in _COMMAND.finditer(text)
+        ]
         message = self._message(account, text, entities=entities)
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
 
-    async def send_document(self, filename: str, data: bytes, *, caption: str | None = None,
-                            bot: BotAccount | None = None) -> StoredMessage:
+    async def send_document(
+        self,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        bot: BotAccount | None = None,
+    ) -> StoredMessage:
         """Send a file to the bot."""
         account = self._bot(bot)
         file_id = "BQAC" + secrets.token_urlsafe(24)
         self._emu.files[file_id] = (filename, data)
-        api = {"file_id": file_id, "file_unique_id": file_id[-16:], "file_name": filename,
-               "file_size": len(data)}
-        message = self._message(account, caption, document_api=api,
-                                document=DocumentFile(filename, data))
+        api = {
+            "file_id": file_id,
+            "file_unique_id": file_id[-16:],
+            "file_name": filename,
+            "file_size": len(data),
+        }
+        message = self._message(
+            account, caption, document_api=api, document=DocumentFile(filename, data)
+        )
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
 
-    async def click(self, label: str, *, message: StoredMessage | int | None = None,
-                    bot: BotAccount | None = None) -> CallbackQueryState:
+    async def click(
+        self,
+        label: str,
+        *,
+        message: StoredMessage | int | None = None,
+        bot: BotAccount | None = None,
+    ) -> CallbackQueryState:
         """Press the inline button labelled ``label`` (on ``message``, or the latest that has it).
 
         Returns the callback query, with the bot's answer filled in once handled.
@@ -158,8 +192,14 @@ class UserActor:
         if message is not None:
             wanted = message if isinstance(message, int) else message.message_id
             candidates = [m for m in candidates if m.message_id == wanted]
-        target = next((m for m in reversed(candidates)
-                       if any(b.get("text") == label for b in m.inline_buttons)), None)
+        target = next(
+            (
+                m
+                for m in reversed(candidates)
+                if any(b.get("text") == label for b in m.inline_buttons)
+            ),
+            None,
+        )
         if target is None:
             available = [b.get("text") for m in candidates for b in m.inline_buttons]
             raise ActorError(f"no inline button {label!r}; available: {available}")
@@ -167,25 +207,45 @@ class UserActor:
         if "callback_data" not in button:
             kind = next((k for k in button if k != "text"), "unknown")
             raise ActorError(f"button {label!r} is a {kind} button, not a callback button")
-        query = CallbackQueryState(secrets.token_hex(8), self.id, account.id,
-                                   target.message_id, str(button["callback_data"]))
+        query = CallbackQueryState(
+            secrets.token_hex(8),
+            self.id,
+            account.id,
+            target.message_id,
+            str(button["callback_data"]),
+        )
         self._emu.callback_queries[query.id] = query
-        body = {"id": query.id, "from": self.user.to_api(), "message": target.to_api(),
-                "chat_instance": str(abs(hash((account.id, self.id)))), "data": query.data}
+        body = {
+            "id": query.id,
+            "from": self.user.to_api(),
+            "message": target.to_api(),
+            "chat_instance": str(abs(hash((account.id, self.id)))),
+            "data": query.data,
+        }
         await self._emu.wait_handled([account.queue.push("callback_query", body)])
         return query
 
-    async def forward_from(self, chat_id: int, text: str = "...",
-                           *, bot: BotAccount | None = None) -> StoredMessage:
+    async def forward_from(
+        self, chat_id: int, text: str = "...", *, bot: BotAccount | None = None
+    ) -> StoredMessage:
         """Forward a post of channel ``chat_id`` to the bot (forward_origin of type channel)."""
         account = self._bot(bot)
         channel = self._emu.chat(chat_id)
-        post = StoredMessage(message_id=channel.next_message_id(), chat=channel.to_api(),
-                             date=self._emu.clock.now(), sender=None,
-                             sender_chat=channel.to_api(), text=text)
+        post = StoredMessage(
+            message_id=channel.next_message_id(),
+            chat=channel.to_api(),
+            date=self._emu.clock.now(),
+            sender=None,
+            sender_chat=channel.to_api(),
+            text=text,
+        )
         channel.messages[post.message_id] = post
-        origin = {"type": "channel", "chat": channel.to_api(), "message_id": post.message_id,
-                  "date": timestamp(post.date)}
+        origin = {
+            "type": "channel",
+            "chat": channel.to_api(),
+            "message_id": post.message_id,
+            "date": timestamp(post.date),
+        }
         message = self._message(account, text, forward_origin=origin)
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
@@ -215,11 +275,11 @@ class UserActor:
         if refusal:
             return refusal
         if link is not None and link.creates_join_request:
-            await self._emu.wait_handled(membership.request_to_join(self._emu, chat, self.id,
-                                                                    link))
+            await self._emu.wait_handled(membership.request_to_join(self._emu, chat, self.id, link))
             return "requested"
-        updates = membership.change_status(self._emu, chat, self.id, "member",
-                                           actor_id=self.id, invite_link=link)
+        updates = membership.change_status(
+            self._emu, chat, self.id, "member", actor_id=self.id, invite_link=link
+        )
         await self._emu.wait_handled(updates)
         return "joined"
 
@@ -248,9 +308,13 @@ class UserActor:
                 data["until_date"] = 0
             return data
 
-        body = {"chat": self.user.private_chat(), "from": self.user.to_api(),
-                "date": timestamp(self._emu.clock.now()),
-                "old_chat_member": member(old), "new_chat_member": member(new)}
+        body = {
+            "chat": self.user.private_chat(),
+            "from": self.user.to_api(),
+            "date": timestamp(self._emu.clock.now()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
         await self._emu.wait_handled([account.queue.push("my_chat_member", body)])
 
     async def block_bot(self, *, bot: BotAccount | None = None) -> None:

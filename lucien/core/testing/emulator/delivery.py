@@ -39,13 +39,22 @@ if TYPE_CHECKING:
 
 #: Every update type the emulator produces.
 ALL_UPDATE_TYPES = (
-    "message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-    "my_chat_member", "chat_member", "chat_join_request", "message_reaction",
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "message_reaction",
     "message_reaction_count",
 )
 #: Telegram's default when allowed_updates is unset or empty.
 DEFAULT_UPDATE_TYPES = frozenset(ALL_UPDATE_TYPES) - {
-    "chat_member", "message_reaction", "message_reaction_count",
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
 }
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -106,8 +115,11 @@ class UpdateQueue:
             return None
         update_id = next(self._ids)
         update = PendingUpdate(
-            update_id, kind, {"update_id": update_id, kind: body},
-            asyncio.get_running_loop().create_future(), self.bot.id,
+            update_id,
+            kind,
+            {"update_id": update_id, kind: body},
+            asyncio.get_running_loop().create_future(),
+            self.bot.id,
         )
         self.pending.append(update)
         self._idle.clear()
@@ -148,13 +160,16 @@ class UpdateQueue:
 
     # -- polling -----------------------------------------------------------------------------
 
-    async def get_updates(self, offset: int | None, limit: int, poll_seconds: float,
-                          allowed_updates: list[str] | None) -> list[dict[str, Any]]:
+    async def get_updates(
+        self, offset: int | None, limit: int, poll_seconds: float, allowed_updates: list[str] | None
+    ) -> list[dict[str, Any]]:
         """getUpdates: acknowledge below ``offset``, then return or long-poll for updates."""
         self._connected.set()
         if self.webhook is not None:
-            raise conflict("can't use getUpdates method while webhook is active; "
-                           "use deleteWebhook to delete the webhook first")
+            raise conflict(
+                "can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first"
+            )
         if allowed_updates is not None:
             self.bot.allowed_updates = list(allowed_updates) or None
         if offset is not None and offset < 0:
@@ -172,8 +187,10 @@ class UpdateQueue:
         deadline = loop.time() + max(0.0, poll_seconds)
         while True:
             if generation != self._poll_generation:
-                raise conflict("terminated by other getUpdates request; make sure that only "
-                               "one bot instance is running")
+                raise conflict(
+                    "terminated by other getUpdates request; make sure that only "
+                    "one bot instance is running"
+                )
             if self._closed:
                 return []  # the emulator is stopping: end long polls now
             if self.pending:
@@ -258,18 +275,21 @@ class UpdateQueue:
                 # Short, growing pauses between redeliveries (Telegram's are longer).
                 await asyncio.sleep(self._emu.webhook_backoff * 2 ** (attempt - 1))
             update.attempts += 1
-            record = DeliveryAttempt(self.bot.id, update.update_id, update.attempts, None,
-                                     headers=dict(headers))
+            record = DeliveryAttempt(
+                self.bot.id, update.update_id, update.attempts, None, headers=dict(headers)
+            )
             self._emu.deliveries.append(record)
             try:
-                async with session.post(config.url, json=update.payload,
-                                        headers=headers) as response:
+                async with session.post(
+                    config.url, json=update.payload, headers=headers
+                ) as response:
                     record.status = response.status
                     if 200 <= response.status < 300:
                         await self._run_answer(await read_response(response))
                         return True
-                    record.error = f"Wrong response from the webhook: {response.status} " \
-                                   f"{response.reason}"
+                    record.error = (
+                        f"Wrong response from the webhook: {response.status} {response.reason}"
+                    )
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 record.error = f"Connection failed: {exc!r}"
             self.last_error = (timestamp(self._emu.clock.now()), record.error or "")

@@ -43,9 +43,7 @@ def forbidden(reason: str) -> ApiError:
 
 def too_many_requests(retry_after: int) -> ApiError:
     """429 carrying ``parameters.retry_after`` so aiogram raises TelegramRetryAfter."""
-    return ApiError(
-        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
-    )
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
 
 def unauthorized() -> ApiError:

@@ -73,8 +73,10 @@ def _entity_for(open_tag: _Open, length: int) -> dict[str, Any] | None:
         href = attrs.get("href", "")
         user = re.fullmatch(r"tg://user\?id=(\d+)", href)
         if user:
-            entity.update(type="text_mention", user={"id": int(user.group(1)), "is_bot": False,
-                                                     "first_name": "User"})
+            entity.update(
+                type="text_mention",
+                user={"id": int(user.group(1)), "is_bot": False, "first_name": "User"},
+            )
         else:
             entity.update(type="text_link", url=href)
     elif tag == "span":
@@ -91,8 +93,10 @@ def _entity_for(open_tag: _Open, length: int) -> dict[str, Any] | None:
 
 
 def _parse_attrs(tag: str, raw: str, byte_offset: int) -> dict[str, str]:
-    attrs = {m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) or ""
-             for m in _ATTR.finditer(raw)}
+    attrs = {
+        m.group(1).lower(): next(g for g in m.groups()[1:] if g is not None) or ""
+        for m in _ATTR.finditer(raw)
+    }
     # Bare attributes such as <blockquote expandable>.
     for bare in re.findall(r"(?:^|\s)([a-zA-Z_-]+)(?=\s|$)", _ATTR.sub(" ", raw)):
         attrs.setdefault(bare.lower(), "")
@@ -128,7 +132,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         pos = match.end()
         if closing:
             if not stack:
-                raise _fail(f'Unexpected end tag at byte offset {byte_offset}')
+                raise _fail(f"Unexpected end tag at byte offset {byte_offset}")
             top = stack.pop()
             if top.tag != tag:
                 raise _fail(
@@ -137,8 +141,12 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 )
             length = offset - top.offset
             language = top.attrs.get("class", "")
-            if tag == "code" and stack and stack[-1].tag == "pre" and \
-                    language.startswith("language-"):
+            if (
+                tag == "code"
+                and stack
+                and stack[-1].tag == "pre"
+                and language.startswith("language-")
+            ):
                 # <pre><code class="language-x"> is one pre entity with a language.
                 stack[-1].attrs["language"] = language.removeprefix("language-")
                 continue

@@ -23,16 +23,23 @@ BULK_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 
 #: The methods that send a message and therefore count toward the limits.
-SENDING_METHODS = frozenset({
-    "sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage",
-})
+SENDING_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
 
 
 class RateLimiter:
     """Per-chat and per-bot message limits; does nothing when disabled."""
 
-    def __init__(self, enabled: bool, scale: float = 1.0,
-                 now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, enabled: bool, scale: float = 1.0, now: Callable[[], float] = time.monotonic
+    ) -> None:
         if scale <= 0:
             raise ValueError("limit_scale must be positive")
         self.enabled = enabled

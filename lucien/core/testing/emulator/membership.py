@@ -17,16 +17,35 @@ if TYPE_CHECKING:
     from .server import Emulator
 
 _RESTRICTED_FLAGS = (
-    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
-    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
-    "can_send_other_messages", "can_add_web_page_previews", "can_react_to_messages",
-    "can_edit_tag", "can_change_info", "can_invite_users", "can_pin_messages",
+    "can_send_messages",
+    "can_send_audios",
+    "can_send_documents",
+    "can_send_photos",
+    "can_send_videos",
+    "can_send_video_notes",
+    "can_send_voice_notes",
+    "can_send_polls",
+    "can_send_other_messages",
+    "can_add_web_page_previews",
+    "can_react_to_messages",
+    "can_edit_tag",
+    "can_change_info",
+    "can_invite_users",
+    "can_pin_messages",
     "can_manage_topics",
 )
 _ADMIN_REQUIRED = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories", "can_send_welcome_messages",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
 )
 _ADMIN_CHANNEL = ("can_post_messages", "can_edit_messages")
 _ADMIN_GROUP = ("can_pin_messages", "can_manage_topics")
@@ -121,8 +140,9 @@ def change_status(
     return updates
 
 
-def join_refusal(emu: Emulator, chat: ChatState, user_id: int,
-                 link: InviteLink | None) -> str | None:
+def join_refusal(
+    emu: Emulator, chat: ChatState, user_id: int, link: InviteLink | None
+) -> str | None:
     """Why ``user_id`` cannot use ``link`` right now, or None if it can."""
     status = chat.status_of(user_id)
     if status == "kicked":
@@ -142,8 +162,9 @@ def join_refusal(emu: Emulator, chat: ChatState, user_id: int,
     return None
 
 
-def request_to_join(emu: Emulator, chat: ChatState, user_id: int,
-                    link: InviteLink | None) -> list[PendingUpdate]:
+def request_to_join(
+    emu: Emulator, chat: ChatState, user_id: int, link: InviteLink | None
+) -> list[PendingUpdate]:
     """Record a join request and tell the admin bots that may handle it."""
     request = JoinRequest(user_id, emu.clock.now(), link.invite_link if link else None)
     chat.join_requests[user_id] = request

@@ -160,7 +160,7 @@ class Params:
         if isinstance(value, UploadedFile):
             return value
         if isinstance(value, str) and value.startswith("attach://"):
-            part = self.raw.get(value[len("attach://"):])
+            part = self.raw.get(value[len("attach://") :])
             if not isinstance(part, UploadedFile):
                 raise bad_request(f"can't find attached file {value[9:]!r}")
             return part
@@ -169,13 +169,16 @@ class Params:
     def for_log(self) -> dict[str, Any]:
         """Parameters as recorded in ``Emulator.calls``: JSON decoded, files summarized."""
         out: dict[str, Any] = {}
-        referenced = {v[len("attach://"):] for v in self.raw.values()
-                      if isinstance(v, str) and v.startswith("attach://")}
+        referenced = {
+            v[len("attach://") :]
+            for v in self.raw.values()
+            if isinstance(v, str) and v.startswith("attach://")
+        }
         for key, value in self.raw.items():
             if key in referenced:
                 continue  # shown in place of its attach:// reference
             if isinstance(value, str) and value.startswith("attach://"):
-                value = self.raw.get(value[len("attach://"):], value)
+                value = self.raw.get(value[len("attach://") :], value)
             if isinstance(value, UploadedFile):
                 out[key] = {"filename": value.filename, "size": len(value.data)}
             elif isinstance(value, str) and key in _JSON_KEYS:
@@ -195,13 +198,36 @@ class Params:
         return out
 
 
-_JSON_KEYS = frozenset({
-    "reply_markup", "allowed_updates", "commands", "scope", "entities", "caption_entities",
-    "link_preview_options", "reply_parameters", "message_ids", "permissions",
-})
-_INT_KEYS = frozenset({
-    "chat_id", "message_id", "user_id", "from_chat_id", "offset", "limit", "timeout",
-    "member_limit", "expire_date", "until_date", "max_connections", "cache_time",
-    "message_thread_id", "reply_to_message_id",
-})
+_JSON_KEYS = frozenset(
+    {
+        "reply_markup",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "message_ids",
+        "permissions",
+    }
+)
+_INT_KEYS = frozenset(
+    {
+        "chat_id",
+        "message_id",
+        "user_id",
+        "from_chat_id",
+        "offset",
+        "limit",
+        "timeout",
+        "member_limit",
+        "expire_date",
+        "until_date",
+        "max_connections",
+        "cache_time",
+        "message_thread_id",
+        "reply_to_message_id",
+    }
+)
 _TEXT_KEYS = frozenset({"text", "caption", "name", "description", "secret_token", "url"})

@@ -137,8 +137,9 @@ class Emulator:
 
     # -- world building ----------------------------------------------------------------------
 
-    def create_bot(self, token: str | None = None, username: str = "lucien_bot",
-                   first_name: str = "Lucien") -> BotAccount:
+    def create_bot(
+        self, token: str | None = None, username: str = "lucien_bot", first_name: str = "Lucien"
+    ) -> BotAccount:
         """Register a bot; its id is the number before the colon of its token."""
         if token is None:
             bot_id = 7_000_000_000 + len(self.bots_by_id) + secrets.randbelow(999_999_999)
@@ -159,18 +160,31 @@ class Emulator:
             raise LookupError("no bot yet: call emu.create_bot() first")
         return next(iter(self.bots_by_id.values()))
 
-    def add_user(self, first_name: str, *, username: str | None = None,
-                 language_code: str | None = "es", user_id: int | None = None,
-                 last_name: str | None = None) -> UserActor:
+    def add_user(
+        self,
+        first_name: str,
+        *,
+        username: str | None = None,
+        language_code: str | None = "es",
+        user_id: int | None = None,
+        last_name: str | None = None,
+    ) -> UserActor:
         """A person who can talk to the bot and join chats."""
         uid = user_id if user_id is not None else next(self._user_ids)
         self.users[uid] = UserState(uid, first_name, username, last_name, language_code)
         return UserActor(self, self.users[uid])
 
-    def create_channel(self, title: str, *, username: str | None = None,
-                       chat_type: str = "channel", bot_rights: dict[str, bool] | None = None,
-                       bot_is_admin: bool = True, chat_id: int | None = None,
-                       owner: UserState | None = None) -> ChatState:
+    def create_channel(
+        self,
+        title: str,
+        *,
+        username: str | None = None,
+        chat_type: str = "channel",
+        bot_rights: dict[str, bool] | None = None,
+        bot_is_admin: bool = True,
+        chat_id: int | None = None,
+        owner: UserState | None = None,
+    ) -> ChatState:
         """A channel (or supergroup/group) owned by a user, with every bot in it.
 
         The bots are administrators holding ``bot_rights`` (all rights by default) when
@@ -181,15 +195,21 @@ class Emulator:
         if chat_id is None:
             number = next(self._chat_ids)
             chat_id = -number if chat_type == "group" else -(1_000_000_000_000 + number)
-        chat = ChatState(id=chat_id, type=chat_type, title=title,
-                         username=username.lstrip("@") if username else None)
+        chat = ChatState(
+            id=chat_id,
+            type=chat_type,
+            title=title,
+            username=username.lstrip("@") if username else None,
+        )
         if owner is None:
             owner = self.add_user(f"{title} owner", language_code=None).user
         chat.records[owner.id] = MemberRecord(owner.id, "creator")
         rights = dict(ALL_ADMIN_RIGHTS if bot_rights is None else bot_rights)
         for bot_id in self.bots_by_id:
             chat.records[bot_id] = MemberRecord(
-                bot_id, "administrator" if bot_is_admin else "member", is_bot=True,
+                bot_id,
+                "administrator" if bot_is_admin else "member",
+                is_bot=True,
                 rights=rights if bot_is_admin else {},
             )
         self.chats[chat_id] = chat
@@ -202,19 +222,27 @@ class Emulator:
     def _bot_arg(self, bot: BotAccount | None) -> BotAccount:
         return bot if bot is not None else self.bot
 
-    def set_bot_rights(self, chat_id: int, *, bot: BotAccount | None = None,
-                       **rights: bool) -> list[PendingUpdate]:
+    def set_bot_rights(
+        self, chat_id: int, *, bot: BotAccount | None = None, **rights: bool
+    ) -> list[PendingUpdate]:
         """Change the bot's admin rights (it becomes an admin); emits ``my_chat_member``."""
         account = self._bot_arg(bot)
         chat = self.chat(chat_id)
         record = chat.records.get(account.id)
         merged = dict(record.rights) if record and record.status == "administrator" else {}
         merged.update(rights)
-        return membership.change_status(self, chat, account.id, "administrator",
-                                        actor_id=self._owner_id(chat), rights=merged)
+        return membership.change_status(
+            self, chat, account.id, "administrator", actor_id=self._owner_id(chat), rights=merged
+        )
 
-    def set_bot_status(self, chat_id: int, status: str, *, bot: BotAccount | None = None,
-                       rights: dict[str, bool] | None = None) -> list[PendingUpdate]:
+    def set_bot_status(
+        self,
+        chat_id: int,
+        status: str,
+        *,
+        bot: BotAccount | None = None,
+        rights: dict[str, bool] | None = None,
+    ) -> list[PendingUpdate]:
         """Make the bot a ``member``, ``administrator`` (all rights unless given) or ``left``."""
         if status not in ("member", "administrator", "left", "kicked"):
             raise ValueError("status is member, administrator, left or kicked")
@@ -222,13 +250,20 @@ class Emulator:
         chat = self.chat(chat_id)
         if status == "administrator" and rights is None:
             rights = dict(ALL_ADMIN_RIGHTS)
-        return membership.change_status(self, chat, account.id, status,
-                                        actor_id=self._owner_id(chat),
-                                        rights=rights if status == "administrator" else {})
+        return membership.change_status(
+            self,
+            chat,
+            account.id,
+            status,
+            actor_id=self._owner_id(chat),
+            rights=rights if status == "administrator" else {},
+        )
 
     def _owner_id(self, chat: ChatState) -> int:
-        return next((uid for uid, r in chat.records.items() if r.status == "creator"),
-                    next(iter(self.users)))
+        return next(
+            (uid for uid, r in chat.records.items() if r.status == "creator"),
+            next(iter(self.users)),
+        )
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -265,8 +300,9 @@ class Emulator:
         except TimeoutError:
             raise TimeoutError(self._stuck_report(limit)) from None
 
-    async def wait_connected(self, bot: BotAccount | None = None,
-                             within: float | None = None) -> None:
+    async def wait_connected(
+        self, bot: BotAccount | None = None, within: float | None = None
+    ) -> None:
         """Wait until ``bot`` has set a webhook or called getUpdates (e.g. polling started)."""
         account = self._bot_arg(bot)
         limit = self.handle_timeout if within is None else within
@@ -274,21 +310,25 @@ class Emulator:
             async with asyncio.timeout(limit):
                 await account.queue.wait_connected()
         except TimeoutError:
-            raise TimeoutError(f"bot {account.username} did not connect within {limit}s: "
-                               "no setWebhook and no getUpdates") from None
+            raise TimeoutError(
+                f"bot {account.username} did not connect within {limit}s: "
+                "no setWebhook and no getUpdates"
+            ) from None
 
     def _stuck_report(self, limit: float) -> str:
         stuck = [
             f"bot {b.username}: {len(b.queue.pending)} pending, "
             f"{'webhook ' + b.queue.webhook.url if b.queue.webhook else 'no webhook (polling?)'}"
-            for b in self.bots_by_id.values() if not b.queue.idle
+            for b in self.bots_by_id.values()
+            if not b.queue.idle
         ]
         return f"updates not handled within {limit}s: " + "; ".join(stuck)
 
     async def wait_handled(self, updates: Iterable[PendingUpdate | None]) -> None:
         """Wait for these updates, then for anything the bot's handling caused."""
-        futures = [u.done for u in updates
-                   if u is not None and self.bots_by_id[u.bot_id].queue.connected]
+        futures = [
+            u.done for u in updates if u is not None and self.bots_by_id[u.bot_id].queue.connected
+        ]
         try:
             async with asyncio.timeout(self.handle_timeout):
                 for future in futures:
@@ -319,8 +359,9 @@ class Emulator:
         status, body = await self.execute(bot, request.match_info["method"], raw)
         return web.json_response(body, status=status)
 
-    async def execute(self, bot: BotAccount, method: str, raw: dict[str, Any],
-                      via: str = "http") -> tuple[int, dict[str, Any]]:
+    async def execute(
+        self, bot: BotAccount, method: str, raw: dict[str, Any], via: str = "http"
+    ) -> tuple[int, dict[str, Any]]:
         """Run one Bot API method for ``bot``; returns (HTTP status, envelope) and records it."""
         entry = REGISTRY.get(method.lower())
         params = Params(raw)
@@ -341,4 +382,3 @@ class Emulator:
             return error.status, error.to_json()
         self.calls.append(Call(name, params.for_log(), 200))
         return 200, {"ok": True, "result": result}
-

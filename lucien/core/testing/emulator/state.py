@@ -89,13 +89,22 @@ class BotAccount:
     private_chats: dict[int, PrivateChat] = field(default_factory=dict, repr=False)
 
     def to_api(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": True, "first_name": self.first_name,
-                "username": self.username}
+        return {
+            "id": self.id,
+            "is_bot": True,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
 
     def get_me(self) -> dict[str, Any]:
-        return {**self.to_api(), "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self.to_api(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
 
 class DocumentFile(NamedTuple):
@@ -305,5 +314,9 @@ _NO_GIFTS = {
 
 
 def private_full_info(user: UserState) -> dict[str, Any]:
-    return {**user.private_chat(), "accent_color_id": 0, "max_reaction_count": 11,
-            "accepted_gift_types": _NO_GIFTS}
+    return {
+        **user.private_chat(),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": _NO_GIFTS,
+    }

@@ -18,8 +18,11 @@ async def setup_free(
     """A free channel configured as an admin would save it, and the bot's join link."""
     channel = harness.emulator.create_channel("Vestibule")
     ctx = harness.ctx
-    values = (("channel_id", channel.id), ("wait_minutes", wait),
-              ("social_links", LINKS if links is None else links))
+    values = (
+        ("channel_id", channel.id),
+        ("wait_minutes", wait),
+        ("social_links", LINKS if links is None else links),
+    )
     for key, value in values:
         await ctx.config.update(
             "free", key, value, expected_version=await ctx.config.version("free", key), by=None

@@ -20,6 +20,7 @@ from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["free"])
 
+
 async def test_request_is_told_the_wait_and_links_then_approved_and_welcomed(harness: Any) -> None:
     await harness.start_app()
     channel, link = await setup_free(harness, wait=10)

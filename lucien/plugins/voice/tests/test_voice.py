@@ -183,15 +183,25 @@ async def test_buttons_are_plain_and_stable(make_voice):
 async def test_labels_follow_the_user_creator_and_time_and_fixed_ones_are_reused(make_voice):
     key = "button.test"
     messages = {key: MessageKey(key, "Plain", (), button=True)}
-    cat = Catalogue(entries={"es": {
-        key: [Variant("Para {name}", 1, index=0)],
-        "button.creator": [Variant("De {creator}", 1, index=0)],
-        "button.when": [Variant("Buenos días", 1, index=0, time_of_day="morning"),
-                        Variant("Buenas noches", 1, index=1)],
-        "button.fixed": [Variant("Volver ({n})", 1, index=0)],
-    }})
-    messages.update({k: MessageKey(k, "Plain", (), button=True)
-                     for k in ("button.creator", "button.when", "button.fixed")})
+    cat = Catalogue(
+        entries={
+            "es": {
+                key: [Variant("Para {name}", 1, index=0)],
+                "button.creator": [Variant("De {creator}", 1, index=0)],
+                "button.when": [
+                    Variant("Buenos días", 1, index=0, time_of_day="morning"),
+                    Variant("Buenas noches", 1, index=1),
+                ],
+                "button.fixed": [Variant("Volver ({n})", 1, index=0)],
+            }
+        }
+    )
+    messages.update(
+        {
+            k: MessageKey(k, "Plain", (), button=True)
+            for k in ("button.creator", "button.when", "button.fixed")
+        }
+    )
     clock = {"now": datetime(2026, 1, 1, 9, tzinfo=UTC)}
     voice = make_voice(messages=messages, cat=cat, timezone="UTC")
     voice._now = lambda: clock["now"]

@@ -52,8 +52,10 @@ class MethodContext:
     def find_chat(self, chat_id: int | str) -> ChatState | None:
         if isinstance(chat_id, str):
             name = chat_id.lstrip("@").lower()
-            return next((c for c in self.emu.chats.values()
-                         if c.username and c.username.lower() == name), None)
+            return next(
+                (c for c in self.emu.chats.values() if c.username and c.username.lower() == name),
+                None,
+            )
         return self.emu.chats.get(chat_id)
 
     def resolve(self, name: str = "chat_id") -> ChatState | UserState:
@@ -85,8 +87,9 @@ class MethodContext:
                 raise forbidden(f"bot was kicked from the {kind} chat")
             raise forbidden(f"bot is not a member of the {kind} chat")
 
-    def require_admin(self, chat: ChatState, right: str | None = None,
-                      missing_right: str = "not enough rights") -> None:
+    def require_admin(
+        self, chat: ChatState, right: str | None = None, missing_right: str = "not enough rights"
+    ) -> None:
         """Admin (holding ``right``), else Telegram's CHAT_ADMIN_REQUIRED / rights error."""
         self.require_member(chat)
         record = self.bot_record(chat)

@@ -21,8 +21,15 @@ async def get_me(ctx: MethodContext) -> dict[str, Any]:
     return ctx.bot.get_me()
 
 
-@method("logOut", "close", "setMyDescription", "setMyShortDescription", "setMyName",
-        "setChatMenuButton", "setMyDefaultAdministratorRights")
+@method(
+    "logOut",
+    "close",
+    "setMyDescription",
+    "setMyShortDescription",
+    "setMyName",
+    "setChatMenuButton",
+    "setMyDefaultAdministratorRights",
+)
 async def accept(ctx: MethodContext) -> bool:
     """Settings with no observable effect here; accepted like Telegram does."""
     return True
@@ -35,7 +42,11 @@ async def set_my_commands(ctx: MethodContext) -> bool:
         raise bad_request("commands is empty")
     for command in commands:
         name = str(command.get("command", "")) if isinstance(command, dict) else ""
-        if not (1 <= len(name) <= 32) or not name.replace("_", "").isalnum() or name.lower() != name:
+        if (
+            not (1 <= len(name) <= 32)
+            or not name.replace("_", "").isalnum()
+            or name.lower() != name
+        ):
             raise bad_request("BOT_COMMAND_INVALID")
         if not (1 <= len(str(command.get("description", ""))) <= 256):
             raise bad_request("command description is empty")

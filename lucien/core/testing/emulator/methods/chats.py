@@ -36,8 +36,12 @@ async def get_chat_member(ctx: MethodContext) -> dict[str, Any]:
     ctx.require_member(target)
     record = ctx.bot_record(target)
     # Channel member lists are visible to admins only.
-    if (target.type == "channel" and user.id != ctx.bot.id and record is not None
-            and record.status not in ("administrator", "creator")):
+    if (
+        target.type == "channel"
+        and user.id != ctx.bot.id
+        and record is not None
+        and record.status not in ("administrator", "creator")
+    ):
         raise bad_request("member list is inaccessible")
     return member_api(ctx.emu, target, user.id)
 
@@ -45,8 +49,11 @@ async def get_chat_member(ctx: MethodContext) -> dict[str, Any]:
 @method("getChatAdministrators")
 async def get_chat_administrators(ctx: MethodContext) -> list[dict[str, Any]]:
     chat = ctx.group()
-    return [member_api(ctx.emu, chat, uid) for uid, record in chat.records.items()
-            if record.status in ("creator", "administrator")]
+    return [
+        member_api(ctx.emu, chat, uid)
+        for uid, record in chat.records.items()
+        if record.status in ("creator", "administrator")
+    ]
 
 
 @method("getChatMemberCount", "getChatMembersCount")

@@ -36,7 +36,8 @@ def _apply_options(ctx: MethodContext, link: InviteLink) -> None:
     creates_join_request = ctx.params.bool("creates_join_request")
     if creates_join_request and member_limit is not None:
         raise bad_request(
-            "member limit can't be specified for links requiring administrator approval")
+            "member limit can't be specified for links requiring administrator approval"
+        )
     expire_date = ctx.params.int("expire_date")
     if expire_date is not None and expire_date and expire_date <= timestamp(ctx.emu.clock.now()):
         raise bad_request("EXPIRE_DATE_INVALID")
@@ -109,8 +110,15 @@ async def approve_chat_join_request(ctx: MethodContext) -> bool:
     if chat.status_of(user.id) in PRESENT:
         raise bad_request("USER_ALREADY_PARTICIPANT")
     link = chat.invite_links.get(request.invite_link) if request.invite_link else None
-    change_status(ctx.emu, chat, user.id, "member", actor_id=ctx.bot.id, invite_link=link,
-                  via_join_request=True)
+    change_status(
+        ctx.emu,
+        chat,
+        user.id,
+        "member",
+        actor_id=ctx.bot.id,
+        invite_link=link,
+        via_join_request=True,
+    )
     return True
 
 

@@ -38,14 +38,16 @@ def _destination(ctx: MethodContext, name: str = "chat_id", sending: bool = True
     ctx.require_member(target)
     if sending and target.type == "channel":
         record = ctx.bot_record(target)
-        if record is None or (record.status != "creator"
-                              and not record.rights.get("can_post_messages")):
+        if record is None or (
+            record.status != "creator" and not record.rights.get("can_post_messages")
+        ):
             raise bad_request("need administrator rights in the channel chat")
     return Destination(target, target.to_api(), target.id, False, target.type == "channel")
 
 
-def _format(ctx: MethodContext, key: str, entities_key: str, *, required: bool,
-            limit: int) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+def _format(
+    ctx: MethodContext, key: str, entities_key: str, *, required: bool, limit: int
+) -> tuple[str | None, str | None, list[dict[str, Any]]]:
     """(plain text, raw text, entities) following parse_mode like Telegram."""
     raw = ctx.params.str(key)
     if raw is None or raw.strip() == "":
@@ -112,8 +114,9 @@ async def send_message(ctx: MethodContext) -> dict[str, Any]:
     plain, raw, entities = _format(ctx, "text", "entities", required=True, limit=MAX_TEXT)
     markup = _reply_markup(ctx)
     _count(ctx, dest)
-    return _new_message(ctx, dest, text=plain, html=raw, entities=entities,
-                        reply_markup=markup).to_api()
+    return _new_message(
+        ctx, dest, text=plain, html=raw, entities=entities, reply_markup=markup
+    ).to_api()
 
 
 def _file(ctx: MethodContext, name: str) -> tuple[str, bytes, str]:
@@ -140,29 +143,59 @@ def _file(ctx: MethodContext, name: str) -> tuple[str, bytes, str]:
 async def send_document(ctx: MethodContext) -> dict[str, Any]:
     dest = _destination(ctx)
     filename, data, file_id = _file(ctx, "document")
-    plain, raw, entities = _format(ctx, "caption", "caption_entities", required=False,
-                                   limit=MAX_CAPTION)
+    plain, raw, entities = _format(
+        ctx, "caption", "caption_entities", required=False, limit=MAX_CAPTION
+    )
     markup = _reply_markup(ctx)
     _count(ctx, dest)
-    api = {"file_id": file_id, "file_unique_id": file_id[-16:], "file_name": filename,
-           "mime_type": "application/octet-stream", "file_size": len(data)}
-    return _new_message(ctx, dest, text=plain, html=raw, entities=entities, reply_markup=markup,
-                        document=DocumentFile(filename, data), document_api=api).to_api()
+    api = {
+        "file_id": file_id,
+        "file_unique_id": file_id[-16:],
+        "file_name": filename,
+        "mime_type": "application/octet-stream",
+        "file_size": len(data),
+    }
+    return _new_message(
+        ctx,
+        dest,
+        text=plain,
+        html=raw,
+        entities=entities,
+        reply_markup=markup,
+        document=DocumentFile(filename, data),
+        document_api=api,
+    ).to_api()
 
 
 @method("sendPhoto")
 async def send_photo(ctx: MethodContext) -> dict[str, Any]:
     dest = _destination(ctx)
     filename, data, file_id = _file(ctx, "photo")
-    plain, raw, entities = _format(ctx, "caption", "caption_entities", required=False,
-                                   limit=MAX_CAPTION)
+    plain, raw, entities = _format(
+        ctx, "caption", "caption_entities", required=False, limit=MAX_CAPTION
+    )
     markup = _reply_markup(ctx)
     _count(ctx, dest)
-    sizes = [{"file_id": f"{file_id}{n}", "file_unique_id": f"{file_id[-15:]}{n}",
-              "width": side, "height": side, "file_size": len(data)}
-             for n, side in enumerate((90, 320))]
-    return _new_message(ctx, dest, text=plain, html=raw, entities=entities, reply_markup=markup,
-                        photo=DocumentFile(filename, data), photo_api=sizes).to_api()
+    sizes = [
+        {
+            "file_id": f"{file_id}{n}",
+            "file_unique_id": f"{file_id[-15:]}{n}",
+            "width": side,
+            "height": side,
+            "file_size": len(data),
+        }
+        for n, side in enumerate((90, 320))
+    ]
+    return _new_message(
+        ctx,
+        dest,
+        text=plain,
+        html=raw,
+        entities=entities,
+        reply_markup=markup,
+        photo=DocumentFile(filename, data),
+        photo_api=sizes,
+    ).to_api()
 
 
 def _find(ctx: MethodContext, dest: Destination, missing: str) -> StoredMessage:
@@ -200,7 +233,11 @@ def _replace_content(
     if (plain, entities, markup) == (message.text, message.entities, message.reply_markup):
         raise bad_request(NOT_MODIFIED)
     message.text, message.html, message.entities, message.reply_markup = (
-        plain, raw, entities, markup)
+        plain,
+        raw,
+        entities,
+        markup,
+    )
     return _edited(ctx, message)
 
 
@@ -210,8 +247,9 @@ async def edit_message_caption(ctx: MethodContext) -> dict[str, Any]:
     message = _find(ctx, dest, "message to edit not found")
     if not message.from_bot or not message.is_media:
         raise bad_request("message can't be edited")
-    plain, raw, entities = _format(ctx, "caption", "caption_entities", required=False,
-                                   limit=MAX_CAPTION)
+    plain, raw, entities = _format(
+        ctx, "caption", "caption_entities", required=False, limit=MAX_CAPTION
+    )
     return _replace_content(ctx, message, plain, raw, entities)
 
 
@@ -234,8 +272,9 @@ def _delete_one(ctx: MethodContext, dest: Destination, message_id: int) -> None:
         raise bad_request("message to delete not found")
     if isinstance(dest.store, ChatState) and not message.from_bot:
         record = ctx.bot_record(dest.store)
-        if record is None or not (record.status == "creator"
-                                  or record.rights.get("can_delete_messages")):
+        if record is None or not (
+            record.status == "creator" or record.rights.get("can_delete_messages")
+        ):
             raise bad_request("message can't be deleted")
     message.deleted = True
 
@@ -273,13 +312,22 @@ async def copy_message(ctx: MethodContext) -> dict[str, Any]:
     markup = _reply_markup(ctx)
     text, html, entities = original.text, original.html, original.entities
     if "caption" in ctx.params and original.is_media:
-        text, html, entities = _format(ctx, "caption", "caption_entities", required=False,
-                                       limit=MAX_CAPTION)
+        text, html, entities = _format(
+            ctx, "caption", "caption_entities", required=False, limit=MAX_CAPTION
+        )
     _count(ctx, dest)
-    copy = _new_message(ctx, dest, text=text, html=html, entities=list(entities),
-                        reply_markup=markup, document=original.document,
-                        document_api=original.document_api, photo=original.photo,
-                        photo_api=original.photo_api)
+    copy = _new_message(
+        ctx,
+        dest,
+        text=text,
+        html=html,
+        entities=list(entities),
+        reply_markup=markup,
+        document=original.document,
+        document_api=original.document_api,
+        photo=original.photo,
+        photo_api=original.photo_api,
+    )
     return {"message_id": copy.message_id}
 
 
@@ -289,15 +337,26 @@ async def forward_message(ctx: MethodContext) -> dict[str, Any]:
     dest = _destination(ctx)
     _count(ctx, dest)
     if original.sender_chat is not None:
-        origin: dict[str, Any] = {"type": "channel", "chat": original.sender_chat,
-                                  "message_id": original.message_id}
+        origin: dict[str, Any] = {
+            "type": "channel",
+            "chat": original.sender_chat,
+            "message_id": original.message_id,
+        }
     else:
         origin = {"type": "user", "sender_user": original.sender}
     origin["date"] = original.to_api()["date"]
-    return _new_message(ctx, dest, text=original.text, html=original.html,
-                        entities=list(original.entities), document=original.document,
-                        document_api=original.document_api, photo=original.photo,
-                        photo_api=original.photo_api, forward_origin=origin).to_api()
+    return _new_message(
+        ctx,
+        dest,
+        text=original.text,
+        html=original.html,
+        entities=list(original.entities),
+        document=original.document,
+        document_api=original.document_api,
+        photo=original.photo,
+        photo_api=original.photo_api,
+        forward_origin=origin,
+    ).to_api()
 
 
 @method("answerCallbackQuery")

@@ -37,11 +37,11 @@ def upgrade() -> None:
         sa.Column("welcome", sa.String(length=16), nullable=True),
         sa.Column("times_requested", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_free_join_requests")),
-        sa.UniqueConstraint("chat_id", "user_id", name=op.f("uq_free_join_requests_chat_id_user_id")),
+        sa.UniqueConstraint(
+            "chat_id", "user_id", name=op.f("uq_free_join_requests_chat_id_user_id")
+        ),
     )
-    op.create_index(
-        "ix_free_join_requests_status_due", "free_join_requests", ["status", "due_at"]
-    )
+    op.create_index("ix_free_join_requests_status_due", "free_join_requests", ["status", "due_at"])
     op.create_table(
         "free_channels",
         sa.Column("chat_id", lucien.core.db.types.BigIntId(), autoincrement=False, nullable=False),

@@ -21,7 +21,9 @@ import pluggy
 from lucien.core.plugin import PROJECT
 
 if TYPE_CHECKING:
+    import click
     from aiogram import Router
+    from aiohttp import web
     from pydantic_settings import BaseSettings
 
     from lucien.core.context import AppContext
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
         MessageKey,
         PluginInfo,
         Role,
+        RoleSpec,
     )
     from lucien.core.voice import Voice
 
@@ -100,6 +103,17 @@ def lucien_test_suite() -> str | None:
 
 
 @hookspec
+def lucien_catalogue() -> str | None:
+    """Return the path of the plugin's catalogue folder, or None.
+
+    The folder holds one JSON file per locale (`es.json`, `en.json`, more as wanted),
+    each mapping the plugin's message keys to a list of variants (see the voice
+    plugin). The voice renders every enabled plugin's catalogue; `lucien voice check`
+    checks them all. Without the voice plugin the `lucien_messages` defaults are used.
+    """
+
+
+@hookspec
 def lucien_messages() -> list[MessageKey]:
     """Declare the message keys the plugin shows, with plain defaults.
 
@@ -126,11 +140,23 @@ def lucien_jobs(ctx: AppContext) -> list[Job]:
 
 
 @hookspec
+def lucien_roles() -> list[RoleSpec]:
+    """Declare the roles the plugin grants, each with a rank.
+
+    The ranks of every enabled plugin's roles order them (today admin 100 > vip 50 >
+    free 0). The lowest-ranked role is everyone's when no plugin grants another, so a
+    bot always has one. Two plugins declaring the same name with different ranks mark
+    the later one failed. `RoleFilter`, menus and the role cache work for any name.
+    """
+
+
+@hookspec
 async def lucien_resolve_role(ctx: AppContext, user_id: int) -> Role | None:
     """Return a role for the user if the plugin grants one, else None.
 
-    The highest role any plugin grants wins (admin > vip > free). The result is cached in
-    the `role` namespace; call `ctx.invalidate_role(user_id)` when it changes.
+    The highest-ranked role any plugin grants wins; an undeclared name is ignored (and
+    logged). The result is cached in the `role` namespace; call
+    `ctx.invalidate_role(user_id)` when it changes. Raising is logged and counts as None.
     """
 
 
@@ -154,4 +180,23 @@ def lucien_voice(ctx: AppContext, messages: dict[str, MessageKey]) -> Voice | No
 
     `messages` holds every key the enabled plugins declared. The first plugin returning a
     Voice wins; without one the core's plain voice renders the declared defaults.
+    """
+
+
+@hookspec
+def lucien_http_routes(ctx: AppContext, app: web.Application) -> None:
+    """Add the plugin's HTTP routes to the bot's aiohttp application (before it serves).
+
+    Routes are public: check who is asking (a token, a signed link) in the handler.
+    Raising is logged and leaves the plugin's routes out; the bot serves the rest.
+    """
+
+
+@hookspec
+def lucien_commands(cli: click.Group) -> None:
+    """Add the plugin's commands to the `lucien` command line (llm's `register_commands`).
+
+    Called for every installed plugin that imports, enabled or not, before the command
+    line parses its arguments; `lucien run --sandbox` and `import-sqlite` are added so.
+    Commands must not need `BOT_TOKEN` unless they talk to Telegram.
     """

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 PROJECT = "lucien"
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-Role = Literal["admin", "vip", "free"]
+# A role's name, as a plugin declares it with `RoleSpec` (the core knows none by name).
+Role = str
 HealthStatus = Literal["pass", "warn", "fail"]
 
 
@@ -25,6 +26,19 @@ class PluginInfo:
     name: str
     version: str = "0.0.0"
     requires: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role a plugin declares: who outranks whom decides which menu a user gets.
+
+    `rank` orders roles (higher wins when several plugins grant one to the same user).
+    The lowest-ranked declared role is everyone's when no plugin grants another.
+    """
+
+    name: str
+    rank: int
     description: str = ""
 
 

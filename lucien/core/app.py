@@ -10,11 +10,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.filters import CommandStart
-from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
+from aiogram.types import ErrorEvent
 
 from lucien.core.logging import plugin_var
-from lucien.core.menus import back_to_menu_button
 from lucien.core.middlewares import ContextMiddleware, tag_handlers
 
 if TYPE_CHECKING:
@@ -55,7 +53,12 @@ def build_dispatcher(
         # rather than by an inner middleware run on every update.
         tag_handlers(plugin_router, record.name, skip=_UNTAGGED_OBSERVERS)
         dp.include_router(plugin_router)
-    dp.include_router(_fallback_router())
+    # Catch-alls come after every plugin's routers (the built-in plugin's fallbacks).
+    for record, routers in ctx.registry.call_each("lucien_fallback_routers", ctx=ctx):
+        fallback = _plugin_router(record.name, list(routers))
+        if fallback is not None:
+            tag_handlers(fallback, record.name, skip=_UNTAGGED_OBSERVERS)
+            dp.include_router(fallback)
     dp.errors.register(_on_error)
     return dp
 
@@ -90,30 +93,6 @@ def _routes_anything(router: Router) -> bool:
         )
         for r in router.chain_tail
     )
-
-
-def _fallback_router() -> Router:
-    """Included last: a button nobody handles (an old message, a disabled plugin) gets a
-    graceful answer instead of a client spinning forever, and so does a /start link
-    nobody claimed, without swallowing anything meant for any plugin's router."""
-    router = Router(name="core:fallback")
-
-    @router.message(CommandStart(deep_link=True))
-    async def unknown_link(message: Message, ctx: AppContext, **_: Any) -> Any:
-        """/start with a payload no plugin claimed (an old, mistyped or foreign link):
-        say so and offer the menu rather than silence."""
-        user = message.from_user
-        text = await ctx.voice.say("start.unknown_link", user=user)
-        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
-        return message.answer(text, reply_markup=markup)
-
-    @router.callback_query()
-    async def stale_button(query: CallbackQuery, ctx: AppContext, **_: Any) -> Any:
-        log.info("stale callback %r from user %s", query.data, query.from_user.id)
-        text = await ctx.voice.say("menu.stale", user=query.from_user)
-        return query.answer(text[:200], show_alert=True)
-
-    return router
 
 
 async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lucien.core.clock import Clock
+from lucien.core.roles import RoleBook
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -45,6 +46,7 @@ class AppContext:
         self.config: ConfigStore = None  # type: ignore[assignment]
         self.users: UserTracker = None  # type: ignore[assignment]
         self.app: BotApplication = None  # type: ignore[assignment]
+        self.roles = RoleBook()  # filled at startup from every plugin's `lucien_roles`
         self._services: dict[str, Any] = {}
 
     @property

@@ -66,7 +66,18 @@ def lucien_routers(ctx: AppContext) -> list[Router]:
     """Return the plugin's aiogram routers.
 
     They are included under a parent router named after the plugin, so that logs and
-    errors name it. Handlers can ask for `ctx: AppContext` and `role: Role` as arguments.
+    errors name it, in the plugins' order (requirements first; `@hookimpl(tryfirst=True)`
+    puts a plugin's routers before the others'). Handlers can ask for `ctx: AppContext`
+    and `role: Role` as arguments.
+    """
+
+
+@hookspec
+def lucien_fallback_routers(ctx: AppContext) -> list[Router]:
+    """Return routers included after every plugin's routers: catch-alls.
+
+    What no other router claimed reaches them (an old button, a `/start` link nobody
+    knows, free text). Use sparingly: a handler here never sees what a plugin handled.
     """
 
 
@@ -166,6 +177,16 @@ def lucien_menu_buttons(ctx: AppContext, role: Role) -> list[MenuButton]:
 
     The answer must depend on the role only: it is kept for a few seconds per process
     (the menu is built on every /start). Labels with a `voice_key` are rendered per user.
+    """
+
+
+@hookspec(firstresult=True)
+async def lucien_welcome(ctx: AppContext, role: Role, user: Any) -> str | None:
+    """Return the text that greets `user` (of `role`) on /start, or None.
+
+    The first plugin answering with a text wins (the admin plugin gives the welcome an
+    admin wrote from chat); without one the built-in plugin greets in the voice. The
+    text is shown as given: escape what users wrote.
     """
 
 

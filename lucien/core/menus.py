@@ -1,21 +1,25 @@
 """The main menu of each role, assembled from the buttons every enabled plugin gives.
 
-The admin plugin shows it; any plugin links back to it with `MenuCallback()`.
+The built-in plugin shows it; any plugin links back to it with `MenuCallback()`. Roles
+are whatever the plugins declare: nothing here knows one by name.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from lucien.core.plugin import MenuButton, Role
 from lucien.core.replies import freeze_markup
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.menu")
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -84,3 +88,16 @@ async def back_to_menu_button(ctx: AppContext, user: Any = None) -> InlineKeyboa
     return InlineKeyboardButton(
         text=await ctx.voice.button("button.menu", user=user), callback_data=MenuCallback().pack()
     )
+
+
+async def edit_or_send(query: CallbackQuery, text: str, markup: Any = None) -> None:
+    """Edit the pressed message in place; send anew only if it cannot be edited."""
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except Exception as exc:  # too old, deleted or unchanged: a new message will do
+            log.debug("edit failed, sending anew: %r", exc)
+    if query.bot is not None:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)

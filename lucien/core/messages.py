@@ -1,21 +1,7 @@
-"""The message keys the core itself shows (errors raised outside any plugin's handler,
-and what nobody else answered)."""
+"""The message keys the built-in plugin declares (kept under this name for importers)."""
 
 from __future__ import annotations
 
-from lucien.core.plugin import MessageKey
+from lucien.core.builtin.messages import MESSAGES as CORE_MESSAGES
 
-CORE_MESSAGES: list[MessageKey] = [
-    MessageKey(
-        "error.generic",
-        "Something went wrong. Please try again in a moment.",
-    ),
-    MessageKey(
-        "error.state_unavailable",
-        "The bot is busy right now and could not take your request. Please try again in a minute.",
-    ),
-    MessageKey(
-        "start.unknown_link",
-        "I do not recognise that link. Here is your menu.",
-    ),
-]
+__all__ = ["CORE_MESSAGES"]

@@ -8,12 +8,15 @@ plugin is reported and left out while the others serve.
 
 from __future__ import annotations
 
+import asyncio
+import difflib
 import graphlib
+import importlib
 import inspect
 import logging
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -33,6 +36,9 @@ from lucien.core.settings import (
 log = logging.getLogger("lucien.plugins")
 
 ENTRY_POINT_GROUP = "lucien.plugins"
+# The core's own behaviour, registered like any plugin but always on (Datasette's default
+# plugins): /start and the main menu, the base role, the fallbacks, and their texts.
+DEFAULT_PLUGINS: tuple[str, ...] = ("lucien.core.builtin",)
 PluginState = Literal["enabled", "disabled", "failed"]
 
 
@@ -51,6 +57,7 @@ class PluginRecord:
     reason: str = ""
     distribution: str | None = None
     settings: Any = None
+    builtin: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,6 +81,11 @@ class PluginRecord:
         }
 
 
+HOOK_NAMES: frozenset[str] = frozenset(
+    name for name in dir(hookspecs) if name.startswith(f"{PROJECT}_")
+)
+
+
 def _impl(obj: Any, hook: str) -> Any:
     """The hook implementation `obj` defines for `hook`, or None."""
     fn = getattr(obj, hook, None)
@@ -82,8 +94,40 @@ def _impl(obj: Any, hook: str) -> Any:
     return fn
 
 
+def validate_plugin(name: str, obj: Any) -> str | None:
+    """Why `obj` is not a valid plugin (pluggy's own checks, made per plugin), or None.
+
+    pluggy checks argument names against the specs when a plugin is registered and
+    reports hooks without a spec only for the whole manager (`check_pending`); a scratch
+    manager per plugin turns both into that plugin's failure, naming the hook.
+    """
+    probe = pluggy.PluginManager(PROJECT)
+    probe.add_hookspecs(hookspecs)
+    try:
+        probe.register(obj, name=name)
+    except pluggy.PluginValidationError as exc:
+        return f"invalid hook implementation: {' '.join(str(exc).split())}"
+    except ValueError as exc:
+        return f"cannot be registered: {exc}"
+    for caller in probe.get_hookcallers(obj) or []:
+        if caller.spec is None:
+            guess = difflib.get_close_matches(caller.name, HOOK_NAMES, n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            return f"{caller.name} is not a Lucien hook{hint}"
+    for attr in HOOK_NAMES:
+        fn = getattr(obj, attr, None)
+        if callable(fn) and _impl(obj, attr) is None:
+            return f"{attr} is defined but not marked @hookimpl, so it would never be called"
+    return None
+
+
 class PluginRegistry:
-    """The installed plugins, in dependency order, and per-plugin hook calls."""
+    """The installed plugins, in dependency order, and per-plugin hook calls.
+
+    Every plugin that loads and passes validation is registered with pluggy (so that
+    a disabled plugin's migrations and commands stay known); hooks are called on the
+    enabled ones unless a caller names the records.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -92,7 +136,9 @@ class PluginRegistry:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.trace = settings.lucien_trace_hooks
-        self._accepted: dict[tuple[str, str], frozenset[str]] = {}
+        self._callers: dict[tuple[str, str], Any] = {}
+        if self.trace:
+            self._trace_calls()
 
     # -- building -------------------------------------------------------------------------
 
@@ -114,6 +160,10 @@ class PluginRegistry:
                 record, f"entry point {name!r} but plugin says its name is {info.name!r}"
             )
         record.info = info
+        problem = validate_plugin(name, obj)
+        if problem is not None:
+            return self._mark_failed(record, problem)
+        self.pm.register(obj, name=name)
         return record
 
     def add_failed(self, name: str, reason: str, distribution: str | None = None) -> PluginRecord:
@@ -138,12 +188,17 @@ class PluginRegistry:
     def select(self) -> None:
         """Apply the allowlist, the disabled list and `requires`; order by dependencies."""
         problems = check_plugin_names(self.settings, set(self.records))
+        problems += [
+            f"LUCIEN_DISABLED_PLUGINS: {name} is built in and cannot be disabled"
+            for name in self.settings.lucien_disabled_plugins
+            if name in self.records and self.records[name].builtin
+        ]
         if problems:
             raise ConfigError(problems)
         allow = self.settings.lucien_plugins
         disabled = set(self.settings.lucien_disabled_plugins)
         for record in self.records.values():
-            if record.state == "failed":
+            if record.state == "failed" or record.builtin:
                 continue
             if allow is not None and record.name not in allow:
                 record.state, record.reason = "disabled", "not in LUCIEN_PLUGINS"
@@ -178,10 +233,6 @@ class PluginRegistry:
                 broken = [r for r in record.requires if self.records[r].state == "failed"]
                 if broken:
                     self._mark_failed(record, f"requires {', '.join(broken)}, which failed")
-        for name in self.order:
-            record = self.records[name]
-            if record.enabled:
-                self.pm.register(record.obj, name=name)
 
     def load_plugin_settings(self) -> list[str]:
         """Instantiate each enabled plugin's settings model; return the problems found."""
@@ -222,19 +273,40 @@ class PluginRegistry:
         return bool(record and record.enabled)
 
     # -- hook calls -----------------------------------------------------------------------
+    #
+    # pluggy does the calling: each plugin's implementation is called through a hook
+    # caller of pluggy's limited to that plugin (`subset_hook_caller`), so that pluggy
+    # checks the arguments, honours `firstresult` and runs the monitoring (hook tracing),
+    # while one plugin raising is that plugin's failure and never the others'.
+
+    def _caller(self, record: PluginRecord, hook: str) -> Any:
+        """pluggy's hook caller for `hook` restricted to `record`'s plugin (memoised)."""
+        slot = (record.name, hook)
+        caller = self._callers.get(slot)
+        if caller is None:
+            others = [p for p in self.pm.get_plugins() if p is not record.obj]
+            caller = self._callers[slot] = self.pm.subset_hook_caller(hook, others)
+        return caller
 
     def call_plugin(self, record: PluginRecord, hook: str, **kwargs: Any) -> Any:
-        """Call one plugin's hook; None if it does not implement it."""
-        fn = _impl(record.obj, hook)
-        if fn is None:
+        """Call one plugin's hook; None if it does not implement it (or is not loaded)."""
+        if record.obj is None or not self.pm.is_registered(record.obj):
             return None
-        if self.trace:
-            log.info("hook %s -> %s", hook, record.name, extra={"plugin": record.name})
-        slot = (record.name, hook)
-        accepted = self._accepted.get(slot)
-        if accepted is None:  # signatures are costly to inspect; hooks are called per update
-            accepted = self._accepted[slot] = frozenset(inspect.signature(fn).parameters)
-        return fn(**{k: v for k, v in kwargs.items() if k in accepted})
+        if _impl(record.obj, hook) is None:
+            return None
+        result = self._caller(record, hook)(**kwargs)
+        if isinstance(result, list):  # not firstresult: [] when the plugin returned None
+            return result[0] if result else None
+        return result
+
+    def _in_call_order(self, hook: str, records: Iterable[PluginRecord]) -> list[PluginRecord]:
+        """`records` in pluggy's call order for `hook`: `tryfirst` / `trylast` marks first,
+        then the registry's order (requirements first)."""
+        ranks: dict[str, int] = {}
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            ranks[impl.plugin_name] = -1 if impl.tryfirst else 1 if impl.trylast else 0
+        chosen = [r for r in records if r.name in ranks]
+        return sorted(chosen, key=lambda r: ranks[r.name])  # stable: keeps the given order
 
     def call_each(
         self,
@@ -247,7 +319,8 @@ class PluginRegistry:
         """Call a sync hook on each enabled plugin; a plugin that raises is logged (and
         marked failed when `fail`) and skipped."""
         results: list[tuple[PluginRecord, Any]] = []
-        for record in list(records if records is not None else self.enabled()):
+        chosen = list(records if records is not None else self.enabled())
+        for record in self._in_call_order(hook, chosen):
             try:
                 result = self.call_plugin(record, hook, **kwargs)
             except Exception as exc:
@@ -257,14 +330,39 @@ class PluginRegistry:
                 results.append((record, result))
         return results
 
+    def call_first(self, hook: str, *, fail: bool = False, **kwargs: Any) -> Any:
+        """A `firstresult` hook: the first enabled plugin's answer that is not None."""
+        for record in self._in_call_order(hook, self.enabled()):
+            try:
+                result = self.call_plugin(record, hook, **kwargs)
+            except Exception as exc:
+                self._hook_failed(record, hook, exc, fail)
+                continue
+            if result is not None:
+                return result
+        return None
+
+    async def acall_first(self, hook: str, **kwargs: Any) -> Any:
+        """An async `firstresult` hook: the first enabled plugin's awaited answer that is
+        not None; a plugin raising is logged and skipped."""
+        for record in self._in_call_order(hook, self.enabled()):
+            try:
+                result = self.call_plugin(record, hook, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception as exc:
+                self._hook_failed(record, hook, exc, False)
+                continue
+            if result is not None:
+                return result
+        return None
+
     async def acall_each(
         self, hook: str, *, fail: bool = False, time_limit: float | None = None, **kwargs: Any
     ) -> list[tuple[PluginRecord, Any]]:
         """Await an async hook on each enabled plugin, one after the other, in order."""
-        import asyncio
-
         results: list[tuple[PluginRecord, Any]] = []
-        for record in list(self.enabled()):
+        for record in self._in_call_order(hook, self.enabled()):
             started = time.perf_counter()
             try:
                 result = self.call_plugin(record, hook, **kwargs)
@@ -277,7 +375,7 @@ class PluginRegistry:
                 continue
             if self.trace:
                 log.info(
-                    "hook %s <- %s (%.1f ms)",
+                    "hook %s awaited in %s (%.1f ms)",
                     hook,
                     record.name,
                     (time.perf_counter() - started) * 1000,
@@ -286,6 +384,24 @@ class PluginRegistry:
             if result is not None:
                 results.append((record, result))
         return results
+
+    def _trace_calls(self) -> None:
+        """Log every hook call and its outcome through pluggy's monitoring."""
+
+        def before(hook: str, impls: Sequence[Any], kwargs: Mapping[str, object]) -> None:
+            names = ", ".join(i.plugin_name for i in impls) or "-"
+            log.info("hook %s -> %s", hook, names, extra={"hook": hook})
+
+        def after(
+            outcome: Any, hook: str, impls: Sequence[Any], kwargs: Mapping[str, object]
+        ) -> None:
+            names = ", ".join(i.plugin_name for i in impls) or "-"
+            if outcome.exception is not None:
+                log.info("hook %s <- %s raised %r", hook, names, outcome.exception)
+            else:
+                log.info("hook %s <- %s", hook, names, extra={"hook": hook})
+
+        self.pm.add_hookcall_monitoring(before, after)
 
     def _hook_failed(self, record: PluginRecord, hook: str, exc: BaseException, fail: bool) -> None:
         if fail:
@@ -316,6 +432,21 @@ def discover_plugins(
             registry.add_failed(ep.name, f"import failed: {exc!r}", dist)
             continue
         registry.add(ep.name, obj, dist)
+    for module in DEFAULT_PLUGINS:
+        add_builtin(registry, module)
     if select:
         registry.select()
     return registry
+
+
+def add_builtin(registry: PluginRegistry, module: str) -> PluginRecord | None:
+    """Import a built-in plugin module (its `plugin` object) and register it, always on."""
+    try:
+        obj = importlib.import_module(module).plugin
+        info = obj.lucien_plugin_info()
+    except Exception as exc:  # the core's own plugin failing is a bug: say it loudly
+        log.error("built-in plugin %s failed to load: %r", module, exc)
+        return None
+    record = registry.add(info.name, obj, "lucien")
+    record.builtin = True
+    return record

@@ -1,28 +1,105 @@
-"""Role resolution: asked of the plugins once per user, then served from the cache."""
+"""Roles: declared by plugins with a rank, resolved per user, served from the cache.
+
+The core knows no role by name. Every enabled plugin declares its roles
+(`lucien_roles`); the lowest-ranked one is everyone's, and a user's role is the
+highest-ranked any plugin grants (`lucien_resolve_role`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from lucien.core.plugin import Role
+from lucien.core.plugin import Role, RoleSpec
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
+    from lucien.core.plugins import PluginRegistry
 
-ROLE_RANK: dict[str, int] = {"free": 0, "vip": 1, "admin": 2}
-
-
-async def _ask_plugins(ctx: AppContext, user_id: int) -> Role:
-    best: Role = "free"
-    for _record, role in await ctx.registry.acall_each(
-        "lucien_resolve_role", ctx=ctx, user_id=user_id
-    ):
-        if role in ROLE_RANK and ROLE_RANK[role] > ROLE_RANK[best]:
-            best = cast(Role, role)
-    return best
+log = logging.getLogger("lucien.roles")
 
 
-async def resolve_role(ctx: AppContext, user_id: int) -> Role:
+class RoleBook:
+    """The declared roles and their ranks."""
+
+    def __init__(self, specs: Iterable[RoleSpec] = ()) -> None:
+        self.specs: dict[str, RoleSpec] = {}
+        for spec in specs:
+            self.specs[spec.name] = spec
+
+    @property
+    def names(self) -> list[Role]:
+        """Role names, highest rank first."""
+        return [s.name for s in sorted(self.specs.values(), key=lambda s: -s.rank)]
+
+    @property
+    def base(self) -> Role | None:
+        """Everyone's role: the lowest-ranked declared one (None if nobody declares any)."""
+        names = self.names
+        return names[-1] if names else None
+
+    def rank(self, role: str | None) -> int | None:
+        spec = self.specs.get(role or "")
+        return spec.rank if spec is not None else None
+
+    def at_least(self, role: str) -> frozenset[Role]:
+        """The roles ranked at or above `role` (empty if `role` is not declared)."""
+        floor = self.rank(role)
+        if floor is None:
+            return frozenset()
+        return frozenset(s.name for s in self.specs.values() if s.rank >= floor)
+
+    def best(self, granted: Iterable[str]) -> Role | None:
+        """The highest-ranked declared role among `granted`, else the base role."""
+        chosen, chosen_rank = self.base, self.rank(self.base)
+        for role in granted:
+            rank = self.rank(role)
+            if rank is None:
+                log.warning("a plugin granted the undeclared role %r; ignored", role)
+                continue
+            if chosen_rank is None or rank > chosen_rank:
+                chosen, chosen_rank = role, rank
+        return chosen
+
+
+def collect_roles(registry: PluginRegistry) -> RoleBook:
+    """Every enabled plugin's declared roles; a name declared again with another rank
+    marks the later plugin failed (its grants would be ambiguous)."""
+    book = RoleBook()
+    for record, specs in registry.call_each("lucien_roles", fail=True):
+        clash = None
+        for spec in specs:
+            if not isinstance(spec, RoleSpec):
+                clash = f"lucien_roles returned {spec!r}, not a RoleSpec"
+                break
+            known = book.specs.get(spec.name)
+            if known is not None and known.rank != spec.rank:
+                clash = f"role {spec.name!r} already declared with rank {known.rank}"
+                break
+            same_rank = [s.name for s in book.specs.values() if s.rank == spec.rank]
+            if known is None and same_rank:
+                clash = f"role {spec.name!r} has the rank of {same_rank[0]!r} ({spec.rank})"
+                break
+        if clash is not None:
+            registry.fail(record.name, clash)
+            continue
+        for spec in specs:
+            book.specs[spec.name] = spec
+    return book
+
+
+async def _ask_plugins(ctx: AppContext, user_id: int) -> Role | None:
+    granted = [
+        role
+        for _record, role in await ctx.registry.acall_each(
+            "lucien_resolve_role", ctx=ctx, user_id=user_id
+        )
+    ]
+    return ctx.roles.best(granted)
+
+
+async def resolve_role(ctx: AppContext, user_id: int) -> Role | None:
     """The user's role: the highest any plugin grants, cached in the `role` namespace."""
     role = await ctx.cache.get_or_load("role", str(user_id), lambda: _ask_plugins(ctx, user_id))
-    return cast(Role, role)
+    return role if isinstance(role, str) else None

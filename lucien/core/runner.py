@@ -34,6 +34,7 @@ from lucien.core.health import APP_KEY, health_view, live_view, metrics_view
 from lucien.core.metrics import Metrics
 from lucien.core.plugin import HealthResult, Job, MessageKey
 from lucien.core.plugins import PluginRegistry, discover_plugins
+from lucien.core.roles import collect_roles
 from lucien.core.sender import Sender
 from lucien.core.settings import ConfigError, Settings
 from lucien.core.users import UserTracker
@@ -104,6 +105,7 @@ class BotApplication:
             raise ConfigError(problems)
         ctx = self.ctx = AppContext(settings, registry, self.clock)
         ctx.app = self
+        ctx.roles = collect_roles(registry)
 
         self.phase = "database"
         from lucien.core.db import Database
@@ -142,8 +144,8 @@ class BotApplication:
             key_prefix=settings.redis_key_prefix,
         )
         self._collect_messages()
-        voice = registry.call_each("lucien_voice", ctx=ctx, messages=self.messages, fail=True)
-        ctx.voice = voice[0][1] if voice else PlainVoice(self.messages)
+        voice = registry.call_first("lucien_voice", ctx=ctx, messages=self.messages, fail=True)
+        ctx.voice = voice if voice is not None else PlainVoice(self.messages)
 
         self.phase = "plugin startup"
         await registry.acall_each("lucien_startup", ctx=ctx, fail=True)
@@ -182,10 +184,6 @@ class BotApplication:
         )
 
     def _collect_messages(self) -> None:
-        from lucien.core.messages import CORE_MESSAGES
-
-        for message in CORE_MESSAGES:
-            self.messages[message.key] = message
         for record, declared in self.ctx.registry.call_each("lucien_messages", fail=True):
             for message in declared:
                 if message.key in self.messages:
@@ -199,8 +197,8 @@ class BotApplication:
         http.router.add_get("/health", health_view)
         http.router.add_get("/live", live_view)
         http.router.add_get("/metrics", metrics_view)
-        for _record, setup in self.ctx.registry.call_each("lucien_http_routes", ctx=self.ctx):
-            setup(http)
+        # Before the app is frozen by setup(); a plugin raising leaves its routes out.
+        self.ctx.registry.call_each("lucien_http_routes", ctx=self.ctx, app=http)
         self._runner = web.AppRunner(http, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)

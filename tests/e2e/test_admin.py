@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select
 
 from lucien.core.db.models import PluginSetting, PluginSettingChange
 from lucien.core.menus import MenuCallback
-from lucien.core.plugin import MenuButton, MessageKey, PluginInfo, hookimpl
+from lucien.core.plugin import MenuButton, MessageKey, PluginInfo, RoleSpec, hookimpl
 from lucien.core.testing.emulator.state import CallbackQueryState
 from lucien.plugins.admin.handlers import create_router
 from lucien.plugins.admin.models import Admin
@@ -77,6 +77,10 @@ class FakeAreaPlugin:
     @hookimpl
     def lucien_messages(self) -> list[MessageKey]:
         return [MessageKey(f"test.{self.name}.area", f"The {self.name} area.")]
+
+    @hookimpl
+    def lucien_roles(self) -> list[RoleSpec]:
+        return [RoleSpec("vip", 50)] if self.role == "vip" else []
 
     @hookimpl
     async def lucien_resolve_role(self, ctx: Any, user_id: int) -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import MenuButton, PluginInfo, hookimpl
+from lucien.core.plugin import MenuButton, PluginInfo, RoleSpec, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -54,6 +54,20 @@ class AdminPlugin:
         from lucien.plugins.admin.messages import MESSAGES
 
         return MESSAGES
+
+    @hookimpl
+    def lucien_roles(self) -> list[RoleSpec]:
+        return [RoleSpec("admin", 100, "ADMIN_IDS and the admins added from chat")]
+
+    @hookimpl
+    async def lucien_welcome(self, ctx: Any, role: str, user: Any) -> str | None:
+        """The welcome an admin wrote from chat for the role, if any (escaped by the voice)."""
+        settings = await ctx.config.get("admin")
+        welcome = getattr(settings, f"welcome_{role}", "") if role != "admin" else ""
+        if not welcome:
+            return None
+        text: str = await ctx.voice.say("greeting.custom", user=user, text=welcome)
+        return text
 
     @hookimpl
     async def lucien_resolve_role(self, ctx: Any, user_id: int) -> str | None:

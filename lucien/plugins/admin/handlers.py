@@ -1,8 +1,7 @@
 """Aiogram routers of the admin plugin: thin, no SQL; services do the work.
 
-Three routers, in this order, under the plugin's router:
+Two routers, in this order, under the plugin's router:
 
-- `admin:public`  — /start (without payload), /menu and the main-menu button, for every role;
 - `admin:guarded` — every admin screen; guarded at router level by `RoleFilter("admin")`, so
   no handler added here can escape the check;
 - `admin:refusal` — what a non-admin reaches when they try an admin command, an admin
@@ -15,14 +14,14 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
-from lucien.core.menus import MenuCallback, main_menu_markup
+from lucien.core.menus import edit_or_send, main_menu_markup
 from lucien.core.plugin import Role
 from lucien.plugins.admin import keyboards as kb
 from lucien.plugins.admin.keyboards import (
@@ -69,7 +68,6 @@ ADMIN_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins", "broa
 def create_router() -> Router:
     """A fresh router per application (a router can only be attached to one parent)."""
     root = Router(name="admin")
-    root.include_router(_public_router())
     root.include_router(_guarded_router())
     root.include_router(_refusal_router())
     return root
@@ -78,52 +76,11 @@ def create_router() -> Router:
 # ----------------------------------------------------------------------------- every role
 
 
-async def _menu_text(ctx: AppContext, role: Role, user: Any, *, greeting: bool) -> str:
-    if greeting:
-        settings = await ctx.config.get("admin")
-        welcome = getattr(settings, f"welcome_{role}", "") if role != "admin" else ""
-        if welcome:
-            return await ctx.voice.say("greeting.custom", user=user, text=welcome)
-        return await ctx.voice.say("greeting.new", user=user, role=role)
-    return await ctx.voice.say(f"menu.header.{role}", user=user, role=role)
+async def _menu_text(ctx: AppContext, role: Role, user: Any) -> str:
+    return await ctx.voice.say("menu.header.admin", user=user, role=role)
 
 
-def _public_router() -> Router:
-    router = Router(name="admin:public")
-
-    # Registered bottom-up: /menu first, then /start, which is checked first (by far the
-    # more frequent of the two).
-    @router.message(Command("menu"))
-    @router.message(CommandStart(deep_link=False))
-    async def start(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
-        """/start without payload (deep links belong to the vip plugin) and /menu."""
-        await state.clear()  # a fresh menu abandons any half-done edit
-        text = await _menu_text(ctx, role, message.from_user, greeting=True)
-        markup = await main_menu_markup(ctx, role, message.from_user)
-        return message.answer(text, reply_markup=markup)
-
-    @router.callback_query(MenuCallback.filter(F.screen == "main"))
-    async def menu(query: CallbackQuery, ctx: AppContext, role: Role, state: FSMContext) -> Any:
-        """Back to the main menu: the screen is edited in place."""
-        await state.clear()
-        text = await _menu_text(ctx, role, query.from_user, greeting=False)
-        markup = await main_menu_markup(ctx, role, query.from_user)
-        await _edit(query, text, markup)
-        return query.answer()
-
-    return router
-
-
-async def _edit(query: CallbackQuery, text: str, markup: Any = None) -> None:
-    """Edit the pressed message in place; send anew only if it cannot be edited."""
-    message = query.message
-    if isinstance(message, Message):
-        try:
-            await message.edit_text(text, reply_markup=markup)
-            return
-        except Exception as exc:  # too old, deleted or unchanged: a new message will do
-            log.debug("edit failed, sending anew: %r", exc)
-    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+_edit = edit_or_send
 
 
 # ----------------------------------------------------------------------------- admins only
@@ -137,7 +94,7 @@ def _guarded_router() -> Router:
     @router.message(Command("admin"))
     async def admin_menu(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
         await state.clear()
-        text = await _menu_text(ctx, role, message.from_user, greeting=False)
+        text = await _menu_text(ctx, role, message.from_user)
         return message.answer(
             text, reply_markup=await main_menu_markup(ctx, role, message.from_user)
         )

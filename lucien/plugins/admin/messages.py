@@ -1,5 +1,5 @@
-"""Message keys of the admin plugin, and the bot-wide ones the feature-free core relies on
-(greetings, main-menu headers, common errors, farewells, common buttons).
+"""Message keys of the admin plugin (the built-in plugin declares /start's greetings,
+the generic menu header, the fallbacks and `button.menu`).
 
 Each key carries its plain default (shown when the voice plugin is disabled) and the
 context names the caller passes. `{name}` is the user's display name, filled in by the
@@ -18,22 +18,10 @@ def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey
 
 
 MESSAGES: list[MessageKey] = [
-    # --- greetings (/start)
-    M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
-    M("greeting.returning", "Welcome back, {name}. Choose an option below.", ("name",)),
-    # the welcome text an admin set from chat (escaped by the voice)
-    M("greeting.custom", "{text}", ("text",)),
     # --- main menu, per role
     M("menu.header.admin", "Admin menu. Choose an option.", ("name",)),
-    M("menu.header.vip", "VIP menu. Choose an option.", ("name",)),
-    M("menu.header.free", "Main menu. Choose an option.", ("name",)),
-    M("menu.back", "Back to the main menu."),
-    M("menu.stale", "This menu is out of date. Here is the current one."),
     # --- access
     M("admin.forbidden", "This option is only available to administrators."),
-    # --- common errors (error.generic and error.state_unavailable belong to the core)
-    M("error.unknown_command", "Unknown command. Send /start to open the menu."),
-    M("error.too_fast", "Too many requests. Please wait a few seconds and try again."),
     # --- farewells
     M("farewell.goodbye", "Goodbye, {name}.", ("name",)),
     M("farewell.menu_closed", "Menu closed. Send /start to open it again."),
@@ -156,7 +144,6 @@ MESSAGES: list[MessageKey] = [
     M("broadcast.cancelled", "Broadcast cancelled."),
     # --- buttons
     _button("button.back", "Back"),
-    _button("button.menu", "Main menu"),
     _button("button.cancel", "Cancel"),
     _button("button.confirm", "Confirm"),
     _button("button.close", "Close"),

@@ -14,6 +14,7 @@ from lucien.core.plugin import (
     MessageKey,
     PluginInfo,
     Role,
+    RoleSpec,
     hookimpl,
 )
 
@@ -101,6 +102,10 @@ class VipPlugin:
         from lucien.plugins.vip.messages import MESSAGES
 
         return MESSAGES
+
+    @hookimpl
+    def lucien_roles(self) -> list[RoleSpec]:
+        return [RoleSpec("vip", 50, "members with an active VIP subscription")]
 
     @hookimpl
     async def lucien_resolve_role(self, ctx: AppContext, user_id: int) -> Role | None:

@@ -59,6 +59,7 @@ MESSAGES: list[MessageKey] = [
     ),
     M("vip.offer.none", "No VIP plans are on offer right now. Ask an administrator."),
     # --- administrators
+    M("menu.header.vip", "VIP menu. Choose an option.", ("name",)),
     M("vip.admin.menu.header", "VIP administration. Choose an option."),
     M("vip.plan.prompt_name", "Send the name of the plan."),
     M("vip.plan.prompt_days", "Send the duration of the plan in days."),

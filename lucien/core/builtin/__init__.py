@@ -1,0 +1,66 @@
+"""The core's own behaviour as a plugin (Datasette's default plugins): /start and /menu,
+the main menu of every role, everyone's base role, and the fallbacks for links and
+buttons nobody claims, with their texts.
+
+It is registered by the core from `DEFAULT_PLUGINS`, always on, through the same hooks
+as any plugin; nothing here is reachable except through them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lucien import __version__
+from lucien.core.plugin import MessageKey, PluginInfo, RoleSpec, hookimpl
+
+HERE = Path(__file__).parent
+NAME = "core"
+# Everyone's role: the lowest rank, so any role another plugin grants outranks it.
+BASE_ROLE = RoleSpec("free", 0, "everyone: no plugin grants them another role")
+
+
+class BuiltinPlugin:
+    """Hook implementations of the built-in plugin."""
+
+    @hookimpl
+    def lucien_plugin_info(self) -> PluginInfo:
+        return PluginInfo(
+            name=NAME,
+            version=__version__,
+            description="Built in: /start, the main menu of every role, fallbacks",
+        )
+
+    @hookimpl
+    def lucien_roles(self) -> list[RoleSpec]:
+        return [BASE_ROLE]
+
+    @hookimpl(tryfirst=True)
+    def lucien_routers(self, ctx: Any) -> list[Any]:
+        """First: /start and /menu leave any half-done conversation of any plugin."""
+        from lucien.core.builtin.handlers import menu_router
+
+        return [menu_router()]
+
+    @hookimpl
+    def lucien_fallback_routers(self, ctx: Any) -> list[Any]:
+        from lucien.core.builtin.handlers import fallback_router
+
+        return [fallback_router()]
+
+    @hookimpl
+    def lucien_messages(self) -> list[MessageKey]:
+        from lucien.core.builtin.messages import MESSAGES
+
+        return MESSAGES
+
+    @hookimpl
+    def lucien_catalogue(self) -> str:
+        return str(HERE / "catalogue")
+
+    @hookimpl
+    def lucien_test_suite(self) -> str:
+        return str(HERE / "tests")
+
+
+plugin = BuiltinPlugin()

@@ -1,0 +1,86 @@
+"""Routers of the built-in plugin: thin, the menu module does the work.
+
+- `core:menu` (included before every plugin's routers): /start without payload, /menu
+  and the main-menu button, for every role;
+- `core:fallback` (included after them all): a /start link nobody claimed, and a button
+  nobody handles (an old message, a disabled plugin), answered rather than left spinning.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from lucien.core.context import AppContext
+from lucien.core.menus import MenuCallback, back_to_menu_button, edit_or_send, main_menu_markup
+from lucien.core.plugin import Role
+
+log = logging.getLogger("lucien.menu")
+
+
+async def greeting(ctx: AppContext, role: Role | None, user: Any) -> str:
+    """The /start text: a plugin's welcome for the role if one answers, else the voice's."""
+    custom = await ctx.registry.acall_first("lucien_welcome", ctx=ctx, role=role, user=user)
+    if isinstance(custom, str) and custom:
+        return custom
+    return await ctx.voice.say("greeting.new", user=user, role=role)
+
+
+async def menu_header(ctx: AppContext, role: Role | None, user: Any) -> str:
+    """The role's own header (`menu.header.<role>`) when declared, else the generic one."""
+    key = f"menu.header.{role}"
+    if not ctx.app or key not in ctx.app.messages:
+        key = "menu.header"
+    return await ctx.voice.say(key, user=user, role=role)
+
+
+def menu_router() -> Router:
+    router = Router(name="core:menu")
+
+    # Registered bottom-up: /menu first, then /start, which is checked first (by far the
+    # more frequent of the two).
+    @router.message(Command("menu"))
+    @router.message(CommandStart(deep_link=False))
+    async def start(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
+        """/start without payload (deep links belong to plugins) and /menu."""
+        await state.clear()  # a fresh menu abandons any half-done conversation
+        user = message.from_user
+        text = await greeting(ctx, role, user)
+        return message.answer(text, reply_markup=await main_menu_markup(ctx, role, user))
+
+    @router.callback_query(MenuCallback.filter(F.screen == "main"))
+    async def menu(query: CallbackQuery, ctx: AppContext, role: Role, state: FSMContext) -> Any:
+        """Back to the main menu: the screen is edited in place."""
+        await state.clear()
+        user = query.from_user
+        text = await menu_header(ctx, role, user)
+        await edit_or_send(query, text, await main_menu_markup(ctx, role, user))
+        return query.answer()
+
+    return router
+
+
+def fallback_router() -> Router:
+    router = Router(name="core:fallback")
+
+    @router.message(CommandStart(deep_link=True))
+    async def unknown_link(message: Message, ctx: AppContext, **_: Any) -> Any:
+        """/start with a payload no plugin claimed (an old, mistyped or foreign link):
+        say so and offer the menu rather than silence."""
+        user = message.from_user
+        text = await ctx.voice.say("start.unknown_link", user=user)
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        return message.answer(text, reply_markup=markup)
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, ctx: AppContext, **_: Any) -> Any:
+        log.info("stale callback %r from user %s", query.data, query.from_user.id)
+        text = await ctx.voice.say("menu.stale", user=query.from_user)
+        return query.answer(text[:200], show_alert=True)
+
+    return router

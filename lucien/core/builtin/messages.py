@@ -1,0 +1,35 @@
+"""Message keys of the built-in plugin, with their plain defaults.
+
+`menu.header.<role>` is looked up first for a role's menu (the plugin declaring the
+role may declare it); `menu.header` is the header of any role without one.
+"""
+
+from __future__ import annotations
+
+from lucien.core.plugin import MessageKey
+
+M = MessageKey
+
+MESSAGES: list[MessageKey] = [
+    # --- /start and /menu
+    M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
+    M("greeting.returning", "Welcome back, {name}. Choose an option below.", ("name",)),
+    # a welcome text written by an admin (escaped by the voice)
+    M("greeting.custom", "{text}", ("text",)),
+    M("menu.header", "Main menu. Choose an option.", ("name", "role")),
+    M("menu.header.free", "Main menu. Choose an option.", ("name",)),
+    M("menu.back", "Back to the main menu."),
+    M("menu.stale", "This menu is out of date. Here is the current one."),
+    MessageKey("button.menu", "Main menu", button=True),
+    # --- what nobody claimed
+    M("start.unknown_link", "I do not recognise that link. Here is your menu."),
+    M("error.unknown_command", "Unknown command. Send /start to open the menu."),
+    M("error.too_fast", "Too many requests. Please wait a few seconds and try again."),
+    # --- failures the core reports (its error handler and the state backend)
+    M("error.generic", "Something went wrong. Please try again in a moment."),
+    M(
+        "error.state_unavailable",
+        "The bot is busy right now and could not take your request. "
+        "Please try again in a minute.",
+    ),
+]

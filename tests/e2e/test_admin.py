@@ -76,7 +76,10 @@ class FakeAreaPlugin:
 
     @hookimpl
     def lucien_messages(self) -> list[MessageKey]:
-        return [MessageKey(f"test.{self.name}.area", f"The {self.name} area.")]
+        area = MessageKey(f"test.{self.name}.area", f"The {self.name} area.")
+        if self.role == "vip":  # the plugin declaring a role gives its menu's header
+            return [area, MessageKey("menu.header.vip", "VIP menu. Choose an option.")]
+        return [area]
 
     @hookimpl
     def lucien_roles(self) -> list[RoleSpec]:

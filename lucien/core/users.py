@@ -49,6 +49,7 @@ class UserTracker:
     async def _upsert(
         self, user_id: int, username: str | None, first_name: str | None, language: str | None
     ) -> None:
+        from lucien.core.db import upsert
         from lucien.core.db.models import User
 
         now = self.ctx.clock.now()
@@ -63,19 +64,11 @@ class UserTracker:
         }
         try:
             async with self.ctx.db.session() as session:
-                insert = _dialect_insert(self.ctx)
-                stmt = insert(User).values(**values)
-                stmt = stmt.on_conflict_do_update(
-                    index_elements=[User.id],
-                    set_={
-                        "username": username,
-                        "first_name": first_name or "",
-                        "language_code": language,
-                        "last_seen": now,
-                        "blocked_bot": False,
-                    },
+                # A known user keeps first_seen; everything else takes the new values.
+                refreshed = ["username", "first_name", "language_code", "last_seen", "blocked_bot"]
+                await session.execute(
+                    upsert(session, User, values, conflict=[User.id], update=refreshed)
                 )
-                await session.execute(stmt)
         except Exception as exc:
             self._recent.pop(user_id, None)
             log.warning("could not record user %s: %r", user_id, exc)
@@ -95,11 +88,3 @@ class UserTracker:
     async def drain(self) -> None:
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-def _dialect_insert(ctx: AppContext) -> Any:
-    if ctx.db.is_postgres:
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert

@@ -29,7 +29,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import (
@@ -44,6 +44,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import or_, select, update
 
+from lucien.core.db import upsert
 from lucien.core.db.models import User
 from lucien.plugins.free.models import (
     APPROVED,
@@ -59,6 +60,7 @@ from lucien.plugins.free.models import (
 
 if TYPE_CHECKING:
     from aiogram.types import ChatJoinRequest
+    from sqlalchemy import CursorResult
 
     from lucien.core.context import AppContext
     from lucien.core.plugin import Role
@@ -231,22 +233,21 @@ class FreeService:
         """
         handled = now if status != PENDING else None
         async with self.ctx.db.session() as s:
-            inserted = await s.execute(
-                self._insert()(FreeJoinRequest)
-                .values(
-                    chat_id=chat_id,
-                    user_id=user.id,
-                    first_name=user.first_name,
-                    language_code=user.language_code,
-                    status=status,
-                    requested_at=now,
-                    due_at=due,
-                    attempts=0,
-                    times_requested=1,
-                    handled_at=handled,
-                )
-                .on_conflict_do_nothing(index_elements=["chat_id", "user_id"])
-            )
+            values = {
+                "chat_id": chat_id,
+                "user_id": user.id,
+                "first_name": user.first_name,
+                "language_code": user.language_code,
+                "status": status,
+                "requested_at": now,
+                "due_at": due,
+                "attempts": 0,
+                "times_requested": 1,
+                "handled_at": handled,
+            }
+            stmt = upsert(s, FreeJoinRequest, values, conflict=["chat_id", "user_id"])
+            # An INSERT's result is a CursorResult: rowcount 0 when the row was there already.
+            inserted = cast("CursorResult[Any]", await s.execute(stmt))
             if inserted.rowcount == 1:
                 return "new", due
             row = await s.scalar(
@@ -266,14 +267,6 @@ class FreeService:
             row.attempts, row.next_attempt_at, row.welcome = 0, None, None
             row.handled_at = handled
             return "new", due
-
-    def _insert(self) -> Any:
-        """The dialect's INSERT (both have ON CONFLICT DO NOTHING)."""
-        if self.ctx.db.is_postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert
 
     # -- approving ----------------------------------------------------------------------
 
@@ -480,9 +473,7 @@ class FreeService:
     async def _ensure_channel_row(self, chat_id: int) -> None:
         async with self.ctx.db.session() as s:
             await s.execute(
-                self._insert()(FreeChannel)
-                .values(chat_id=chat_id, alerted=False)
-                .on_conflict_do_nothing(index_elements=["chat_id"])
+                upsert(s, FreeChannel, {"chat_id": chat_id, "alerted": False}, conflict=["chat_id"])
             )
 
     async def _rights_lost(self, chat_id: int) -> None:

@@ -54,6 +54,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import and_, func, or_, select, update
 
+from lucien.core.db import upsert
 from lucien.core.db.models import User
 from lucien.plugins.vip.models import InviteLink, Plan, Subscription, Token
 
@@ -214,13 +215,6 @@ class VipService:
 
     def _now(self) -> datetime:
         return self.ctx.clock.now()
-
-    def _insert(self) -> Any:
-        if self.ctx.db.is_postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert
 
     def token_link(self, code: str) -> str:
         """The deep link that redeems `code`."""
@@ -429,9 +423,12 @@ class VipService:
             # The row exists from here on (a concurrent first redemption of another token
             # by the same user does nothing), then is locked while we extend it.
             await s.execute(
-                self._insert()(Subscription)
-                .values(user_id=user_id, plan_id=plan_id, started_at=now, ends_at=now)
-                .on_conflict_do_nothing(index_elements=["user_id"])
+                upsert(
+                    s,
+                    Subscription,
+                    {"user_id": user_id, "plan_id": plan_id, "started_at": now, "ends_at": now},
+                    conflict=["user_id"],
+                )
             )
             sub = await s.scalar(
                 select(Subscription)

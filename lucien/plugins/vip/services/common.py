@@ -1,0 +1,94 @@
+"""What every part of the VIP service shares: settings, constants, the clock, admin alerts.
+
+`VipPart` is the base of the four parts (plans, tokens, membership, expiry jobs): each
+holds the application context and reads the settings in force through it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lucien.core.db.models import User
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.vip")
+
+PLUGIN = "vip"
+LIST_LIMIT = 10
+CACHE_PLANS = "vip_plans"
+CACHE_ALERTS = "vip_alerts"
+
+
+class VipSettings(BaseSettings):
+    """Settings of the vip plugin (environment prefix `VIP_`; admins edit `channel_id`)."""
+
+    model_config = SettingsConfigDict(env_prefix="VIP_", extra="ignore")
+
+    channel_id: int | None = Field(
+        None,
+        json_schema_extra={
+            "lucien": {
+                "editable": True,
+                "kind": "channel",
+                "rights": ["can_invite_users", "can_restrict_members"],
+            }
+        },
+    )
+    reminder_hours: int = Field(24, ge=0, le=24 * 30)
+    invite_link_hours: int = Field(24, ge=1, le=24 * 30)
+    token_valid_days: int = Field(30, ge=1, le=3650)
+    # Token batches above this size are sent as a CSV document instead of a message.
+    list_max_tokens: int = Field(20, ge=1, le=100)
+    job_interval_seconds: float = Field(30.0, gt=0, le=60)
+    lease_seconds: int = Field(300, ge=10)
+    # After a failed attempt (Telegram unreachable, rights missing) a row waits this long.
+    retry_seconds: int = Field(600, ge=10, le=24 * 3600)
+    job_batch: int = Field(100, ge=1, le=1000)
+
+
+def days_left(ends_at: datetime, now: datetime) -> int:
+    """Whole days remaining, rounded up (a membership ending in 3 h has 1 day left)."""
+    return max(0, math.ceil((ends_at - now).total_seconds() / 86400))
+
+
+class VipPart:
+    """The base of each part of the VIP service: context, settings, clock, admin alerts."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def settings(self) -> VipSettings:
+        """The settings in force (environment overlaid with what admins saved)."""
+        return await self.ctx.config.get(PLUGIN)
+
+    def _now(self) -> datetime:
+        return self.ctx.clock.now()
+
+    async def alert_admins(self, key: str, *, once: str | None = None, **context: Any) -> None:
+        """Tell the admins listed in ADMIN_IDS (the plugin does not depend on the admin
+        plugin's own list of admins). `once` deduplicates an alert for the cache TTL."""
+        if once is not None:
+            if await self.ctx.cache.get(CACHE_ALERTS, once) is not None:
+                return
+            await self.ctx.cache.set(CACHE_ALERTS, once, True)
+        for admin_id in self.ctx.settings.admin_ids:
+            text = await self.ctx.voice.say(key, user=await self._user(admin_id), **context)
+            try:
+                await self.ctx.sender(SendMessage(chat_id=admin_id, text=text))
+            except TelegramAPIError as exc:
+                log.warning("cannot alert admin %s: %r", admin_id, exc)
+
+    async def _user(self, user_id: int) -> Any:
+        """The core's record of a user (first name, language) for the voice, if known."""
+        async with self.ctx.db.session() as s:
+            return await s.get(User, user_id)

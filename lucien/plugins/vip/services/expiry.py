@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import SendMessage
@@ -41,6 +41,8 @@ from lucien.plugins.vip.models import InviteLink, Subscription
 from lucien.plugins.vip.services.common import VipPart, VipSettings, days_left, log
 
 if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
+
     from lucien.core.context import AppContext
     from lucien.plugins.vip.services.membership import Membership
     from lucien.plugins.vip.services.plans import Plans
@@ -82,16 +84,20 @@ class ExpiryJobs(VipPart):
                     .execution_options(synchronize_session=False)
                 )
             ).all()
-        return lease, rows
+        return lease, list(rows)
 
     async def _finish(self, user_id: int, lease: str, **values: Any) -> bool:
         """Mark a claimed row done, only if this replica still holds its lease."""
         async with self.ctx.db.session() as s:
-            result = await s.execute(
-                update(Subscription)
-                .where(Subscription.user_id == user_id, Subscription.claimed_by == lease)
-                .values(claimed_by=None, claimed_until=None, **values)
-                .execution_options(synchronize_session=False)
+            # An UPDATE's result is a CursorResult: rowcount 0 when the lease was lost.
+            result = cast(
+                "CursorResult[Any]",
+                await s.execute(
+                    update(Subscription)
+                    .where(Subscription.user_id == user_id, Subscription.claimed_by == lease)
+                    .values(claimed_by=None, claimed_until=None, **values)
+                    .execution_options(synchronize_session=False)
+                ),
             )
             return bool(result.rowcount)
 

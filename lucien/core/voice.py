@@ -2,22 +2,23 @@
 
 Plugins declare their message keys with plain defaults (`lucien_messages`). The voice
 plugin provides a Voice that renders them in Lucien's persona; without it, `PlainVoice`
-renders the defaults, so the bot still works in plain words.
+renders the defaults, so the bot still works in plain words. Both format templates the
+same way (`lucien.core.formatting`: plurals, numbers, dates and durations through Babel).
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import string
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal
+from datetime import UTC, tzinfo
 from typing import Any, Protocol, runtime_checkable
 
+from lucien.core.formatting import render
 from lucien.core.plugin import MessageKey
 
 log = logging.getLogger("lucien.voice")
+
+PLAIN_LOCALE = "en"  # the language plain defaults are written in
 
 
 @runtime_checkable
@@ -37,29 +38,6 @@ class Voice(Protocol):
         ...
 
 
-class _SafeDict(dict[str, Any]):
-    def __init__(self, data: Mapping[str, Any], key: str, missing: list[str]):
-        super().__init__(data)
-        self._key = key
-        self._missing = missing
-
-    def __missing__(self, name: str) -> str:
-        self._missing.append(name)
-        return "{" + name + "}"
-
-
-_KEPT = (bool, int, float, Decimal, date)  # formatted by the template, never markup
-
-
-def escape_context(context: Mapping[str, Any]) -> dict[str, Any]:
-    """HTML-escape every value that is not a number or a date: user-provided text (a name,
-    a list of links, an object's str()) is never read as markup."""
-    return {
-        k: v if v is None or isinstance(v, _KEPT) else html.escape(str(v), quote=False)
-        for k, v in context.items()
-    }
-
-
 def display_name(user: Any) -> str:
     """The user's first name (or username), unescaped; callers escape."""
     if user is None:
@@ -67,19 +45,15 @@ def display_name(user: Any) -> str:
     return getattr(user, "first_name", None) or getattr(user, "username", None) or ""
 
 
-def render_template(template: str, key: str, context: Mapping[str, Any]) -> tuple[str, list[str]]:
-    """Format `template` with context; return the text and the placeholders it lacked."""
-    missing: list[str] = []
-    try:
-        text = string.Formatter().vformat(template, (), _SafeDict(context, key, missing))
-    except (ValueError, IndexError, KeyError, AttributeError) as exc:
-        log.warning("message %s: bad template (%s)", key, exc)
-        return template, ["<format error>"]
-    return text, missing
-
-
 class PlainVoice:
-    """The declared defaults, formatted; used when no plugin provides a voice."""
+    """The declared defaults, formatted; used when no plugin provides a voice.
+
+    Defaults are written in English, so they are formatted in English (plurals, numbers,
+    dates in UTC: the creator's timezone is the voice plugin's setting), whatever the
+    user's language. Values are escaped, the template's own markup is kept.
+    """
+
+    locale = PLAIN_LOCALE
 
     def __init__(self, messages: Mapping[str, MessageKey]):
         self.messages = dict(messages)
@@ -90,11 +64,7 @@ class PlainVoice:
             log.warning("message key %s was never declared", key)
             return key
         context.setdefault("name", display_name(user))
-        values = escape_context(context) if escape else context
-        text, missing = render_template(declared.default, key, values)
-        if missing:
-            log.warning("message %s: missing placeholders %s", key, ", ".join(missing))
-        return text
+        return render_default(declared, context, escape=escape)
 
     async def say(
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
@@ -105,3 +75,15 @@ class PlainVoice:
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
     ) -> str:
         return self._render(key, user, context, escape=False)
+
+
+def render_default(
+    declared: MessageKey, context: Mapping[str, Any], *, escape: bool, tz: tzinfo = UTC
+) -> str:
+    """A key's plain default formatted in English; problems are logged, never raised."""
+    text, problems = render(
+        declared.default, context, locale=PLAIN_LOCALE, tz=tz, escape=escape, strict=False
+    )
+    if problems:
+        log.warning("message %s: %s", declared.key, "; ".join(problems))
+    return text

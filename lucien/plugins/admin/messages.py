@@ -57,10 +57,10 @@ MESSAGES: list[MessageKey] = [
     M(
         "config.wait_time.prompt",
         "Send the wait time, in minutes, before free-channel requests are approved. "
-        "Current: {current_minutes} minutes.",
+        "Current: {current_minutes:minutes}.",
         ("current_minutes",),
     ),
-    M("config.wait_time.set", "Wait time set to {minutes} minutes.", ("minutes",)),
+    M("config.wait_time.set", "Wait time set to {minutes:minutes}.", ("minutes",)),
     M(
         "config.wait_time.invalid",
         "'{value}' is not a valid wait time. Send a whole number of minutes "
@@ -72,7 +72,11 @@ MESSAGES: list[MessageKey] = [
         "Send the social links, one per line: an https:// link or an @handle. "
         "Send - to remove them all.",
     ),
-    M("config.social.set", "Social links saved: {count}.", ("count",)),
+    M(
+        "config.social.set",
+        "{count:plural:one=# social link saved|other=# social links saved}.",
+        ("count",),
+    ),
     M(
         "config.social.invalid",
         "This line is not a valid link: {line}\nUse an https:// link or an @handle.",
@@ -132,15 +136,28 @@ MESSAGES: list[MessageKey] = [
     # --- broadcast
     M("broadcast.prompt", "Send the message to broadcast (text, photo or video)."),
     M("broadcast.choose_audience", "Who should receive it?"),
-    M("broadcast.confirm", "Send this message to {count} users?", ("count",)),
+    M(
+        "broadcast.confirm",
+        "Send this message to {count:plural:one=# user|other=# users}?",
+        ("count",),
+    ),
     M("broadcast.empty", "There is nobody to send it to."),
-    M("broadcast.started", "Broadcast started to {count} users.", ("count",)),
+    M(
+        "broadcast.started",
+        "Broadcast started to {count:plural:one=# user|other=# users}.",
+        ("count",),
+    ),
     M(
         "broadcast.progress",
-        "Broadcast: {sent} of {total} sent, {failed} failed.",
+        "Broadcast: {sent} of {total:plural:one=# message|other=# messages} sent, {failed} failed.",
         ("sent", "total", "failed"),
     ),
-    M("broadcast.sent", "Broadcast finished: {sent} sent, {failed} failed.", ("sent", "failed")),
+    M(
+        "broadcast.sent",
+        "Broadcast finished: {sent:plural:one=# message sent|other=# messages sent}, "
+        "{failed} failed.",
+        ("sent", "failed"),
+    ),
     M("broadcast.cancelled", "Broadcast cancelled."),
     # --- buttons
     _button("button.back", "Back"),

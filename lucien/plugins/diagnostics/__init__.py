@@ -27,6 +27,11 @@ class DiagnosticsPlugin:
         return str(HERE / "tests")
 
     @hookimpl
+    def lucien_catalogue(self) -> str:
+        """The plugin's texts in Lucien's voice, one `<locale>.json` per locale."""
+        return str(HERE / "catalogue")
+
+    @hookimpl
     def lucien_settings_model(self) -> type[Any]:
         from lucien.plugins.diagnostics.services import DiagnosticsSettings
 

@@ -15,13 +15,14 @@ MESSAGES: list[MessageKey] = [
     M("diagnostics.menu.header", "Diagnostics. Choose an option."),
     M(
         "diagnostics.report.header",
-        "Health report: {passed} passing, {warned} warnings, {failed} failing.",
+        "Health report: {passed} passing, {warned:plural:one=# warning|other=# warnings}, "
+        "{failed:plural:one=# failure|other=# failures}.",
         ("passed", "warned", "failed"),
     ),
     M("diagnostics.tests.running", "Running the tests of {plugin}...", ("plugin",)),
     M(
         "diagnostics.tests.passed",
-        "Tests of {plugin}: all {passed} passed in {duration} s.",
+        "Tests of {plugin}: {passed:plural:one=# test passed|other=all # passed} in {duration} s.",
         ("plugin", "passed", "duration"),
     ),
     M(
@@ -54,7 +55,8 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "diagnostics.report.webhook",
-        "Webhook: {pending} pending updates, last error: {error}",
+        "Webhook: {pending:plural:one=# pending update|other=# pending updates}, "
+        "last error: {error}",
         ("pending", "error"),
     ),
     M("diagnostics.report.none", "none"),
@@ -87,7 +89,11 @@ MESSAGES: list[MessageKey] = [
         ("setting", "channel", "error"),
     ),
     M("diagnostics.tests.none", "No test suite to run."),
-    M("diagnostics.tests.progress", "Tests: {done} of {total} plugins done.", ("done", "total")),
+    M(
+        "diagnostics.tests.progress",
+        "Tests: {done} of {total:plural:one=# plugin|other=# plugins} done.",
+        ("done", "total"),
+    ),
     M(
         "diagnostics.tests.timeout",
         "Tests of {plugin}: stopped after {duration} s (timeout).",

@@ -45,6 +45,11 @@ class FreePlugin:
         return str(HERE / "tests")
 
     @hookimpl
+    def lucien_catalogue(self) -> str:
+        """The plugin's texts in Lucien's voice, one `<locale>.json` per locale."""
+        return str(HERE / "catalogue")
+
+    @hookimpl
     def lucien_migrations(self) -> str:
         return str(HERE / "migrations" / "versions")
 

@@ -15,18 +15,18 @@ MESSAGES: list[MessageKey] = [
     M(
         "free.request.received",
         "Your request to join the free channel was received, {name}. "
-        "It will be approved in about {wait_minutes} minutes.\nMeanwhile:\n{links}",
+        "It will be approved in about {wait_minutes:minutes}.\nMeanwhile:\n{links}",
         ("name", "wait_minutes", "links"),
     ),
     M(
         "free.request.received_no_links",
         "Your request to join the free channel was received, {name}. "
-        "It will be approved in about {wait_minutes} minutes.",
+        "It will be approved in about {wait_minutes:minutes}.",
         ("name", "wait_minutes"),
     ),
     M(
         "free.request.pending",
-        "Your request is already pending. About {minutes_left} minutes left.",
+        "Your request is already pending. About {minutes_left:minutes} left.",
         ("minutes_left",),
     ),
     M(
@@ -36,7 +36,7 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "free.menu",
-        "Free channel: {link}\nRequests to join are approved after {wait_minutes} minutes.",
+        "Free channel: {link}\nRequests to join are approved after {wait_minutes:minutes}.",
         ("link", "wait_minutes"),
     ),
     M("free.links", "Meanwhile, you can also find us here:\n{links}", ("links",)),

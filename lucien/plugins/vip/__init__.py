@@ -66,6 +66,11 @@ class VipPlugin:
         return str(HERE / "tests")
 
     @hookimpl
+    def lucien_catalogue(self) -> str:
+        """The plugin's texts in Lucien's voice, one `<locale>.json` per locale."""
+        return str(HERE / "catalogue")
+
+    @hookimpl
     def lucien_settings_model(self) -> type[Any]:
         from lucien.plugins.vip.services import VipSettings
 

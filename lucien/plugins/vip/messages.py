@@ -16,13 +16,13 @@ MESSAGES: list[MessageKey] = [
     # --- the member's side
     M(
         "vip.menu",
-        "Your VIP membership: {plan}. {days_left} days left, until {end_date}.",
+        "Your VIP membership: {plan}. {days_left:days} left, until {end_date}.",
         ("name", "plan", "days_left", "end_date"),
     ),
     M("vip.redeem.prompt", "Send your VIP token to redeem it."),
     M(
         "vip.redeemed",
-        "Token redeemed, {name}. Plan: {plan}, {days} days, until {end_date}.",
+        "Token redeemed, {name}. Plan: {plan}, {days:days}, until {end_date}.",
         ("name", "plan", "days", "end_date"),
     ),
     M("vip.refused.used", "This token has already been used."),
@@ -41,7 +41,7 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "vip.reminder",
-        "Your VIP membership ends in {days_left} days, on {end_date}.",
+        "Your VIP membership ends in {days_left:days}, on {end_date}.",
         ("name", "days_left", "end_date"),
     ),
     M(
@@ -68,14 +68,14 @@ MESSAGES: list[MessageKey] = [
         "'{value}' is not a valid duration. Send a whole number of days from 1 to {max_days}.",
         ("value", "max_days"),
     ),
-    M("vip.plan.created", "Plan created: {plan}, {days} days.", ("plan", "days")),
-    M("vip.plan.edited", "Plan updated: {plan}, {days} days.", ("plan", "days")),
+    M("vip.plan.created", "Plan created: {plan}, {days:days}.", ("plan", "days")),
+    M("vip.plan.edited", "Plan updated: {plan}, {days:days}.", ("plan", "days")),
     M("vip.plan.archived", "Plan archived: {plan}. Existing tokens still work.", ("plan",)),
     M("vip.plan.list", "Plans:\n{plans}", ("plans",)),
     M("vip.plan.none", "There are no plans yet. Create one first."),
     M(
         "vip.token.generated",
-        "Token for {plan} ({days} days):\n{token}\nLink: {link}",
+        "Token for {plan} ({days:days}):\n{token}\nLink: {link}",
         ("plan", "days", "token", "link"),
     ),
     M("vip.token.list", "Unused tokens:\n{tokens}", ("tokens",)),
@@ -119,7 +119,7 @@ MESSAGES: list[MessageKey] = [
         "'{value}' is not a valid price. Send an amount and a currency, e.g. 9.99 USD, or 0.",
         ("value",),
     ),
-    M("vip.plan.detail", "Plan {plan}: {days} days, price {price}.", ("plan", "days", "price")),
+    M("vip.plan.detail", "Plan {plan}: {days:days}, price {price}.", ("plan", "days", "price")),
     M("vip.plan.not_found", "That plan no longer exists or is archived."),
     M("vip.cancelled", "Cancelled."),
     M("vip.token.prompt_plan", "Choose the plan for the new tokens."),
@@ -135,12 +135,14 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "vip.token.batch",
-        "{count} tokens for {plan} ({days} days), redeemable until {expires}:\n{links}",
+        "{count:plural:one=# token|other=# tokens} for {plan} ({days:days}), "
+        "redeemable until {expires}:\n{links}",
         ("count", "plan", "days", "expires", "links"),
     ),
     M(
         "vip.token.csv",
-        "{count} tokens for {plan} ({days} days), redeemable until {expires}, in this file.",
+        "{count:plural:one=# token|other=# tokens} for {plan} ({days:days}), "
+        "redeemable until {expires}, in this file.",
         ("count", "plan", "days", "expires"),
     ),
     M("vip.token.redeemed_list", "Redeemed tokens:\n{tokens}", ("tokens",)),

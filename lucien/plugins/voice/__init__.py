@@ -1,12 +1,15 @@
-"""Lucien's voice: message catalogue, variation and locales."""
+"""Lucien's voice: the engine that renders every enabled plugin's catalogue, in locales."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lucien import __version__
 from lucien.core.plugin import CacheNamespace, MessageKey, PluginInfo, hookimpl
+
+if TYPE_CHECKING:
+    import click
 
 HERE = Path(__file__).parent
 
@@ -52,19 +55,20 @@ class VoicePlugin:
 
     @hookimpl
     def lucien_voice(self, ctx: Any, messages: dict[str, MessageKey]) -> Any:
-        """Lucien's CatalogueVoice over every declared key; catalogue problems are logged."""
+        """Lucien's CatalogueVoice over every enabled plugin's catalogue; problems logged."""
         import logging
 
         from lucien.plugins.voice.check import check_catalogue
         from lucien.plugins.voice.services import CatalogueVoice, VoiceSettings, load_catalogue
 
         settings = ctx.plugin_settings("voice") or VoiceSettings()
-        catalogue = load_catalogue()
+        sources = [
+            (record.name, path) for record, path in ctx.registry.call_each("lucien_catalogue")
+        ]
+        catalogue = load_catalogue(sources)
         log = logging.getLogger("lucien.voice")
         for problem in check_catalogue(messages, catalogue):
-            # Entries for keys of disabled plugins are expected; everything else is worth a look.
-            level = logging.DEBUG if "nobody declares" in problem else logging.WARNING
-            log.log(level, "catalogue: %s", problem)
+            log.warning("catalogue: %s", problem)
         clock = getattr(ctx, "clock", None)
         voice = CatalogueVoice(
             messages,
@@ -89,6 +93,13 @@ class VoicePlugin:
 
         voice.creator_source = settings_in_force
         return voice
+
+    @hookimpl
+    def lucien_commands(self, cli: click.Group) -> None:
+        """`lucien voice check`: the house-style check of every installed catalogue."""
+        from lucien.plugins.voice.check import voice_cli
+
+        cli.add_command(voice_cli)
 
 
 plugin = VoicePlugin()

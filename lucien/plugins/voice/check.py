@@ -1,8 +1,12 @@
-"""Check the catalogue against the declared keys: `python -m lucien.plugins.voice.check`.
+"""The house-style check of every installed plugin's catalogue: `lucien voice check`
+(or `python -m lucien.plugins.voice.check`).
 
-Lists keys declared without a catalogue entry (per locale), catalogue entries nobody
-declares, placeholders a variant uses that its key never receives, markup Telegram's HTML
-parser would refuse, and malformed catalogue files. Exit status 1 when anything is found.
+Lists keys declared without lines (per locale), lines nobody declares, lines kept in
+another plugin's catalogue than the one declaring the key, a key in two catalogues,
+placeholders a line uses that its key never receives, unknown formats and malformed
+plural forms, a count written as a plural in one line and bare in another, markup
+Telegram's HTML parser would refuse, and unreadable files. Exit status 1 when anything
+is found.
 """
 
 from __future__ import annotations
@@ -10,19 +14,22 @@ from __future__ import annotations
 import logging
 import string
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from html.parser import HTMLParser
-from importlib.metadata import entry_points
 
-from lucien.core.plugin import MessageKey
-from lucien.plugins.voice.services import (
-    FORMAT_SPECS,
-    LOCALES,
-    VOICE_PLACEHOLDERS,
-    Catalogue,
-    load_catalogue,
+import click
+
+from lucien.core.formatting import (
+    PLURAL_PREFIX,
+    babel_locale,
+    parse_plural,
+    spec_problem,
     template_fields,
 )
+from lucien.core.plugin import MessageKey
+from lucien.core.voice import PLAIN_LOCALE
+from lucien.plugins.voice.catalogues import Catalogue, installed_plugins, load_catalogue
+from lucien.plugins.voice.services import LOCALES, VOICE_PLACEHOLDERS
 
 log = logging.getLogger("lucien.voice")
 
@@ -97,24 +104,89 @@ def telegram_html_problems(text: str) -> list[str]:
     return problems
 
 
+# Formats that say a placeholder is a count: every line of the key must then count it so.
+COUNTING = ("days", "minutes")
+
+
+def _counting(spec: str) -> bool:
+    return spec in COUNTING or spec.startswith(PLURAL_PREFIX)
+
+
 def _sample_fill(template: str) -> str:
-    """The template with every placeholder replaced by a neutral word (to check markup)."""
+    """The template with each placeholder replaced by a neutral word, or a plural by its
+    `other` form (its markup is checked too)."""
     out = []
-    for literal, name, _spec, _conv in string.Formatter().parse(template):
+    for literal, name, spec, _conv in string.Formatter().parse(template):
         out.append(literal)
-        if name is not None:
-            out.append("x")
+        if name is None:
+            continue
+        if spec and spec.startswith(PLURAL_PREFIX):
+            try:
+                out.append(parse_plural(spec[len(PLURAL_PREFIX) :])["other"].replace("#", "5"))
+                continue
+            except ValueError:
+                pass  # reported as a format problem
+        out.append("x")
     return "".join(out)
+
+
+def _field_problems(fields: list[tuple[str, str]], allowed: set[str], locale: str) -> list[str]:
+    """Unknown placeholders and formats; plural categories the locale never uses."""
+    problems: list[str] = []
+    tags = set(babel_locale(locale).plural_form.tags) | {"other"}
+    for name, spec in fields:
+        if name not in allowed:
+            problems.append(f"unknown placeholder {{{name}}}")
+        problem = spec_problem(spec)
+        if problem:
+            problems.append(f"{{{name}}}: {problem}")
+        elif spec.startswith(PLURAL_PREFIX):
+            for category in parse_plural(spec[len(PLURAL_PREFIX) :]):
+                if category[0].isalpha() and category not in tags:
+                    problems.append(f"{{{name}}}: {locale} has no plural category {category!r}")
+    return problems
+
+
+def _bare_counts(message: MessageKey, catalogue: Catalogue, locales: Iterable[str]) -> list[str]:
+    """Placeholders counted (a plural, days, minutes) in one template of a language and
+    bare in another: `{n} days` where another line says `{n:days}`. Per language, since
+    a word may agree with its number in one ("2 fallidas") and not in another ("2 failed");
+    the plain default is English."""
+    problems: list[str] = []
+    for locale in locales:
+        templates = [v.text for v in catalogue.variants(locale, message.key)]
+        if locale == PLAIN_LOCALE:
+            templates.append(message.default)
+        uses: dict[str, set[bool]] = {}
+        for template in templates:
+            try:
+                fields = template_fields(template)
+            except ValueError:
+                continue  # reported as malformed
+            for name, spec in fields:
+                uses.setdefault(name, set()).add(_counting(spec))
+        problems.extend(
+            f"{locale}: {message.key}: {{{name}}} is counted in one line and bare in another"
+            for name, counted in sorted(uses.items())
+            if counted == {True, False}
+        )
+    return problems
 
 
 def check_catalogue(
     messages: Iterable[MessageKey] | Mapping[str, MessageKey],
     catalogue: Catalogue | None = None,
     locales: Iterable[str] = LOCALES,
+    owners: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Every disagreement between the declared keys and the catalogue; [] when they agree."""
+    """Every disagreement between the declared keys and the catalogue; [] when they agree.
+
+    `owners` (key -> declaring plugin), when given, also reports lines kept in another
+    plugin's catalogue than the declaring one.
+    """
     declared = dict(messages) if isinstance(messages, Mapping) else {m.key: m for m in messages}
     catalogue = catalogue if catalogue is not None else load_catalogue()
+    locales = tuple(locales)
     problems: list[str] = list(catalogue.problems)
     for key, message in sorted(declared.items()):
         try:
@@ -122,22 +194,28 @@ def check_catalogue(
         except ValueError as exc:
             problems.append(f"{key}: default is malformed ({exc})")
         else:
-            for name, spec in default_fields:
-                if name not in set(message.context) | {"name"} or spec:
-                    problems.append(f"{key}: default uses {{{name}}} not in its declared context")
+            allowed = set(message.context) | {"name"}
+            for problem in _field_problems(default_fields, allowed, "en"):
+                problems.append(f"{key}: default: {problem}")
+        problems.extend(_bare_counts(message, catalogue, locales))
     for locale in locales:
         keys = catalogue.keys(locale)
         for key in sorted(set(declared) - keys):
             problems.append(f"{locale}: {key} is declared but has no catalogue entry")
         for key in sorted(keys - set(declared)):
-            provider = catalogue.providers[locale][key]
+            provider = catalogue.provider(locale, key)
             problems.append(
-                f"{locale}/{provider}: {key} is in the catalogue but nobody declares it"
+                f"{provider}/{locale}: {key} is in the catalogue but nobody declares it"
             )
         for key in sorted(keys & set(declared)):
             message = declared[key]
+            provider = catalogue.provider(locale, key)
+            where = f"{provider}/{locale}:{key}"
+            if owners is not None and owners.get(key, provider) != provider:
+                problems.append(
+                    f"{where}: declared by {owners[key]}, whose catalogue it belongs in"
+                )
             allowed = set(message.context) | VOICE_PLACEHOLDERS
-            where = f"{locale}/{catalogue.providers[locale][key]}:{key}"
             for variant in catalogue.variants(locale, key):
                 label = f"{where} variant {variant.index}"
                 try:
@@ -145,46 +223,69 @@ def check_catalogue(
                 except ValueError as exc:
                     problems.append(f"{label}: malformed template ({exc})")
                     continue
-                for name, spec in fields:
-                    if name not in allowed:
-                        problems.append(f"{label}: unknown placeholder {{{name}}}")
-                    if spec not in FORMAT_SPECS:
-                        problems.append(f"{label}: unknown format {{{name}:{spec}}}")
+                problems.extend(f"{label}: {p}" for p in _field_problems(fields, allowed, locale))
                 filled = _sample_fill(variant.text)
                 if message.button:
-                    if any(c in variant.text for c in "<>&"):
+                    if any(c in filled for c in "<>&"):
                         problems.append(f"{label}: a button label is plain text, no markup")
                 else:
                     problems.extend(f"{label}: {p}" for p in telegram_html_problems(filled))
     return problems
 
 
-def collect_messages() -> dict[str, MessageKey]:
-    """The core's keys and those of every installed plugin (through its entry point)."""
-    from lucien.core.messages import CORE_MESSAGES
+def check_installed(locales: Iterable[str] = LOCALES) -> list[str]:
+    """Check every installed plugin's keys against every installed plugin's catalogue."""
+    plugins = installed_plugins()
+    declared: dict[str, MessageKey] = {}
+    owners: dict[str, str] = {}
+    problems: list[str] = []
+    for plugin in plugins:
+        for message in plugin.messages:
+            if message.key in owners:
+                problems.append(
+                    f"{message.key}: declared by {owners[message.key]} and {plugin.name}"
+                )
+                continue
+            declared[message.key] = message
+            owners[message.key] = plugin.name
+    catalogue = load_catalogue([(p.name, p.catalogue) for p in plugins if p.catalogue])
+    return problems + check_catalogue(declared, catalogue, locales, owners)
 
-    merged = {m.key: m for m in CORE_MESSAGES}
-    for ep in entry_points(group="lucien.plugins"):
-        try:
-            plugin = ep.load()
-        except Exception as exc:
-            log.warning("plugin %s failed to load: %s", ep.name, exc)
-            continue
-        hook = getattr(plugin, "lucien_messages", None)
-        if hook is None:
-            continue
-        for message in hook() or ():
+
+def collect_messages() -> dict[str, MessageKey]:
+    """The keys every installed plugin (the built-in one too) declares."""
+    merged: dict[str, MessageKey] = {}
+    for plugin in installed_plugins():
+        for message in plugin.messages:
             merged.setdefault(message.key, message)
     return merged
 
 
-def main() -> int:
-    """Print every catalogue problem; exit status 1 if there is any."""
-    problems = check_catalogue(collect_messages())
+def report(echo: Callable[[str], None]) -> int:
+    """Print every problem of the installed catalogues; return the exit status (1 if any)."""
+    problems = check_installed()
     for problem in problems:
-        print(problem)
-    print(f"{len(problems)} problem(s)" if problems else "catalogue and declared keys agree")
+        echo(problem)
+    echo(f"{len(problems)} problem(s)" if problems else "catalogues and declared keys agree")
     return 1 if problems else 0
+
+
+@click.group(name="voice")
+def voice_cli() -> None:
+    """Lucien's voice: the catalogues every plugin ships."""
+
+
+@voice_cli.command(name="check")
+def check_command() -> None:
+    """Check the catalogues of every installed plugin; exit status 1 on any problem."""
+    status = report(click.echo)
+    if status:
+        raise click.exceptions.Exit(status)
+
+
+def main() -> int:
+    """`python -m lucien.plugins.voice.check`: the same check as `lucien voice check`."""
+    return report(print)
 
 
 if __name__ == "__main__":

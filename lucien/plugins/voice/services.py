@@ -1,60 +1,61 @@
-"""Lucien's voice: the catalogue, the renderer (`CatalogueVoice`) and the voice settings.
+"""Lucien's voice: the renderer (`CatalogueVoice`) and the voice's settings.
 
-The catalogue lives in `catalogue/<locale>/<provider>.json`. Each file maps message keys to
-a list of variants::
+The voice renders every enabled plugin's catalogue (see `catalogues`: one
+`catalogue/<locale>.json` per plugin, a list of variants per key). It picks a variant
+that fits the time of day (in the creator's timezone) and the user's role, weighted and
+never the same twice in a row for a user, in the user's locale (the configured default
+when the user's language has no lines for the key).
 
-    {"greeting.returning": [
-        {"text": "Ah, ha regresado, {name}...", "weight": 2},
-        {"text": "Buenos días, {name}.", "weight": 1, "time_of_day": "morning"}
-    ]}
+Placeholders are the context the declaring plugin passes, plus `{name}` (the user's
+display name) and `{creator}` (the creator's name). Values are formatted in the user's
+locale through Babel, then HTML-escaped (user-provided text is never markup); the formats
+are the core's (`lucien.core.formatting`), the same for the plain defaults:
 
-A variant may be filtered by `time_of_day` (morning, afternoon, evening, night, in the
-configured timezone) and by `role` (admin, vip, free; matched against the `role` context
-value). Placeholders are the context the declaring plugin passes, plus `{name}` (the user's
-display name) and `{creator}` (the creator's name). Values are formatted, then escaped:
+- `{when}` / `{when:date}`: a date as the locale writes it ("5 de marzo de 2027",
+  "March 5, 2027"); `{when:datetime}` adds the time of day, in the creator's timezone;
+- `{n:number}`: a number as the locale writes it ("10.080", "10,080"); floats and
+  Decimals always are; a plain `{n}` integer is written as is (it may be an id);
+- `{n:days}`: "1 día" / "30 días"; `{n:minutes}`: "1 hora y 30 minutos" (CLDR units);
+- plurals, by CLDR's rules for the locale::
 
-- strings are HTML-escaped, so user-provided text is never markup;
-- dates and datetimes read as dates of the locale ("5 de marzo de 2027", "March 5, 2027");
-  `{x:datetime}` adds the time of day in the configured timezone;
-- `{n:days}` reads as "1 día" / "30 días" ("1 day" / "30 days"), `{n:minutes}` as a
-  duration ("1 hora y 30 minutos", "1 hour and 30 minutes").
+      {count:plural:one=# red guardada|other=# redes guardadas}
+      {count:plural:0=ninguna red|one=# red guardada|other=# redes guardadas}
 
-A variant with a missing or unknown placeholder, or a malformed template, is never shown:
-the voice logs it and renders the plugin's plain default instead. An undeclared key is
-logged and returned as is, like the core's plain voice.
+  `#` is the number as the locale writes it; categories are zero, one, two, few, many,
+  other (required) or an exact number, which wins. A form may carry markup, no braces.
+  Never write a plural by hand (`{n} día(s)`, `"s" if n != 1`): the check refuses a
+  counted placeholder outside these formats.
+
+A variant with a missing or unknown placeholder, a malformed template or a value that
+cannot be formatted is never shown: the voice logs it and renders the plugin's plain
+default instead. An undeclared key is logged and returned as is, like the core's voice.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import math
 import random
-import string
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
-from pathlib import Path
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lucien.core.formatting import render, template_fields
 from lucien.core.plugin import MessageKey
-from lucien.core.voice import display_name, render_template
+from lucien.core.voice import display_name, render_default
+from lucien.plugins.voice.catalogues import Catalogue, Variant, load_catalogue
 
 log = logging.getLogger("lucien.voice")
 
-CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 CACHE_NAMESPACE = "voice"
+# The locales every declared key needs lines in (a plugin may ship more).
 LOCALES: tuple[str, ...] = ("es", "en")
-TIMES_OF_DAY: tuple[str, ...] = ("morning", "afternoon", "evening", "night")
-ROLES: tuple[str, ...] = ("admin", "vip", "free")
 # Placeholders the voice itself provides, on top of what the declaring plugin passes.
 VOICE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "creator"})
-FORMAT_SPECS: frozenset[str] = frozenset({"", "days", "minutes", "datetime"})
 LABEL_MEMO_SIZE = 10_000  # rendered button labels kept (cleared when full)
 
 TimeOfDay = Literal["morning", "afternoon", "evening", "night"]
@@ -68,13 +69,14 @@ class VoiceSettings(BaseSettings):
     default_locale: Literal["es", "en"] = "es"
     # Editable from chat by admins (the admin plugin discovers fields marked this way).
     creator_name: str = Field(
-        "Diana",
+        default="Diana",
         min_length=1,
         max_length=64,
         json_schema_extra={"lucien": {"editable": True, "kind": "text"}},
     )
     timezone: str = Field(
-        "America/Mexico_City", json_schema_extra={"lucien": {"editable": True, "kind": "timezone"}}
+        default="America/Mexico_City",
+        json_schema_extra={"lucien": {"editable": True, "kind": "timezone"}},
     )
     seed: int | None = None
 
@@ -88,183 +90,14 @@ class VoiceSettings(BaseSettings):
         return value
 
 
-# --------------------------------------------------------------------------- catalogue
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One way of saying a key: its template, weight and optional filters."""
-
-    text: str
-    weight: float = 1.0
-    time_of_day: str | None = None
-    role: str | None = None
-    index: int = 0
-
-    def fits(self, time_of_day: str, role: str | None) -> bool:
-        """Whether this variant may be used at this time of day and for this role."""
-        if self.time_of_day is not None and self.time_of_day != time_of_day:
-            return False
-        return not (self.role is not None and self.role != role)
-
-
-@dataclass
-class Catalogue:
-    """Variants per locale and key, with the provider file each key came from."""
-
-    entries: dict[str, dict[str, list[Variant]]] = field(default_factory=dict)
-    providers: dict[str, dict[str, str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def locales(self) -> tuple[str, ...]:
-        """The locales the catalogue has lines for."""
-        return tuple(sorted(self.entries))
-
-    def variants(self, locale: str, key: str) -> list[Variant]:
-        """The variants of `key` in `locale` (empty when the catalogue has none)."""
-        return self.entries.get(locale, {}).get(key, [])
-
-    def keys(self, locale: str) -> set[str]:
-        """Every key the catalogue has in `locale`."""
-        return set(self.entries.get(locale, {}))
-
-
-def _parse_variant(raw: Any, index: int, where: str, problems: list[str]) -> Variant | None:
-    if isinstance(raw, str):
-        return Variant(text=raw, index=index)
-    if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-        problems.append(f"{where}: variant {index} needs a 'text' string")
-        return None
-    unknown = set(raw) - {"text", "weight", "time_of_day", "role"}
-    if unknown:
-        problems.append(f"{where}: variant {index} has unknown fields {sorted(unknown)}")
-    weight = raw.get("weight", 1)
-    if not isinstance(weight, int | float) or isinstance(weight, bool) or weight <= 0:
-        problems.append(f"{where}: variant {index} needs a positive weight")
-        return None
-    time_of_day = raw.get("time_of_day")
-    if time_of_day is not None and time_of_day not in TIMES_OF_DAY:
-        problems.append(f"{where}: variant {index} has unknown time_of_day {time_of_day!r}")
-        return None
-    role = raw.get("role")
-    if role is not None and role not in ROLES:
-        problems.append(f"{where}: variant {index} has unknown role {role!r}")
-        return None
-    return Variant(raw["text"], float(weight), time_of_day, role, index)
-
-
-def load_catalogue(root: Path | str = CATALOGUE_DIR) -> Catalogue:
-    """Read every `<locale>/<provider>.json` under `root`; problems are collected, not raised."""
-    catalogue = Catalogue()
-    root = Path(root)
-    for locale_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        locale = locale_dir.name
-        entries = catalogue.entries.setdefault(locale, {})
-        providers = catalogue.providers.setdefault(locale, {})
-        for path in sorted(locale_dir.glob("*.json")):
-            provider = path.stem
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                catalogue.problems.append(f"{locale}/{provider}: unreadable ({exc})")
-                continue
-            if not isinstance(data, dict):
-                catalogue.problems.append(f"{locale}/{provider}: expected an object of keys")
-                continue
-            for key, raw_variants in data.items():
-                where = f"{locale}/{provider}:{key}"
-                if key in providers:
-                    catalogue.problems.append(f"{where}: also defined in {locale}/{providers[key]}")
-                    continue
-                if not isinstance(raw_variants, list) or not raw_variants:
-                    catalogue.problems.append(f"{where}: expected a non-empty list of variants")
-                    continue
-                variants = [
-                    v
-                    for i, raw in enumerate(raw_variants)
-                    if (v := _parse_variant(raw, i, where, catalogue.problems)) is not None
-                ]
-                if variants:
-                    entries[key] = variants
-                    providers[key] = provider
-    return catalogue
-
-
-# --------------------------------------------------------------------------- formatting
-
-_MONTHS: dict[str, tuple[str, ...]] = {
-    "es": (
-        "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
-        "agosto", "septiembre", "octubre", "noviembre", "diciembre",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June", "July",
-        "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
-
-_UNITS: dict[str, dict[str, tuple[str, str]]] = {
-    "es": {"day": ("día", "días"), "hour": ("hora", "horas"), "minute": ("minuto", "minutos")},
-    "en": {"day": ("day", "days"), "hour": ("hour", "hours"), "minute": ("minute", "minutes")},
-}
-_AND = {"es": "y", "en": "and"}
-
-
-def _local(value: datetime, tz: tzinfo) -> datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)  # the project's times are UTC
-    return value.astimezone(tz)
-
-
-def format_date(value: date | datetime, locale: str, tz: tzinfo = UTC) -> str:
-    """A date as the locale writes it: "5 de marzo de 2027" / "March 5, 2027"."""
-    if isinstance(value, datetime):
-        value = _local(value, tz).date()
-    months = _MONTHS.get(locale, _MONTHS["en"])
-    if locale == "es":
-        return f"{value.day} de {months[value.month - 1]} de {value.year}"
-    return f"{months[value.month - 1]} {value.day}, {value.year}"
-
-
-def format_datetime(value: date | datetime, locale: str, tz: tzinfo = UTC) -> str:
-    """A date and time of day: "5 de marzo de 2027, 14:30" / "March 5, 2027, 14:30"."""
-    if not isinstance(value, datetime):
-        return format_date(value, locale, tz)
-    local = _local(value, tz)
-    return f"{format_date(local, locale, tz)}, {local:%H:%M}"
-
-
-def _count(n: int, unit: str, locale: str) -> str:
-    singular, plural = _UNITS.get(locale, _UNITS["en"])[unit]
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def format_days(value: Any, locale: str) -> str:
-    """A number of days with its unit: "1 día", "30 días" / "1 day", "30 days"."""
-    return _count(int(value), "day", locale)
-
-
-def format_minutes(value: Any, locale: str) -> str:
-    """A duration in minutes, read naturally: "45 minutos", "1 hora y 30 minutos", "2 días"."""
-    total = max(0, int(value))
-    days, rest = divmod(total, 1440)
-    hours, minutes = divmod(rest, 60)
-    parts = [
-        _count(n, unit, locale)
-        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
-        if n
-    ]
-    if not parts:
-        return _count(0, "minute", locale)
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + f" {_AND.get(locale, 'and')} " + parts[-1]
+# --------------------------------------------------------------------------- rendering
 
 
 def time_of_day(moment: datetime, tz: tzinfo) -> TimeOfDay:
     """Morning (5-12), afternoon (12-19), evening (19-23) or night, in timezone `tz`."""
-    hour = _local(moment, tz).hour
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    hour = moment.astimezone(tz).hour
     if 5 <= hour < 12:
         return "morning"
     if 12 <= hour < 19:
@@ -272,50 +105,6 @@ def time_of_day(moment: datetime, tz: tzinfo) -> TimeOfDay:
     if 19 <= hour < 23:
         return "evening"
     return "night"
-
-
-class _TemplateError(Exception):
-    """A variant that cannot be rendered with the context at hand."""
-
-
-class _VoiceFormatter(string.Formatter):
-    """Formats a catalogue template: locale-aware values, every value escaped for HTML."""
-
-    def __init__(self, locale: str, tz: tzinfo, escape: bool):
-        self.locale = locale
-        self.tz = tz
-        self.escape = escape
-        self.missing: list[str] = []
-
-    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if not field_name.isidentifier():  # no attribute or index access from a template
-            raise _TemplateError(f"unsupported placeholder {{{field_name}}}")
-        if field_name not in kwargs:
-            self.missing.append(field_name)
-            return "", field_name
-        return kwargs[field_name], field_name
-
-    def convert_field(self, value: Any, conversion: str | None) -> Any:
-        if conversion is not None:
-            raise _TemplateError(f"unsupported conversion !{conversion}")
-        return value
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if format_spec not in FORMAT_SPECS:
-            raise _TemplateError(f"unknown format :{format_spec}")
-        if format_spec == "days":
-            text = format_days(value, self.locale)
-        elif format_spec == "minutes":
-            text = format_minutes(value, self.locale)
-        elif format_spec == "datetime" and isinstance(value, date):
-            text = format_datetime(value, self.locale, self.tz)
-        elif isinstance(value, date):
-            text = format_date(value, self.locale, self.tz)
-        elif value is None:
-            text = ""
-        else:
-            text = str(value)
-        return html.escape(text, quote=False) if self.escape else text
 
 
 def render_variant(
@@ -330,25 +119,7 @@ def render_variant(
 
     Raises nothing: a malformed template or a bad value is reported as a problem.
     """
-    formatter = _VoiceFormatter(locale, tz, escape)
-    try:
-        text = formatter.vformat(template, (), context)
-    except _TemplateError as exc:
-        return template, [str(exc)]
-    except (ValueError, TypeError, IndexError, KeyError, AttributeError) as exc:
-        return template, [f"bad template ({exc})"]
-    if formatter.missing:
-        return text, [f"missing placeholders {', '.join(formatter.missing)}"]
-    return text, []
-
-
-def template_fields(template: str) -> list[tuple[str, str]]:
-    """The (placeholder, format spec) pairs of a template; raises ValueError if malformed."""
-    return [
-        (name, spec or "")
-        for _, name, spec, _ in string.Formatter().parse(template)
-        if name is not None
-    ]
+    return render(template, context, locale=locale, tz=tz, escape=escape, strict=True)
 
 
 # --------------------------------------------------------------------------- variation
@@ -454,7 +225,7 @@ class CatalogueVoice:
         """Whether every variant of `key` reads the same for every user, time and role."""
         fixed = self._fixed_keys.get((loc, key))
         if fixed is None:
-            variants = self.catalogue.variants(loc, key)
+            _, variants = self._lines(loc, key)
             try:
                 fixed = bool(variants) and all(
                     v.time_of_day is None
@@ -481,6 +252,16 @@ class CatalogueVoice:
         if lang in self.catalogue.entries:
             return lang
         return self.settings.default_locale
+
+    def _lines(self, loc: str, key: str) -> tuple[str, list[Variant]]:
+        """The variants of `key` to speak in `loc`, and their locale: the default locale's
+        when a plugin has no lines in the user's (a third-party plugin may ship fewer)."""
+        variants = self.catalogue.variants(loc, key)
+        if variants or loc == self.settings.default_locale:
+            return loc, variants
+        return self.settings.default_locale, self.catalogue.variants(
+            self.settings.default_locale, key
+        )
 
     def time_of_day(self) -> TimeOfDay:
         """The current part of the day in the configured timezone."""
@@ -511,10 +292,10 @@ class CatalogueVoice:
         values = dict(context)
         values.setdefault("name", display_name(user))
         values.setdefault("creator", await self._creator())
-        variants = self.catalogue.variants(loc, key)
+        loc, variants = self._lines(loc, key)
         if not variants:
             log.warning("message %s has no catalogue entry for locale %s", key, loc)
-            return self._plain(declared, values, loc, escape=not button), False
+            return self._plain(declared, values, escape=not button), False
         moment = self.time_of_day()
         role = values.get("role")
         memo_key: tuple[Any, ...] | None = None
@@ -545,26 +326,15 @@ class CatalogueVoice:
                 "message %s (%s, variant %d): %s; using the plain default",
                 key, loc, variant.index, "; ".join(problems),
             )  # fmt: skip
-            return self._plain(declared, values, loc, escape=not button), False
+            return self._plain(declared, values, escape=not button), False
         if memo_key is not None:
             self._memo_label(memo_key, text)
         return text, True
 
-    def _plain(
-        self, declared: MessageKey, values: Mapping[str, Any], loc: str, escape: bool
-    ) -> str:
-        """The declared default, formatted like the core's plain voice (dates localised)."""
-        plain: dict[str, Any] = {}
-        for k, v in values.items():
-            if isinstance(v, date):
-                v = format_date(v, loc, self.tz)
-            if isinstance(v, str) and escape:
-                v = html.escape(v, quote=False)
-            plain[k] = v
-        text, missing = render_template(declared.default, declared.key, plain)
-        if missing:
-            log.warning("message %s: missing placeholders %s", declared.key, ", ".join(missing))
-        return text
+    def _plain(self, declared: MessageKey, values: Mapping[str, Any], escape: bool) -> str:
+        """The declared default, formatted like the core's plain voice (in English, the
+        language defaults are written in), dates in the creator's timezone."""
+        return render_default(declared, values, escape=escape, tz=self.tz)
 
     # ---------------------------------------------------------------- variation
 

@@ -1,23 +1,19 @@
-"""Fixtures of the voice plugin's suite: the project's declared keys and a voice over them."""
+"""Fixtures of the voice plugin's suite: the installed plugins' keys and catalogues, a voice."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from lucien.core.messages import CORE_MESSAGES
 from lucien.core.plugin import MessageKey
-from lucien.plugins.admin.messages import MESSAGES as ADMIN
-from lucien.plugins.diagnostics.messages import MESSAGES as DIAGNOSTICS
-from lucien.plugins.free.messages import MESSAGES as FREE
-from lucien.plugins.vip.messages import MESSAGES as VIP
-from lucien.plugins.voice.messages import MESSAGES as VOICE
-from lucien.plugins.voice.services import CatalogueVoice, VoiceSettings, load_catalogue
+from lucien.plugins.voice.catalogues import Catalogue, installed_plugins, load_catalogue
+from lucien.plugins.voice.services import CatalogueVoice, VoiceSettings
 
 # Mexico City is UTC-6 all year: 15:00 UTC is 9:00 there.
 MORNING = datetime(2027, 3, 5, 15, 0, tzinfo=UTC)
@@ -51,17 +47,34 @@ class DictCache:
 
 @pytest.fixture(scope="session")
 def declared() -> dict[str, MessageKey]:
-    """Every key the core and the five project plugins declare."""
+    """Every key the installed plugins (the built-in one among them) declare."""
     merged: dict[str, MessageKey] = {}
-    for source in (CORE_MESSAGES, ADMIN, VIP, FREE, DIAGNOSTICS, VOICE):
-        for message in source:
+    for plugin in installed_plugins():
+        for message in plugin.messages:
             assert message.key not in merged, f"{message.key} declared twice"
             merged[message.key] = message
     return merged
 
 
+class CatalogueRegistry:
+    """The part of the core's plugin registry the voice calls: `call_each` over the
+    installed plugins named in `enabled` (all when None), as (record, result) pairs."""
+
+    def __init__(self, enabled: set[str] | None = None) -> None:
+        self.enabled = enabled
+
+    def call_each(self, hook: str, **kwargs: Any) -> list[tuple[Any, Any]]:
+        assert hook == "lucien_catalogue", hook
+        return [
+            (SimpleNamespace(name=p.name), p.catalogue)
+            for p in installed_plugins()
+            if p.catalogue and (self.enabled is None or p.name in self.enabled)
+        ]
+
+
 @pytest.fixture(scope="session")
-def catalogue():
+def catalogue() -> Catalogue:
+    """Every installed plugin's catalogue, merged as the voice merges them."""
     return load_catalogue()
 
 

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from lucien.plugins.voice.check import check_catalogue, collect_messages, telegram_html_problems
-from lucien.plugins.voice.services import LOCALES, TIMES_OF_DAY, render_variant
+from lucien.plugins.voice.catalogues import TIMES_OF_DAY
+from lucien.plugins.voice.services import LOCALES, render_variant
 
 from .conftest import FakeUser
 
@@ -17,7 +18,8 @@ DATES = {"end_date", "expires"}
 NUMBERS = {
     "days", "days_left", "count", "sent", "total", "failed", "passed", "warned",
     "minutes", "current_minutes", "wait_minutes", "minutes_left", "max_minutes",
-    "max_days", "user_id", "duration",
+    "max_days", "user_id", "duration", "pending", "skipped", "done", "max", "hits",
+    "lookups",
 }  # fmt: skip
 # One moment in each part of the day in Mexico City (UTC-6).
 MOMENTS = {

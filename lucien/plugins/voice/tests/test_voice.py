@@ -11,21 +11,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from lucien.core.formatting import format_date, format_minutes
 from lucien.core.plugin import MessageKey
 from lucien.core.voice import PlainVoice, Voice
 from lucien.plugins.voice import plugin
+from lucien.plugins.voice.catalogues import Catalogue, Variant
 from lucien.plugins.voice.check import telegram_html_problems
-from lucien.plugins.voice.services import (
-    Catalogue,
-    CatalogueVoice,
-    Variant,
-    VoiceSettings,
-    balanced_weights,
-    format_date,
-    format_minutes,
-)
+from lucien.plugins.voice.services import CatalogueVoice, VoiceSettings, balanced_weights
 
-from .conftest import DictCache, FakeUser
+from .conftest import CatalogueRegistry, DictCache, FakeUser
 
 HOSTILE = "<b>x</b> & <script>"
 ESCAPED = "&lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;"
@@ -253,7 +247,7 @@ def test_dates_and_durations():
     assert format_minutes(1, "es") == "1 minuto"
     assert format_minutes(90, "es") == "1 hora y 30 minutos"
     assert format_minutes(1500, "en") == "1 day and 1 hour"
-    assert format_minutes(1501, "en") == "1 day, 1 hour and 1 minute"
+    assert format_minutes(1501, "en") == "1 day, 1 hour, and 1 minute"  # CLDR's list
     assert format_minutes(0, "en") == "0 minutes"
 
 
@@ -331,6 +325,7 @@ async def test_lucien_voice_builds_a_voice_from_the_context(declared):
         plugin_settings=lambda name: VoiceSettings(creator_name="Selene", seed=3),
         cache=cache,
         clock=SimpleNamespace(now=lambda: datetime(2027, 3, 5, 15, tzinfo=UTC)),
+        registry=CatalogueRegistry(),
     )
     voice = plugin.lucien_voice(ctx, declared)
     assert isinstance(voice, CatalogueVoice) and isinstance(voice, Voice)
@@ -338,8 +333,27 @@ async def test_lucien_voice_builds_a_voice_from_the_context(declared):
     assert "{" not in text and cache.data
 
 
+async def test_only_the_enabled_plugins_catalogues_are_rendered(declared):
+    """The voice gathers catalogues through the registry (enabled plugins only): a key of
+    a plugin whose catalogue was not gathered reads as its plain default."""
+    ctx = SimpleNamespace(
+        plugin_settings=lambda name: None, cache=DictCache(), registry=CatalogueRegistry({"core"})
+    )
+    voice = plugin.lucien_voice(ctx, declared)
+    assert voice.catalogue.providers["es"]["greeting.new"] == "core"
+    assert "vip.redeemed" not in voice.catalogue.keys("es")
+    user = FakeUser(first_name="Ana")
+    greeting = await voice.say("greeting.new", user=user)
+    assert "Ana" in greeting and not greeting.startswith("Welcome")
+    assert await voice.say("vip.plan.created", user=user, plan="Oro", days=30) == (
+        "Plan created: Oro, 30 days."
+    )
+
+
 async def test_lucien_voice_without_state_remembers_locally(declared):
     class NoState:
+        registry = CatalogueRegistry()
+
         def plugin_settings(self, name):
             return None
 

@@ -15,7 +15,8 @@ PLAIN = "Welcome, {name}. Choose an option from the menu below."
 
 
 def _catalogue(locale: str, key: str) -> list[str]:
-    path = files("lucien.plugins.voice") / "catalogue" / locale / "greetings.json"
+    # The greetings are the built-in plugin's: its catalogue holds their lines.
+    path = files("lucien.core.builtin") / "catalogue" / f"{locale}.json"
     return [v["text"] for v in json.loads(path.read_text())[key]]
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from lucien.plugins.voice.check import check_catalogue, collect_messages, telegram_html_problems
 from lucien.plugins.voice.catalogues import TIMES_OF_DAY
+from lucien.plugins.voice.check import check_catalogue, collect_messages, telegram_html_problems
 from lucien.plugins.voice.services import LOCALES, render_variant
 
 from .conftest import FakeUser

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection `lucien.core.db.migrate` hands in.
+"""Alembic environment: runs on the connection `lucien.core.db.migration_runtime` hands in.
 
 Everything variable (connection, target metadata, which tables to compare) comes from
 `config.attributes`, so this file stays the same for the core and every plugin branch.
@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import context
 
-from lucien.core.db.migrate import configure_context
+from lucien.core.db.migration_runtime import configure_context
 
 config = context.config
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from lucien.core.db.engine import create_engine
+from lucien.core.db.engine import create_engine, readonly
 from lucien.core.settings import DatabaseTarget
 
 
 async def recorded_versions(engine: AsyncEngine) -> set[str]:
-    async with engine.connect() as conn:
+    """The revisions in `alembic_version` (a read-only transaction: never waits for writers)."""
+    async with readonly(engine).connect() as conn:
         rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
         return {row[0] for row in rows}
 

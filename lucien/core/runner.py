@@ -248,23 +248,24 @@ class BotApplication:
             )
 
     async def _store_webhook_fingerprint(self, fingerprint: str) -> None:
-        from sqlalchemy import delete, insert
-
+        from lucien.core.db import upsert
         from lucien.core.db.models import PluginSetting
 
+        row = {
+            "plugin": "core",
+            "key": "webhook_fingerprint",
+            "value": fingerprint,
+            "version": 1,
+            "updated_at": self.clock.now(),
+        }
         async with self.ctx.db.session() as session:
             await session.execute(
-                delete(PluginSetting).where(
-                    PluginSetting.plugin == "core", PluginSetting.key == "webhook_fingerprint"
-                )
-            )
-            await session.execute(
-                insert(PluginSetting).values(
-                    plugin="core",
-                    key="webhook_fingerprint",
-                    value=fingerprint,
-                    version=1,
-                    updated_at=self.clock.now(),
+                upsert(
+                    session,
+                    PluginSetting,
+                    row,
+                    conflict=["plugin", "key"],
+                    update=["value", "version", "updated_at"],
                 )
             )
 

@@ -1,1 +1,0 @@
-"""SQLAlchemy tables of the diagnostics plugin."""

@@ -72,11 +72,7 @@ MESSAGES: list[MessageKey] = [
         "Send the social links, one per line: an https:// link or an @handle. "
         "Send - to remove them all.",
     ),
-    M(
-        "config.social.set",
-        "{count:plural:one=# social link saved|other=# social links saved}.",
-        ("count",),
-    ),
+    M("config.social.set", "Social links saved: {count}.", ("count",)),
     M(
         "config.social.invalid",
         "This line is not a valid link: {line}\nUse an https:// link or an @handle.",

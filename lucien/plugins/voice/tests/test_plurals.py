@@ -1,0 +1,244 @@
+"""Every counted message agrees with its number, in Spanish and English, for 0, 1, 2 and 5.
+
+`PHRASES` names, for every placeholder of every declared key that holds a count, the
+words that agree with it in each locale: pairs of (form for one, form for the others),
+`#` standing for the number. Each line of the catalogue is rendered through the real
+`CatalogueVoice`: at least one of the pairs must read right, and none may read wrong
+("1 días", "le quedan 1", "Serán 1"). `None` says the words around the number do not
+change with it ("{sent} de ...", "5 failed"); the number must still be shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from lucien.core.plugin import MessageKey
+from lucien.core.voice import PlainVoice
+from lucien.plugins.voice.catalogues import Catalogue
+from lucien.plugins.voice.services import LOCALES
+
+from .conftest import FakeUser
+
+Pairs = list[tuple[str, str]] | None
+
+# Context names that hold a count (ids, durations already written as text, and dates don't).
+COUNTS = {
+    "days", "days_left", "count", "sent", "total", "failed", "passed", "warned", "minutes",
+    "current_minutes", "wait_minutes", "minutes_left", "max_minutes", "max_days", "max",
+    "pending", "skipped", "done", "depth", "hits", "lookups",
+}  # fmt: skip
+NUMBERS = (0, 1, 2, 5)
+
+DAYS: dict[str, Pairs] = {"es": [("# día", "# días")], "en": [("# day", "# days")]}
+MINUTES: dict[str, Pairs] = {
+    "es": [("# minuto", "# minutos")],
+    "en": [("# minute", "# minutes")],
+}
+SAME: dict[str, Pairs] = {"es": None, "en": None}  # nothing agrees with it, or a bound to type
+PEOPLE: dict[str, Pairs] = {
+    "es": [("# persona", "# personas"), ("# destinatario", "# destinatarios"), ("Será #", "Serán #")],
+    "en": [("# person", "# people"), ("# recipient", "# recipients")],
+}  # fmt: skip
+INVITATIONS: dict[str, Pairs] = {
+    "es": [("# invitación", "# invitaciones"), ("canjeable", "canjeables")],
+    "en": [("# invitation", "# invitations")],
+}
+DAYS_LEFT: dict[str, Pairs] = {
+    "es": [("# día", "# días"), ("le queda #", "le quedan #")],
+    "en": [("# day", "# days")],
+}
+
+PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
+    ("config.wait_time.prompt", "current_minutes"): MINUTES,
+    ("config.wait_time.set", "minutes"): MINUTES,
+    ("config.wait_time.invalid", "max_minutes"): SAME,
+    ("config.social.set", "count"): {
+        "es": [
+            ("# red social guardada", "# redes sociales guardadas"),
+            ("# red guardada", "# redes guardadas"),
+        ],
+        "en": None,  # "Social links saved: 2."
+    },
+    ("broadcast.confirm", "count"): PEOPLE,
+    ("broadcast.started", "count"): PEOPLE,
+    ("broadcast.progress", "sent"): SAME,
+    ("broadcast.progress", "total"): {
+        "es": [("# mensaje enviado", "# mensajes enviados")],
+        "en": [("# message", "# messages")],
+    },
+    ("broadcast.progress", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("broadcast.sent", "sent"): {
+        "es": [("# mensaje enviado", "# mensajes enviados"), ("# envío", "# envíos")],
+        "en": [("# message sent", "# messages sent")],
+    },
+    ("broadcast.sent", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("vip.menu", "days_left"): DAYS_LEFT,
+    ("vip.redeemed", "days"): DAYS,
+    ("vip.reminder", "days_left"): DAYS_LEFT,
+    ("vip.plan.invalid_days", "max_days"): SAME,
+    ("vip.plan.created", "days"): DAYS,
+    ("vip.plan.edited", "days"): DAYS,
+    ("vip.plan.detail", "days"): DAYS,
+    ("vip.token.generated", "days"): DAYS,
+    ("vip.token.prompt_count", "max"): SAME,
+    ("vip.token.invalid_count", "max"): SAME,
+    ("vip.token.batch", "count"): INVITATIONS,
+    ("vip.token.batch", "days"): DAYS,
+    ("vip.token.csv", "count"): INVITATIONS,
+    ("vip.token.csv", "days"): DAYS,
+    ("free.request.received", "wait_minutes"): MINUTES,
+    ("free.request.received_no_links", "wait_minutes"): MINUTES,
+    ("free.request.pending", "minutes_left"): MINUTES,
+    ("free.menu", "wait_minutes"): MINUTES,
+    ("diagnostics.report.header", "passed"): SAME,  # "en orden", "in order"
+    ("diagnostics.report.header", "warned"): {
+        "es": [("# aviso", "# avisos")],
+        "en": [("# warning", "# warnings")],
+    },
+    ("diagnostics.report.header", "failed"): {
+        "es": [("# fallo", "# fallos")],
+        "en": [("# failure", "# failures")],
+    },
+    ("diagnostics.tests.passed", "passed"): {
+        "es": [("# prueba correcta", "# pruebas correctas"), ("# correcta", "las # correctas")],
+        "en": [("# test passed", "# tests passed"), ("# test passed", "all # passed")],
+    },
+    ("diagnostics.tests.failed", "failed"): {"es": [("# fallida", "# fallidas")], "en": None},
+    ("diagnostics.tests.failed", "passed"): {"es": [("# correcta", "# correctas")], "en": None},
+    ("diagnostics.report.migration", "pending"): {
+        "es": [("# pendiente", "# pendientes")],
+        "en": None,
+    },
+    ("diagnostics.report.webhook", "pending"): {
+        "es": [("# actualización", "# actualizaciones")],
+        "en": [("# update", "# updates")],
+    },
+    ("diagnostics.report.cache", "hits"): SAME,
+    ("diagnostics.report.cache", "lookups"): SAME,
+    ("diagnostics.report.job", "depth"): SAME,
+    ("diagnostics.tests.progress", "done"): SAME,
+    ("diagnostics.tests.progress", "total"): {
+        "es": [("# complemento", "# complementos")],
+        "en": [("# plugin", "# plugins")],
+    },
+    ("diagnostics.tests.skipped", "skipped"): {"es": [("# omitida", "# omitidas")], "en": None},
+}
+
+
+def counted(declared: dict[str, MessageKey]) -> dict[str, list[str]]:
+    """Every declared key with a count in its context, and those placeholders."""
+    found: dict[str, list[str]] = {}
+    for key, message in sorted(declared.items()):
+        names = [name for name in message.context if name in COUNTS]
+        if names:
+            found[key] = names
+    return found
+
+
+def context_for(message: MessageKey, n: int) -> dict[str, object]:
+    """Every counted placeholder set to `n`; plausible values for the rest."""
+    context: dict[str, object] = {}
+    for name in message.context:
+        if name in COUNTS:
+            context[name] = n
+        elif name in ("end_date", "expires"):
+            context[name] = datetime(2027, 3, 5, 18, 30, tzinfo=UTC)
+        elif name != "name":
+            context[name] = name
+    return context
+
+
+def reads(phrase: str, n: int, text: str) -> bool:
+    """Whether `text` holds `phrase` (its `#` the number) as whole words."""
+    wanted = re.escape(phrase.replace("#", str(n)))
+    return re.search(rf"(?<!\w){wanted}(?!\w)", text) is not None
+
+
+def plain_text(html_text: str) -> str:
+    """What the user reads: Telegram's HTML without its tags."""
+    return re.sub(r"<[^>]+>", "", html_text)
+
+
+def test_the_table_names_every_counted_placeholder(declared):
+    expected = {(key, name) for key, names in counted(declared).items() for name in names}
+    assert set(PHRASES) == expected, (
+        f"add to PHRASES: {sorted(expected - set(PHRASES))}; "
+        f"no longer declared: {sorted(set(PHRASES) - expected)}"
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_every_counted_line_agrees_with_its_number(
+    make_voice, declared, catalogue, locale, caplog
+):
+    checked = 0
+    for key, names in counted(declared).items():
+        message = declared[key]
+        for variant in catalogue.variants(locale, key):
+            # The real voice over this one line, so that every line is read.
+            voice = make_voice(cat=Catalogue(entries={locale: {key: [variant]}}))
+            for n in NUMBERS:
+                caplog.clear()
+                with caplog.at_level(logging.WARNING, logger="lucien.voice"):
+                    said = await voice.say(
+                        key, user=FakeUser(language_code=locale), **context_for(message, n)
+                    )
+                where = f"{locale}:{key}#{variant.index} n={n}"
+                assert not caplog.records, f"{where}: {caplog.records[0].getMessage()}"
+                text = plain_text(said)
+                for name in names:
+                    pairs = PHRASES[(key, name)][locale]
+                    if pairs is None:
+                        assert reads("#", n, text), f"{where}: {name} not shown in {text!r}"
+                        continue
+                    right = [one if n == 1 else other for one, other in pairs]
+                    wrong = [other if n == 1 else one for one, other in pairs]
+                    assert any(reads(p, n, text) for p in right), f"{where}: {text!r}"
+                    assert not any(reads(p, n, text) for p in wrong), f"{where}: {text!r}"
+                checked += 1
+    assert checked > 100  # every line of every counted key, four numbers each
+
+
+@pytest.mark.parametrize(
+    ("n", "networks"),
+    [(0, "0 redes"), (1, "1 red"), (2, "2 redes"), (5, "5 redes")],
+)
+async def test_saved_networks_in_spanish(make_voice, n, networks):
+    """The issue's own example, through the whole voice and both its variants."""
+    voice = make_voice()
+    texts = {await voice.say("config.social.set", user=FakeUser(id=9), count=n) for _ in range(6)}
+    saved = "guardada" if n == 1 else "guardadas"
+    assert texts == {
+        f"{networks} {'social' if n == 1 else 'sociales'} {saved}.",
+        f"Hecho: {networks} {saved}. Los visitantes sabrán dónde más encontrar a Diana.",
+    }
+
+
+SINGULAR_AFTER_MANY = re.compile(
+    r"\b[025] (day|minute|token|user|message|warning|failure|plugin|update|test)\b"
+)
+PLURAL_AFTER_ONE = re.compile(
+    r"\b1 (days|minutes|tokens|users|messages|warnings|failures|plugins|updates|tests)\b"
+)
+
+
+async def test_plain_defaults_count_in_english_too(declared, caplog):
+    """Without the voice plugin, the defaults use the same plural syntax."""
+    voice = PlainVoice(declared)
+    for key in counted(declared):
+        for n in NUMBERS:
+            with caplog.at_level(logging.WARNING, logger="lucien.voice"):
+                text = await voice.say(key, user=FakeUser(), **context_for(declared[key], n))
+            assert "{" not in text, text
+            bad = PLURAL_AFTER_ONE if n == 1 else SINGULAR_AFTER_MANY
+            assert not bad.search(text), f"{key} n={n}: {text!r}"
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+    assert await voice.say("vip.plan.created", plan="Oro", days=1) == "Plan created: Oro, 1 day."
+    expires = datetime(2027, 3, 5, 18, 30, tzinfo=UTC)
+    assert await voice.say("vip.token.csv", plan="Oro", days=30, count=1, expires=expires) == (
+        "1 token for Oro (30 days), redeemable until March 5, 2027, in this file."
+    )

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.methods import CopyMessage, EditMessageText
@@ -23,11 +23,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import delete, select
 
 from lucien.core.config_store import SettingConflict, SettingError
+from lucien.core.db import upsert
 from lucien.core.db.models import User
 from lucien.core.roles import resolve_role
 from lucien.plugins.admin.models import Admin
 
 if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
+
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.admin")
@@ -89,10 +92,15 @@ class AdminService:
 
     async def add(self, user_id: int, by: int) -> bool:
         """Make `user_id` an admin; False if they already were. Their cached role is dropped."""
-        if await self.is_admin(user_id):
+        if user_id in self.env_ids():
             return False
+        row = {"user_id": user_id, "added_by": by, "added_at": self.ctx.clock.now()}
         async with self.ctx.db.session() as session:
-            session.add(Admin(user_id=user_id, added_by=by, added_at=self.ctx.clock.now()))
+            # DO NOTHING when they are one already: no race between two admins adding them.
+            stmt = upsert(session, Admin, row, conflict=["user_id"])
+            added = cast("CursorResult[Any]", await session.execute(stmt)).rowcount == 1
+        if not added:
+            return False
         await self.ctx.invalidate_role(user_id)
         log.info("admin %s added by %s", user_id, by)
         return True

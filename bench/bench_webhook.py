@@ -12,7 +12,8 @@ Both servers are up for the whole run and take the updates in rounds, in ABBA or
 alike. `--pin` puts the servers on their own CPU, away from the load generator, the
 emulator, PostgreSQL and Redis. BENCH_ROUNDS_VERBOSE=1 prints each round (CPU per
 update included); BENCH_CPROFILE / BENCH_PROFILE / BENCH_PYSPY=<path> profile the Lucien
-server (cProfile, pyinstrument, py-spy after the warm-up).
+server (cProfile, pyinstrument, py-spy after the warm-up). `--against PATH` runs a
+second Lucien from another checkout in the same rounds (before/after a change).
 """
 
 from __future__ import annotations
@@ -211,6 +212,38 @@ async def drive(server: Server, first: int, n: int, conc: int, users: int) -> No
         await sampler
 
 
+def start_lucien(
+    tree: Path, port: int, token: str, api: str, dbname: str, prefix: str, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """`lucien run` from checkout `tree` (cwd first on sys.path: that tree's code runs)."""
+    profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
+    command = (
+        [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"] if profile else [PY, "-m"]
+    )
+    if os.environ.get("BENCH_CPROFILE"):  # a path: cProfile stats of the Lucien server
+        command = [PY, "-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"], "-m"]
+    return pinned(
+        subprocess.Popen(
+            [*command, "lucien", "run"],
+            cwd=tree,
+            env={
+                **env,
+                "BOT_TOKEN": token,
+                "TELEGRAM_API_URL": api,
+                "PORT": str(port),
+                "HOST": "127.0.0.1",
+                "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
+                "WEBHOOK_SECRET": "s3cret",
+                "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
+                "REDIS_URL": REDIS,
+                "REDIS_KEY_PREFIX": prefix,
+                "LOG_LEVEL": "WARNING",
+                "ENV": "development",
+            },
+        )
+    )
+
+
 async def drop_redis_keys(prefix: str) -> None:
     """Leave Redis as found: each run writes thousands of dedup and voice keys (24 h and
     30 days of TTL) that would otherwise pile up over runs and weigh on later ones."""
@@ -218,7 +251,7 @@ async def drop_redis_keys(prefix: str) -> None:
 
     client = aioredis.from_url(REDIS)
     try:
-        batch = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+        batch = [key async for key in client.scan_iter(match=f"{prefix}*", count=1000)]
         for start in range(0, len(batch), 1000):
             await client.unlink(*batch[start : start + 1000])
     finally:
@@ -240,6 +273,12 @@ async def main() -> None:
         "--skip-bare",
         action="store_true",
         help="measure Lucien only (quicker when comparing two versions of it)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="PATH",
+        help="another checkout of Lucien (say, a worktree of the commit before a change) "
+        "run alongside in the same rounds, on its own database",
     )
     parser.add_argument(
         "--pin",
@@ -286,6 +325,7 @@ async def main() -> None:
     conn = await asyncpg.connect(PG_ADMIN)
     await conn.execute(f'CREATE DATABASE "{dbname}"')
     await conn.close()
+    dbnames = [dbname]
     procs: list[subprocess.Popen[bytes]] = [emulator]
     redis_prefix = f"bench-{secrets.token_hex(3)}"
     servers: list[Server] = []
@@ -309,38 +349,25 @@ async def main() -> None:
             await wait_ready(f"http://127.0.0.1:{bare_port}/health", bare)
             servers.append(Server("bare aiogram", bare_port, bare))
 
-        port = free_port()
-        profile = os.environ.get("BENCH_PROFILE")  # a path: profile the Lucien server
-        prefix = (
-            [PY, "-m", "pyinstrument", "-i", "0.001", "-o", profile, "-m"]
-            if profile
-            else [PY, "-m"]
-        )
-        if os.environ.get("BENCH_CPROFILE"):  # a path: cProfile stats of the Lucien server
-            prefix = [PY, "-m", "cProfile", "-o", os.environ["BENCH_CPROFILE"], "-m"]
-        lucien = pinned(
-            subprocess.Popen(
-                [*prefix, "lucien", "run"],
-                cwd=ROOT,
-                env={
-                    **base_env,
-                    "BOT_TOKEN": token,
-                    "TELEGRAM_API_URL": api,
-                    "PORT": str(port),
-                    "HOST": "127.0.0.1",
-                    "WEBHOOK_BASE_URL": f"http://127.0.0.1:{port}",
-                    "WEBHOOK_SECRET": "s3cret",
-                    "DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + f"/{dbname}",
-                    "REDIS_URL": REDIS,
-                    "REDIS_KEY_PREFIX": redis_prefix,
-                    "LOG_LEVEL": "WARNING",
-                    "ENV": "development",
-                },
+        trees = [("lucien (all plugins, PG, Redis)", ROOT)]
+        if args.against:
+            trees.append((f"lucien @ {args.against}", Path(args.against)))
+        lucien_procs = []
+        for name, tree in trees:
+            if tree != ROOT:
+                dbname = f"lucien_bench_{secrets.token_hex(4)}"
+                dbnames.append(dbname)
+                conn = await asyncpg.connect(PG_ADMIN)
+                await conn.execute(f'CREATE DATABASE "{dbname}"')
+                await conn.close()
+            port = free_port()
+            lucien = start_lucien(
+                tree, port, token, api, dbname, f"{redis_prefix}-{port}", base_env
             )
-        )
-        procs.append(lucien)
-        await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
-        servers.append(Server("lucien (all plugins, PG, Redis)", port, lucien))
+            procs.append(lucien)
+            lucien_procs.append(lucien)
+            await wait_ready(f"http://127.0.0.1:{port}/health", lucien)
+            servers.append(Server(name, port, lucien))
         for server in servers:
             await warm_up(server, args.users, first=10 * args.updates)
         spy = os.environ.get("BENCH_PYSPY")  # a path: py-spy's view of the Lucien server
@@ -351,7 +378,7 @@ async def main() -> None:
                         "py-spy",
                         "record",
                         "-p",
-                        str(lucien.pid),
+                        str(lucien_procs[0].pid),
                         "-o",
                         spy,
                         "-f",
@@ -373,8 +400,9 @@ async def main() -> None:
             order = servers if r % 2 == 0 else servers[::-1]
             for server in order:
                 await drive(server, r * chunk, chunk, args.concurrency, args.users)
-        lucien.send_signal(signal.SIGINT)
-        lucien.wait(300)
+        for lucien in lucien_procs:
+            lucien.send_signal(signal.SIGINT)
+            lucien.wait(300)
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -382,7 +410,8 @@ async def main() -> None:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(20)
         conn = await asyncpg.connect(PG_ADMIN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        for name in dbnames:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
         await drop_redis_keys(redis_prefix)
 
@@ -392,17 +421,20 @@ async def main() -> None:
         f" {'CPU ms/upd':>11} {'+emulator':>10} {'client':>7}"
     )
     results = [server.result() for server in servers]
-    for r in results:
+    for res in results:
         print(
-            f"{r.name:34} {r.rate:10.0f} {r.p50:8.1f} {r.p99:8.1f} {r.rss_mb:12.1f} {r.errors:7}"
-            f" {r.cpu_ms:11.2f} {r.emulator_cpu_ms:10.2f} {r.client_cpu_ms:7.2f}"
+            f"{res.name:34} {res.rate:10.0f} {res.p50:8.1f} {res.p99:8.1f} {res.rss_mb:12.1f}"
+            f" {res.errors:7} {res.cpu_ms:11.2f} {res.emulator_cpu_ms:10.2f}"
+            f" {res.client_cpu_ms:7.2f}"
         )
-    if len(results) == 2:
-        bare, ours = results
-        print(
-            f"ratios lucien/bare: throughput {ours.rate / bare.rate:.2f}x (target >= 1.5), "
-            f"p99 {ours.p99 / bare.p99:.2f}x (target <= 0.5), RSS {ours.rss_mb / bare.rss_mb:.2f}x (target <= 1.25)"
-        )
+    if not args.skip_bare:
+        base, *lucien_results = results
+        for ours in lucien_results:
+            print(
+                f"ratios {ours.name}/bare: throughput {ours.rate / base.rate:.2f}x "
+                f"(target >= 1.5), p99 {ours.p99 / base.p99:.2f}x (target <= 0.5), "
+                f"RSS {ours.rss_mb / base.rss_mb:.2f}x (target <= 1.25)"
+            )
 
 
 if __name__ == "__main__":

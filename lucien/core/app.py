@@ -49,8 +49,7 @@ def build_dispatcher(
             continue
         if plugin_router is None:
             continue
-        # Every handler of the plugin names it for logs and errors: wrapped once here
-        # rather than by an inner middleware run on every update.
+        # Every handler of the plugin names it for logs and errors (an inner middleware).
         tag_handlers(plugin_router, record.name, skip=_UNTAGGED_OBSERVERS)
         dp.include_router(plugin_router)
     # Catch-alls come after every plugin's routers (the built-in plugin's fallbacks).

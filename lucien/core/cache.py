@@ -32,7 +32,7 @@ from redis.exceptions import MaxConnectionsError
 from redis.exceptions import RedisError as _RedisError
 
 from lucien.core.plugin import CacheNamespace
-from lucien.core.redis_batch import RedisBatcher, execute_packed, pack
+from lucien.core.redis_batch import RedisBatcher, execute_batch
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
@@ -417,19 +417,17 @@ class Cache:
         if self.redis is None or not self.availability.up:
             return
         commands = [
-            pack(
-                [
-                    "SET",
-                    self._rkey(ns, key),
-                    self._encode(value),
-                    "PX",
-                    int(self._namespaces[ns].ttl * 1000),
-                ]
+            (
+                b"SET",
+                self._rkey(ns, key),
+                self._encode(value),
+                "PX",
+                int(self._namespaces[ns].ttl * 1000),
             )
             for (ns, key), value in batch.items()
         ]
         try:
-            for reply in await execute_packed(self.redis, commands):
+            for reply in await execute_batch(self.redis, commands):
                 if isinstance(reply, Exception):
                     raise reply  # READONLY after a failover, OOM...: as an outage
         except REDIS_FAULTS as exc:

@@ -1,8 +1,8 @@
-"""Outer middlewares every update goes through: context, role, user tracking, failures."""
+"""Middlewares: the outer one every update goes through (context, role, user tracking,
+failures) and the inner one naming the plugin whose handler runs."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -61,40 +61,35 @@ class ContextMiddleware(BaseMiddleware):
         return result
 
 
-def tag_handlers(router: Router, name: str, skip: Collection[str] = ()) -> None:
-    """Name plugin `name` while any handler of `router` (and its sub-routers) runs.
+class PluginTag(BaseMiddleware):
+    """Name plugin `name` while one of its handlers runs (logs, the error handler), and
+    pass it to handlers that ask for `plugin_name`.
 
-    Each handler's callback is wrapped once, at startup: an inner middleware doing the
-    same would cost a middleware layer on every update. aiogram has already read the
-    original callback's signature and flags into the HandlerObject (which arguments to
-    pass, whether it is a coroutine), so the wrapper receives the same arguments; it is
-    itself a coroutine, and runs a plain function in a thread as aiogram would have.
-    Handlers may also ask for `plugin_name`, as they could of the former middleware.
+    An inner middleware: aiogram runs it only once a handler's filters have matched, so
+    an update costs one call here, in the plugin that handles it, and none elsewhere.
     """
-    for sub in router.chain_tail:
-        for observer_name, observer in sub.observers.items():
-            if observer_name in skip:
-                continue
-            for handler in observer.handlers:
-                wants_name = handler.varkw or "plugin_name" in handler.params
-                handler.callback = _tagged(handler.callback, name, handler.awaitable, wants_name)
-                handler.awaitable = True
 
+    __slots__ = ("name",)
 
-def _tagged(
-    callback: Callable[..., Any], name: str, awaitable: bool, wants_name: bool
-) -> Callable[..., Awaitable[Any]]:
-    async def tagged(*args: Any, **kwargs: Any) -> Any:
-        token = plugin_var.set(name)
-        if wants_name:
-            kwargs["plugin_name"] = name
-        if awaitable:
-            result = await callback(*args, **kwargs)
-        else:
-            result = await asyncio.to_thread(callback, *args, **kwargs)
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        token = plugin_var.set(self.name)
+        data["plugin_name"] = self.name
+        result = await handler(event, data)
         # Left set when the handler raised: the error handler, in the same task, logs it.
         plugin_var.reset(token)
         return result
 
-    tagged.__qualname__ = f"{getattr(callback, '__qualname__', 'handler')}[{name}]"
-    return tagged
+
+def tag_handlers(router: Router, name: str, skip: Collection[str] = ()) -> None:
+    """Tag every handler of `router` and its sub-routers with plugin `name` (`PluginTag`).
+
+    Registered on the router's own observers: aiogram applies a router's inner
+    middlewares to the handlers of the routers included under it too.
+    """
+    tag = PluginTag(name)
+    for observer_name, observer in router.observers.items():
+        if observer_name not in skip:
+            observer.middleware(tag)

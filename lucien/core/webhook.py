@@ -8,16 +8,18 @@ back in the response body, which saves the bot an API call per reply.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hmac
 import json
 import logging
 import time
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.default import Default
 from aiogram.methods import TelegramMethod
-from aiogram.types import Update
-from aiohttp import web
+from aiogram.types import InputFile, TelegramObject, Update
+from aiohttp import MultipartWriter, web
 from pydantic import ValidationError
 
 from lucien.core.logging import update_id_var
@@ -25,6 +27,8 @@ from lucien.core.middlewares import UpdateOutcome
 from lucien.core.replies import frozen_dump
 
 if TYPE_CHECKING:
+    from aiogram import Bot
+
     from lucien.core.runner import BotApplication
 
 log = logging.getLogger("lucien.webhook")
@@ -41,11 +45,15 @@ def _empty() -> web.Response:
     return web.Response(body=b"{}", content_type="application/json")
 
 
-_MARKUP = frozenset({"reply_markup"})
+_MARKUP = {"reply_markup"}
 
 
 class _NotPlainJson(Exception):
     """A value json cannot write as is (a file, a date, a nested default)."""
+
+
+class _CarriesFiles(Exception):
+    """The method uploads a file: only a multipart body can carry it."""
 
 
 def _refuse(value: Any) -> Any:
@@ -53,7 +61,12 @@ def _refuse(value: Any) -> Any:
 
 
 def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Response:
-    """The method as a JSON body Telegram executes; multipart only when it carries files."""
+    """The method as a JSON body Telegram executes; multipart only when it carries files.
+
+    Built from the method's public fields (`model_dump`, `__api_method__`) and the bot's
+    defaults, not with aiogram's webhook handler, whose writer is private and always
+    multipart (a dozen parts for one message).
+    """
     bot = app.ctx.bot
     # exclude_none: a keyboard's buttons carry a dozen unset fields each.
     markup = frozen_dump(getattr(result, "reply_markup", None))
@@ -65,7 +78,7 @@ def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Res
     payload: dict[str, Any] = {"method": result.__api_method__}
     # The usual reply (text, parse mode, keyboard) is plain JSON once the bot's defaults
     # are filled in: written as is. Anything else (files, dates, defaults deeper down)
-    # takes aiogram's own value preparation, which walks every nested value.
+    # takes the full walk below.
     for key, value in dumped.items():
         if isinstance(value, Default):
             value = bot.default[value.name]
@@ -82,21 +95,60 @@ def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Res
 def _prepared_response(
     app: BotApplication, result: TelegramMethod[Any], dumped: dict[str, Any]
 ) -> web.Response:
+    """A reply that is not plain JSON as dumped: every value prepared the way aiogram's
+    session prepares a request (`plain_value`); multipart when a file is in it."""
     bot = app.ctx.bot
-    files: dict[str, Any] = {}
     payload: dict[str, Any] = {"method": result.__api_method__}
-    for key, value in dumped.items():
-        prepared = bot.session.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-        if prepared is not None:
-            payload[key] = prepared
-    if files:
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-
-        writer = SimpleRequestHandler(app.ctx.dispatcher, bot)._build_response_writer(bot, result)
-        return web.Response(body=writer)
+    try:
+        for key, value in dumped.items():
+            prepared = plain_value(value, bot)
+            if prepared is not None:
+                payload[key] = prepared
+    except _CarriesFiles:
+        return _multipart_response(bot, result)
     return web.Response(
         body=json.dumps(payload, ensure_ascii=False).encode(), content_type="application/json"
     )
+
+
+def plain_value(value: Any, bot: Bot) -> Any:
+    """`value` as plain JSON, as aiogram's `BaseSession.prepare_value` prepares it but
+    without writing nested objects as JSON strings: defaults filled in (an unset one left
+    out, with every None), dates as Unix time, enums as their values."""
+    if isinstance(value, Default):
+        value = bot.default[value.name]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict):
+        return {k: p for k, v in value.items() if (p := plain_value(v, bot)) is not None}
+    if isinstance(value, list | tuple):
+        return [p for v in value if (p := plain_value(v, bot)) is not None]
+    if isinstance(value, datetime.timedelta):
+        value = datetime.datetime.now() + value
+    if isinstance(value, datetime.datetime):
+        return round(value.timestamp())
+    if isinstance(value, Enum):
+        return plain_value(value.value, bot)
+    if isinstance(value, InputFile):
+        raise _CarriesFiles
+    if isinstance(value, TelegramObject):
+        return plain_value(value.model_dump(warnings=False), bot)
+    return value  # json.dumps says what it cannot write
+
+
+def _multipart_response(bot: Bot, result: TelegramMethod[Any]) -> web.Response:
+    """The method as multipart form data with its files, as aiogram would answer it."""
+    writer = MultipartWriter("form-data")
+    writer.append(result.__api_method__).set_content_disposition("form-data", name="method")
+    files: dict[str, InputFile] = {}
+    for key, value in result.model_dump(warnings=False).items():
+        prepared = bot.session.prepare_value(value, bot=bot, files=files)
+        if prepared:  # None and empty values are left out, as aiogram does
+            writer.append(prepared).set_content_disposition("form-data", name=key)
+    for key, file in files.items():
+        part = writer.append(file.read(bot))
+        part.set_content_disposition("form-data", name=key, filename=file.filename or key)
+    return web.Response(body=writer)
 
 
 class WebhookHandler:

@@ -1,0 +1,412 @@
+"""The state backend: FSM storage, per-user lock and update dedup, on Redis or in-process.
+
+The flow of one update through it is in the package's docstring (`lucien.core.state`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.strategy import FSMStrategy, apply_strategy
+from aiogram.methods import SendMessage
+from aiogram.types import Update
+
+from lucien.core.cache import CORE_NAMESPACES, REDIS_FAULTS, Cache, RedisAvailability
+from lucien.core.plugin import HealthResult
+from lucien.core.redis_batch import Arg, RedisBatcher
+from lucien.core.state.adapters import LucienIsolation, LucienStorage, UnavailableNotice
+from lucien.core.state.connection import connect_redis, redis_health
+from lucien.core.state.local import DEDUP_TTL, LocalLocks, MemoryDedup
+from lucien.core.state.scripts import ACQUIRE_LUA, RELEASE_LUA
+from lucien.core.state.tickets import TICKET, Held, Ticket, held_for
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+    from aiogram import Dispatcher
+
+    from lucien.core.settings import Settings
+
+log = logging.getLogger("lucien.state")
+
+MEMORY_WARNING = "REDIS_URL not set: running on in-memory state (one process only)"
+
+DEFAULT_UNAVAILABLE_TEXT = (
+    "My apologies: I have momentarily mislaid the thread of our conversation. "
+    "Might I trouble you to begin again in a moment?"
+)
+
+
+class StateBackend:
+    """FSM storage, event isolation, update dedup and cache for one bot.
+
+    `mode` is "redis" when REDIS_URL is configured (even while Redis is briefly down:
+    see `connected`), "memory" otherwise.
+    """
+
+    def __init__(
+        self,
+        redis: aioredis.Redis | None,
+        *,
+        prefix: str,
+        bot_id: int,
+        production: bool = False,
+        lock_ttl: float = 30.0,
+        claim_ttl: float = 60.0,
+        strategy: FSMStrategy = FSMStrategy.USER_IN_CHAT,
+        unavailable_text: str = DEFAULT_UNAVAILABLE_TEXT,
+        probe_interval: float = 0.5,
+        clock_monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.redis = redis
+        self.mode: Literal["redis", "memory"] = "redis" if redis is not None else "memory"
+        self.prefix = prefix
+        self.bot_id = bot_id
+        self.production = production
+        self.lock_ttl = lock_ttl
+        self.claim_ttl = claim_ttl
+        self.strategy = strategy
+        self.unavailable_text = unavailable_text
+        self.availability = RedisAvailability(redis, probe_interval=probe_interval)
+        # One batcher for the update's scripts and the cache: a loop turn's Redis work
+        # is one write, whoever asked for it.
+        self.batcher = RedisBatcher(redis) if redis is not None else None
+        self.cache = Cache(
+            redis,
+            prefix,
+            clock_monotonic=clock_monotonic,
+            availability=self.availability,
+            batcher=self.batcher,
+        )
+        for ns in CORE_NAMESPACES:
+            self.cache.register(ns)
+        # Keys: <prefix>:fsm:<bot id>:[business:]<chat>:[thread:]<user>:<destiny>:<part>
+        self.key_builder = DefaultKeyBuilder(
+            prefix=f"{prefix}:fsm",
+            with_bot_id=True,
+            with_business_connection_id=True,
+            with_destiny=True,
+        )
+        self.memory = MemoryStorage()
+        self.storage = LucienStorage(self)
+        self.events_isolation = LucienIsolation(self)
+        self.middleware = UnavailableNotice(self)
+        self._local_locks = LocalLocks()
+        # Lock tokens only need to be unique across replicas: a random per-process prefix
+        # and a counter are, at a fraction of the cost of a uuid4 per update.
+        self._token_prefix = os.urandom(8).hex() + ":"
+        self._token_counter = itertools.count()
+        self._dedup_memory = MemoryDedup(clock_monotonic)
+        self._acquire_script = redis.register_script(ACQUIRE_LUA) if redis is not None else None
+        self._release_script = redis.register_script(RELEASE_LUA) if redis is not None else None
+
+    # -- wiring ---------------------------------------------------------------------------
+
+    def setup(self, dispatcher: Dispatcher) -> None:
+        """Register the polite-message guard; call once after creating the Dispatcher.
+
+        It is an outer update middleware registered after aiogram's FSM middleware, so it
+        runs inside the user's lock and sees the state that was (or was not) read.
+        """
+        dispatcher.update.outer_middleware(self.middleware)
+
+    def unhandled_reply(self, data: dict[str, Any]) -> Any:
+        """What to answer for an update nobody handled: the polite message when the
+        user's state could not be read (Redis down), else UNHANDLED.
+
+        `data` is the middleware data of the update (its `state` FSMContext); the core's
+        ContextMiddleware calls this itself, saving the separate middleware layer.
+        """
+        context = data.get("state")
+        if not isinstance(context, FSMContext):
+            return UNHANDLED
+        held = held_for(context.key)
+        if held is None or not held.degraded:
+            return UNHANDLED
+        return SendMessage(chat_id=context.key.chat_id, text=self.unavailable_text)
+
+    @property
+    def connected(self) -> bool:
+        """Redis configured and answering right now."""
+        return self.redis is not None and self.availability.up
+
+    def _dedup_key(self, update_id: int) -> str:
+        return f"{self.prefix}:upd:{self.bot_id}:{update_id}"
+
+    def key_for_update(self, update: Update | Mapping[str, Any]) -> StorageKey | None:
+        """The FSM key aiogram's FSMContextMiddleware will lock for this update."""
+        if not isinstance(update, Update):
+            update = Update.model_validate(update)
+        ctx = UserContextMiddleware.resolve_event_context(update)
+        chat_id, user_id = ctx.chat_id, ctx.user_id
+        if chat_id is None:
+            chat_id = user_id
+        elif user_id is None and self.strategy in {FSMStrategy.CHAT, FSMStrategy.CHAT_TOPIC}:
+            user_id = chat_id
+        if chat_id is None or user_id is None:
+            return None
+        chat_id, user_id, thread_id = apply_strategy(
+            strategy=self.strategy, chat_id=chat_id, user_id=user_id, thread_id=ctx.thread_id
+        )
+        return StorageKey(
+            bot_id=self.bot_id,
+            chat_id=chat_id,
+            user_id=user_id,
+            thread_id=thread_id,
+            business_connection_id=ctx.business_connection_id,
+        )
+
+    # -- lock -----------------------------------------------------------------------------
+
+    async def acquire_lock(self, key: StorageKey, dedup_key: str | None = None) -> Held | None:
+        """Take the user's lock and read state/data; None when `dedup_key` was seen."""
+        lock_key = self.key_builder.build(key, "lock")
+        local = await self._local_locks.acquire(lock_key)
+        held = Held(
+            key=key,
+            lock_key=lock_key,
+            state_key=self.key_builder.build(key, "state"),
+            data_key=self.key_builder.build(key, "data"),
+            token=f"{self._token_prefix}{next(self._token_counter)}",
+            local=local,
+            in_redis=False,
+            degraded=self.redis is not None,
+        )
+        try:
+            if self.connected:
+                try:
+                    outcome = await self._acquire_redis(held, dedup_key)
+                except REDIS_FAULTS as exc:
+                    self.availability.mark_down(exc)
+                else:
+                    if outcome is None:
+                        self._local_locks.release(lock_key, local)
+                    return outcome
+            # In-process only: memory mode, or Redis down for the duration.
+            if dedup_key is not None and not self._dedup_memory.claim(dedup_key, self.claim_ttl):
+                self._local_locks.release(lock_key, local)
+                return None
+            held.state = await self.memory.get_state(key)
+            held.data = await self.memory.get_data(key)
+            return held
+        except BaseException:
+            self._local_locks.release(lock_key, local)
+            raise
+
+    async def _acquire_redis(self, held: Held, dedup_key: str | None) -> Held | None:
+        assert self._acquire_script is not None and self.batcher is not None
+        keys = [held.lock_key, held.state_key, held.data_key]
+        if dedup_key is not None:
+            keys.append(dedup_key)
+        args: list[Arg] = [held.token, int(self.lock_ttl * 1000), int(self.claim_ttl * 1000)]
+        delay = 0.002
+        while True:
+            reply = await self.batcher.script(self._acquire_script, keys, args)
+            if reply[0] == -1:
+                return None
+            if reply[0] == 1:
+                held.in_redis, held.degraded = True, False
+                raw_state, raw_data = reply[1], reply[2]
+                held.state = raw_state.decode() if isinstance(raw_state, bytes) else raw_state
+                held.data = json.loads(raw_data) if raw_data else {}
+                return held
+            # Held by another replica: poll with a short backoff, never past its expiry.
+            pttl = reply[1] if isinstance(reply[1], int) and reply[1] > 0 else 50
+            await asyncio.sleep(min(delay, pttl / 1000))
+            delay = min(delay * 2, 0.05)
+            if not self.connected:
+                raise ConnectionError("Redis went away while waiting for a user lock")
+
+    async def release_lock(
+        self, held: Held, dedup_key: str | None, dedup_op: Literal["done", "abort"] | None
+    ) -> None:
+        """Write buffered state/data, release the lock, settle the dedup claim: one trip."""
+        try:
+            if held.in_redis and self.connected:
+                try:
+                    await self._release_redis(held, dedup_key, dedup_op)
+                    return
+                except REDIS_FAULTS as exc:
+                    self.availability.mark_down(exc)
+            if held.in_redis:
+                # Redis went away mid-update: keep the conversation going in-process.
+                if held.state_dirty:
+                    await self.memory.set_state(held.key, held.state)
+                if held.data_dirty:
+                    await self.memory.set_data(held.key, held.data)
+            if dedup_key is not None:
+                self._settle_memory(dedup_key, dedup_op)
+        finally:
+            self._local_locks.release(held.lock_key, held.local)
+
+    async def _release_redis(
+        self, held: Held, dedup_key: str | None, dedup_op: Literal["done", "abort"] | None
+    ) -> None:
+        assert self._release_script is not None and self.batcher is not None
+        keys = [held.lock_key, held.state_key, held.data_key]
+        if dedup_key is not None:
+            keys.append(dedup_key)
+        state_op, state_val = "", ""
+        if held.state_dirty:
+            state_op, state_val = ("set", held.state) if held.state is not None else ("del", "")
+        data_op, data_val = "", ""
+        if held.data_dirty:
+            data_op, data_val = ("set", json.dumps(held.data)) if held.data else ("del", "")
+        args: list[Arg] = [
+            held.token,
+            state_op,
+            state_val,
+            data_op,
+            data_val,
+            dedup_op or "",
+            int(DEDUP_TTL * 1000),
+        ]
+        mine = await self.batcher.script(self._release_script, keys, args)
+        if not mine:
+            log.warning(
+                "user lock %s expired before the update finished (longer than %.0f s)",
+                held.lock_key,
+                self.lock_ttl,
+            )
+
+    def _settle_memory(self, dedup_key: str, op: Literal["done", "abort"] | None) -> None:
+        if op == "done":
+            self._dedup_memory.done(dedup_key)
+        elif op == "abort":
+            self._dedup_memory.abort(dedup_key)
+
+    # -- update dedup ---------------------------------------------------------------------
+
+    async def begin_update(
+        self, update_id: int, update: Update | Mapping[str, Any] | None = None
+    ) -> bool:
+        """Claim `update_id`; False when it was handled already or is in progress.
+
+        Pass the update body as `update=` to also take the user's lock and read their
+        state in the same round trip. Call it in the task that then calls
+        `dp.feed_update` or `dp.feed_webhook_update` (the claim travels in a contextvar),
+        and always follow with `finish_update` or `abort_update`.
+        """
+        dedup_key = self._dedup_key(update_id)
+        key: StorageKey | None = None
+        if update is not None:
+            try:
+                key = self.key_for_update(update)
+            except Exception:  # unusual body: plain claim, aiogram will complain itself
+                key = None
+        if key is not None:
+            held = await self.acquire_lock(key, dedup_key)
+            if held is None:
+                return False
+            TICKET.set(Ticket(update_id, dedup_key, held.in_redis, held))
+            return True
+        redis = self.redis
+        if redis is not None and self.connected:
+            try:
+                claimed = await redis.set(dedup_key, "p", nx=True, px=int(self.claim_ttl * 1000))
+            except REDIS_FAULTS as exc:
+                self.availability.mark_down(exc)
+            else:
+                if not claimed:
+                    return False
+                TICKET.set(Ticket(update_id, dedup_key, True))
+                return True
+        if not self._dedup_memory.claim(dedup_key, self.claim_ttl):
+            return False
+        TICKET.set(Ticket(update_id, dedup_key, False))
+        return True
+
+    def _take_ticket(self, update_id: int) -> Ticket | None:
+        ticket = TICKET.get()
+        if ticket is None or ticket.update_id != update_id:
+            return None
+        TICKET.set(None)
+        return ticket
+
+    async def finish_update(self, update_id: int) -> None:
+        """Mark handled (kept 24 h), with the lock release and state writes if pending."""
+        await self._settle(update_id, "done")
+
+    async def abort_update(self, update_id: int) -> None:
+        """Handling failed: release the claim so Telegram's redelivery is handled."""
+        await self._settle(update_id, "abort")
+
+    async def _settle(self, update_id: int, op: Literal["done", "abort"]) -> None:
+        ticket = self._take_ticket(update_id)
+        dedup_key = ticket.dedup_key if ticket else self._dedup_key(update_id)
+        if ticket is not None and ticket.held is not None:
+            await self.release_lock(ticket.held, dedup_key, op)
+            return
+        redis = self.redis
+        if redis is not None and self.connected and (ticket is None or ticket.claimed_in_redis):
+            try:
+                if op == "done":
+                    await redis.set(dedup_key, "d", px=int(DEDUP_TTL * 1000))
+                else:
+                    await redis.delete(dedup_key)
+                return
+            except REDIS_FAULTS as exc:
+                self.availability.mark_down(exc)
+        self._settle_memory(dedup_key, op)
+
+    # -- health and lifecycle -------------------------------------------------------------
+
+    async def health(self) -> HealthResult:
+        """pass when Redis answers; warn on in-memory state in production or Redis down."""
+        return await redis_health(self.redis, self.availability, production=self.production)
+
+    async def start(self) -> None:
+        """Check the connection (a failure starts the fallback) and start the cache."""
+        if self.redis is None:
+            return
+        try:
+            await self.redis.ping()
+        except REDIS_FAULTS as exc:
+            self.availability.mark_down(exc)
+        await self.cache.start()
+
+    async def close(self) -> None:
+        """Stop background tasks and close the Redis connection pool."""
+        await self.cache.close()
+        await self.availability.close()
+        if self.redis is not None:
+            with contextlib.suppress(Exception):
+                await self.redis.aclose(close_connection_pool=True)
+
+
+async def build_state(settings: Settings, bot_id: int, **options: Any) -> StateBackend:
+    """The state backend for `settings`: Redis when REDIS_URL is set, else in-memory.
+
+    Never fails on an unreachable Redis: it starts in fallback and reconnects later.
+    `options` go to `StateBackend` (lock_ttl, claim_ttl, strategy, unavailable_text...).
+    """
+    if not settings.redis_url:
+        log.warning(MEMORY_WARNING)
+        return StateBackend(
+            None,
+            prefix=settings.redis_key_prefix,
+            bot_id=bot_id,
+            production=settings.is_production,
+            **options,
+        )
+    backend = StateBackend(
+        connect_redis(settings.redis_url),
+        prefix=settings.redis_key_prefix,
+        bot_id=bot_id,
+        production=settings.is_production,
+        **options,
+    )
+    await backend.start()
+    return backend

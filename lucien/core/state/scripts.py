@@ -1,0 +1,45 @@
+"""The two Lua scripts every update runs: one round trip to begin it, one to finish it.
+
+aiogram's RedisStorage + RedisEventIsolation spend several round trips per update (lock
+script, state GET, data GET, unlock script, each SET). These two do the same work in
+two: claim the update and take the user's lock with the state read, then write the
+buffered state, release the lock and mark the update done.
+"""
+
+from __future__ import annotations
+
+# Refuse a duplicate update, else take the user's lock and return state and data together.
+# KEYS: lock, state, data[, dedup]; ARGV: token, lock ms, claim ms.
+# Reply: {-1, dedup mark} duplicate | {1, state, data} locked | {0, lock pttl} held elsewhere.
+ACQUIRE_LUA = """
+if #KEYS > 3 then
+  local seen = redis.call('GET', KEYS[4])
+  if seen then return {-1, seen} end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if #KEYS > 3 then redis.call('SET', KEYS[4], 'p', 'PX', ARGV[3]) end
+  return {1, redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3])}
+end
+return {0, redis.call('PTTL', KEYS[1])}
+"""
+
+# Write buffered state/data, release the lock if still ours, and mark the update done (or
+# release its claim so that a redelivery is handled).
+# KEYS: lock, state, data[, dedup]; ARGV: token, state op, state, data op, data,
+# dedup op ('done' | 'abort' | ''), dedup ms. Reply: 1 when the lock was still ours.
+RELEASE_LUA = """
+local mine = redis.call('GET', KEYS[1]) == ARGV[1]
+if mine then redis.call('DEL', KEYS[1]) end
+if ARGV[2] == 'set' then redis.call('SET', KEYS[2], ARGV[3])
+elseif ARGV[2] == 'del' then redis.call('DEL', KEYS[2]) end
+if ARGV[4] == 'set' then redis.call('SET', KEYS[3], ARGV[5])
+elseif ARGV[4] == 'del' then redis.call('DEL', KEYS[3]) end
+if #KEYS > 3 then
+  if ARGV[6] == 'done' then redis.call('SET', KEYS[4], 'd', 'PX', ARGV[7])
+  elseif ARGV[6] == 'abort' and redis.call('GET', KEYS[4]) == 'p' then
+    redis.call('DEL', KEYS[4])
+  end
+end
+if mine then return 1 end
+return 0
+"""

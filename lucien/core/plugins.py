@@ -422,7 +422,7 @@ def discover_plugins(
     for ep in sorted(
         eps if eps is not None else entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
     ):
-        dist = ep.dist.name if getattr(ep, "dist", None) else None
+        dist = ep.dist.name if ep.dist is not None else None
         if ep.name in registry.records:
             registry.add_failed(ep.name, f"two distributions provide plugin {ep.name!r}", dist)
             continue

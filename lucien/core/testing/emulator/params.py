@@ -10,6 +10,7 @@ answering with Telegram's 400 wording.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -94,12 +95,14 @@ class Params:
             raise bad_request(f"invalid {name} specified")
         return value if isinstance(value, str) else json.dumps(value)
 
-    def req_str(self, name: str) -> str:
+    def req_str(self, name: builtins.str) -> builtins.str:
         value = self.str(name, required=True)
         assert value is not None
         return value
 
-    def int(self, name: str, *, required: bool = False, default: int | None = None) -> int | None:
+    def int(
+        self, name: builtins.str, *, required: bool = False, default: builtins.int | None = None
+    ) -> builtins.int | None:
         value = self.raw.get(name)
         if value is None or value == "":
             if required:
@@ -112,12 +115,12 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def req_int(self, name: str) -> int:
+    def req_int(self, name: builtins.str) -> builtins.int:
         value = self.int(name, required=True)
         assert value is not None
         return value
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: bool = False) -> bool:
         value = self.raw.get(name)
         if value is None:
             return default
@@ -125,7 +128,7 @@ class Params:
             return value
         return str(value).strip().lower() in ("true", "1")
 
-    def json(self, name: str) -> Any:
+    def json(self, name: builtins.str) -> Any:
         """A JSON-valued parameter (reply_markup, allowed_updates, commands...)."""
         value = self.raw.get(name)
         if value is None or value == "":
@@ -137,7 +140,7 @@ class Params:
                 raise bad_request(f"can't parse {name} JSON object") from None
         return value
 
-    def chat_id(self, name: str = "chat_id") -> int | str:
+    def chat_id(self, name: builtins.str = "chat_id") -> builtins.int | builtins.str:
         """An integer id, or ``@username`` for public chats."""
         value = self.raw.get(name)
         if value is None or value == "":
@@ -152,7 +155,7 @@ class Params:
                 return text
             raise bad_request("chat not found") from None
 
-    def file(self, name: str) -> UploadedFile | str | None:
+    def file(self, name: builtins.str) -> UploadedFile | builtins.str | None:
         """An uploaded file (``attach://part``), or a file_id/URL string."""
         value = self.raw.get(name)
         if value is None:
@@ -166,7 +169,7 @@ class Params:
             return part
         return str(value)
 
-    def for_log(self) -> dict[str, Any]:
+    def for_log(self) -> dict[builtins.str, Any]:
         """Parameters as recorded in ``Emulator.calls``: JSON decoded, files summarized."""
         out: dict[str, Any] = {}
         referenced = {

@@ -377,8 +377,8 @@ class Emulator:
             return error.status, error.to_json()
         except Exception as exc:  # an emulator bug must look like a Telegram 500, not hang
             logger.exception("emulator failed in %s", name)
-            error = ApiError(500, f"Internal Server Error: {exc!r}")
-            self.calls.append(Call(name, params.for_log(), error.status))
-            return error.status, error.to_json()
+            failure = ApiError(500, f"Internal Server Error: {exc!r}")
+            self.calls.append(Call(name, params.for_log(), failure.status))
+            return failure.status, failure.to_json()
         self.calls.append(Call(name, params.for_log(), 200))
         return 200, {"ok": True, "result": result}

@@ -7,9 +7,19 @@ A plugin is any object (usually a module-level instance) with methods marked
     [project.entry-points."lucien.plugins"]
     greeter = "lucien_greeter:plugin"
 
-Only `lucien_plugin_info` is required; every other hook is optional. The core calls each
-hook plugin by plugin, so one plugin raising is reported as that plugin's failure and the
-others keep working. Hooks receiving `ctx` get the application's `AppContext`.
+Only `lucien_plugin_info` is required; every other hook is optional. pluggy checks each
+plugin when it is registered: a method marked `@hookimpl` whose name is not a hook below
+(`lucien_router`), an argument that is not the spec's (`context` for `ctx`), or a hook
+defined without `@hookimpl` marks that plugin failed, with the hook's name in the reason
+(`lucien plugins`, /health, /diag), and the others load. An implementation may take
+fewer arguments than the spec, never others.
+
+pluggy also does the calling, one plugin at a time (so one plugin raising is reported as
+that plugin's failure and the others keep working), in the plugins' order (requirements
+first; `@hookimpl(tryfirst=True)` / `trylast=True` move a plugin's implementation).
+`firstresult` hooks stop at the first answer that is not None. `LUCIEN_TRACE_HOOKS=1`
+logs every call through pluggy's hook-call monitoring. Hooks receiving `ctx` get the
+application's `AppContext`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,191 @@
+"""The admins' VIP menu and plan screens: list, detail, archive, and the three-step form
+(name, days, price) that creates or edits a plan. One handler per button action.
+
+The router is included under the admin one, whose role filter guards it.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from lucien.core.context import AppContext
+from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers.common import clicked, service
+from lucien.plugins.vip.keyboards import VipAdmin
+from lucien.plugins.vip.services import MAX_PLAN_DAYS, parse_price
+
+
+class PlanForm(StatesGroup):
+    """Creating or editing a plan (`plan_id` in the data when editing)."""
+
+    name = State()
+    days = State()
+    price = State()
+
+
+async def admin_menu(message: Message, ctx: AppContext, user: User) -> None:
+    """The VIP admin menu."""
+    await message.answer(
+        await ctx.voice.say("vip.admin.menu.header", user=user),
+        reply_markup=await kb.admin_menu(ctx, user),
+    )
+
+
+async def plans_screen(message: Message, ctx: AppContext, user: User) -> None:
+    """The active plans, each a button to its detail."""
+    plans = await service(ctx).list_plans()
+    if plans:
+        text = await ctx.voice.say(
+            "vip.plan.list", user=user, plans="\n".join(p.line() for p in plans)
+        )
+    else:
+        text = await ctx.voice.say("vip.plan.none", user=user)
+    await message.answer(text, reply_markup=await kb.plans_list(ctx, user, plans))
+
+
+def create_router() -> Router:
+    """The VIP admin menu and plan screens (guarded by the parent admin router)."""
+    router = Router(name="vip.admin.plans")
+
+    @router.message(Command("vipadmin"))
+    async def vipadmin_command(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        assert message.from_user is not None
+        await state.clear()
+        await admin_menu(message, ctx, message.from_user)
+
+    @router.callback_query(VipAdmin.filter(F.action == "menu"))
+    async def menu_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
+        if message := await clicked(query):
+            await state.clear()
+            await admin_menu(message, ctx, query.from_user)
+
+    @router.callback_query(VipAdmin.filter(F.action == "cancel"))
+    async def cancel_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
+        """Cancel, at any step of the plan or token forms."""
+        if message := await clicked(query):
+            await state.clear()
+            user = query.from_user
+            await message.answer(
+                await ctx.voice.say("vip.cancelled", user=user),
+                reply_markup=await kb.admin_menu(ctx, user),
+            )
+
+    @router.callback_query(VipAdmin.filter(F.action == "plans"))
+    async def plans_button(query: CallbackQuery, ctx: AppContext) -> None:
+        if message := await clicked(query):
+            await plans_screen(message, ctx, query.from_user)
+
+    @router.callback_query(VipAdmin.filter(F.action == "plan"))
+    async def plan_button(query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext) -> None:
+        """One plan's detail with its actions (edit, archive)."""
+        if not (message := await clicked(query)):
+            return
+        user = query.from_user
+        plan = await service(ctx).get_plan(callback_data.id)
+        if plan is None or plan.archived:
+            await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
+            return
+        text = await ctx.voice.say(
+            "vip.plan.detail", user=user, plan=plan.name, days=plan.days, price=plan.price or "—"
+        )
+        await message.answer(text, reply_markup=await kb.plan_actions(ctx, user, plan.id))
+
+    @router.callback_query(VipAdmin.filter(F.action.in_({"new", "edit"})))
+    async def new_or_edit_button(
+        query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext, state: FSMContext
+    ) -> None:
+        """Start the plan form; editing remembers which plan (0 means a new one)."""
+        if message := await clicked(query):
+            await state.set_state(PlanForm.name)
+            await state.set_data(
+                {"plan_id": callback_data.id if callback_data.action == "edit" else 0}
+            )
+            await message.answer(
+                await ctx.voice.say("vip.plan.prompt_name", user=query.from_user),
+                reply_markup=await kb.cancel(ctx, query.from_user),
+            )
+
+    @router.callback_query(VipAdmin.filter(F.action == "archive"))
+    async def archive_button(
+        query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext
+    ) -> None:
+        if not (message := await clicked(query)):
+            return
+        user = query.from_user
+        plan = await service(ctx).archive_plan(callback_data.id)
+        if plan is None:
+            await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
+            return
+        await message.answer(
+            await ctx.voice.say("vip.plan.archived", user=user, plan=plan.name),
+            reply_markup=await kb.admin_back(ctx, user),
+        )
+
+    @router.message(StateFilter(PlanForm.name), F.text)
+    async def plan_name(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        name = (message.text or "").strip()
+        if not 1 <= len(name) <= 64:
+            await message.answer(
+                await ctx.voice.say("vip.plan.invalid_name", user=message.from_user),
+                reply_markup=await kb.cancel(ctx, message.from_user),
+            )
+            return
+        await state.update_data(name=name)
+        await state.set_state(PlanForm.days)
+        await message.answer(
+            await ctx.voice.say("vip.plan.prompt_days", user=message.from_user),
+            reply_markup=await kb.cancel(ctx, message.from_user),
+        )
+
+    @router.message(StateFilter(PlanForm.days), F.text)
+    async def plan_days(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        raw = (message.text or "").strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PLAN_DAYS:
+            text = await ctx.voice.say(
+                "vip.plan.invalid_days",
+                user=message.from_user,
+                value=raw[:40],
+                max_days=MAX_PLAN_DAYS,
+            )
+            await message.answer(text, reply_markup=await kb.cancel(ctx, message.from_user))
+            return
+        await state.update_data(days=int(raw))
+        await state.set_state(PlanForm.price)
+        await message.answer(
+            await ctx.voice.say("vip.plan.prompt_price", user=message.from_user),
+            reply_markup=await kb.cancel(ctx, message.from_user),
+        )
+
+    @router.message(StateFilter(PlanForm.price), F.text)
+    async def plan_price(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        user = message.from_user
+        raw = (message.text or "").strip()
+        price = parse_price(raw)
+        if price is None:
+            await message.answer(
+                await ctx.voice.say("vip.plan.invalid_price", user=user, value=raw[:40]),
+                reply_markup=await kb.cancel(ctx, user),
+            )
+            return
+        data = await state.get_data()
+        await state.clear()
+        svc = service(ctx)
+        if data.get("plan_id"):
+            plan = await svc.update_plan(data["plan_id"], data["name"], data["days"], *price)
+            key = "vip.plan.edited"
+        else:
+            plan = await svc.create_plan(data["name"], data["days"], *price)
+            key = "vip.plan.created"
+        if plan is None:
+            await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
+            return
+        await message.answer(
+            await ctx.voice.say(key, user=user, plan=plan.name, days=plan.days),
+            reply_markup=await kb.admin_menu(ctx, user),
+        )
+
+    return router

@@ -1,0 +1,145 @@
+"""The members' side of the vip plugin: redeeming a token (deep link, pasted, or after the
+Redeem button), the VIP menu and offer, the channel link, and the VIP channel's
+chat_member updates. Everyone reaches these handlers; the service decides what they get.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
+
+from lucien.core.context import AppContext
+from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers.common import clicked, service
+from lucien.plugins.vip.keyboards import VipMenu
+from lucien.plugins.vip.services import TOKEN_LIKE_RE
+
+
+class RedeemForm(StatesGroup):
+    """The user pressed Redeem / Renew: the next text is taken as a token."""
+
+    code = State()
+
+
+async def redeem_and_answer(message: Message, ctx: AppContext, code: str) -> None:
+    """Redeem `code` for the sender and tell them; on success hand over the channel link."""
+    user = message.from_user
+    assert user is not None
+    result = await service(ctx).redeem(user.id, code)
+    if result.status != "ok":
+        await message.answer(await ctx.voice.say(f"vip.refused.{result.status}", user=user))
+        return
+    await message.answer(
+        await ctx.voice.say(
+            "vip.redeemed", user=user, plan=result.plan, days=result.days, end_date=result.ends_at
+        )
+    )
+    await send_link(message, ctx, user)
+
+
+async def send_link(message: Message, ctx: AppContext, user: User) -> None:
+    """The one-time channel link, or why there is none."""
+    outcome = await service(ctx).invite(user)
+    if outcome.status == "link":
+        text = await ctx.voice.say(
+            "vip.invite_link", user=user, link=outcome.link, expires=outcome.expires_at
+        )
+        await message.answer(text, reply_markup=await kb.join_button(ctx, user, outcome.link))
+    elif outcome.status == "member":
+        await message.answer(
+            await ctx.voice.say("vip.already_member", user=user),
+            reply_markup=await kb.back_only(ctx, user),
+        )
+    elif outcome.status == "unavailable":
+        await message.answer(
+            await ctx.voice.say("vip.link_unavailable", user=user),
+            reply_markup=await kb.link_retry(ctx, user),
+        )
+    else:
+        await message.answer(
+            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
+        )
+
+
+async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
+    """The VIP menu: plan, days left, end date; or how to become VIP."""
+    sub = await service(ctx).subscription(user.id)
+    if sub is None:
+        await message.answer(
+            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
+        )
+        return
+    text = await ctx.voice.say(
+        "vip.menu", user=user, plan=sub.plan, days_left=sub.days_left, end_date=sub.ends_at
+    )
+    await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
+
+
+async def show_offer(message: Message, ctx: AppContext, user: User) -> None:
+    """What VIP offers: the plans with their prices, and how to get in."""
+    plans = await service(ctx).list_plans()
+    if plans:
+        text = await ctx.voice.say("vip.offer", user=user, plans="\n".join(p.line() for p in plans))
+    else:
+        text = await ctx.voice.say("vip.offer.none", user=user)
+    await message.answer(text, reply_markup=await kb.renew(ctx, user))
+
+
+def create_router() -> Router:
+    """The members' router: one handler per way in and per VIP menu button."""
+    router = Router(name="vip.members")
+
+    @router.message(CommandStart(deep_link=True, magic=F.args.startswith("VIP-")))
+    async def start_with_token(message: Message, command: CommandObject, ctx: AppContext) -> None:
+        await redeem_and_answer(message, ctx, command.args or "")
+
+    @router.message(StateFilter(RedeemForm.code), F.text)
+    async def token_after_prompt(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        await state.clear()
+        await redeem_and_answer(message, ctx, message.text or "")
+
+    @router.message(F.text.regexp(TOKEN_LIKE_RE))
+    async def pasted_token(message: Message, ctx: AppContext) -> None:
+        await redeem_and_answer(message, ctx, message.text or "")
+
+    @router.message(Command("vip"))
+    async def vip_command(message: Message, ctx: AppContext) -> None:
+        assert message.from_user is not None
+        await show_menu(message, ctx, message.from_user)
+
+    @router.callback_query(VipMenu.filter(F.action == "menu"))
+    async def menu_button(query: CallbackQuery, ctx: AppContext) -> None:
+        if message := await clicked(query):
+            await show_menu(message, ctx, query.from_user)
+
+    @router.callback_query(VipMenu.filter(F.action == "link"))
+    async def link_button(query: CallbackQuery, ctx: AppContext) -> None:
+        if message := await clicked(query):
+            await send_link(message, ctx, query.from_user)
+
+    @router.callback_query(VipMenu.filter(F.action == "offer"))
+    async def offer_button(query: CallbackQuery, ctx: AppContext) -> None:
+        if message := await clicked(query):
+            await show_offer(message, ctx, query.from_user)
+
+    @router.callback_query(VipMenu.filter(F.action == "redeem"))
+    async def redeem_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
+        if message := await clicked(query):
+            await state.set_state(RedeemForm.code)
+            await message.answer(await ctx.voice.say("vip.redeem.prompt", user=query.from_user))
+
+    @router.chat_member()
+    async def channel_member(update: ChatMemberUpdated, ctx: AppContext) -> None:
+        link = update.invite_link.invite_link if update.invite_link else None
+        await service(ctx).on_member_update(
+            update.chat.id,
+            update.new_chat_member.user,
+            update.old_chat_member,
+            update.new_chat_member,
+            link,
+        )
+
+    return router

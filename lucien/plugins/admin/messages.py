@@ -145,15 +145,10 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "broadcast.progress",
-        "Broadcast: {sent} of {total:plural:one=# message|other=# messages} sent, {failed} failed.",
+        "Broadcast: {sent} of {total} sent, {failed} failed.",
         ("sent", "total", "failed"),
     ),
-    M(
-        "broadcast.sent",
-        "Broadcast finished: {sent:plural:one=# message sent|other=# messages sent}, "
-        "{failed} failed.",
-        ("sent", "failed"),
-    ),
+    M("broadcast.sent", "Broadcast finished: {sent} sent, {failed} failed.", ("sent", "failed")),
     M("broadcast.cancelled", "Broadcast cancelled."),
     # --- buttons
     _button("button.back", "Back"),

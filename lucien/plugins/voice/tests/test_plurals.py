@@ -68,12 +68,12 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("broadcast.progress", "sent"): SAME,
     ("broadcast.progress", "total"): {
         "es": [("# mensaje enviado", "# mensajes enviados")],
-        "en": [("# message", "# messages")],
+        "en": None,  # "2 of 5 sent"
     },
     ("broadcast.progress", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
     ("broadcast.sent", "sent"): {
         "es": [("# mensaje enviado", "# mensajes enviados"), ("# envío", "# envíos")],
-        "en": [("# message sent", "# messages sent")],
+        "en": None,  # "5 sent, 1 failed"
     },
     ("broadcast.sent", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
     ("vip.menu", "days_left"): DAYS_LEFT,

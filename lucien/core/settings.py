@@ -145,9 +145,9 @@ class Settings(BaseSettings):
 
     @field_validator("bot_token")
     @classmethod
-    def _check_token(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and not info.data.get("sandbox"):
-            raise ValueError("missing (required outside the sandbox)")
+    def _check_token(cls, value: str | None) -> str | None:
+        # A missing token is not checked here: only what talks to Telegram needs one, so
+        # `load_settings(require_token=...)` decides (see MISSING_TOKEN).
         if value is not None and not TOKEN_RE.match(value.strip()):
             # Never echo the token itself: it may be a real one with a typo.
             raise ValueError("malformed token (expected <digits>:<35 letters, digits, _ or ->)")
@@ -243,12 +243,64 @@ def describe_validation_error(error: ValidationError, prefix: str = "") -> list[
     return lines
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read the settings or raise ConfigError listing every problem."""
+MISSING_TOKEN = "BOT_TOKEN: missing (required to talk to Telegram, not in the sandbox)"
+
+
+class _TokenProbe(BaseSettings):
+    """Just the two variables that decide whether a token is needed, read the same way
+    as `Settings` reads them: when other variables are invalid there is no Settings to
+    ask, yet a missing token must still be listed with the rest."""
+
+    model_config = Settings.model_config
+    sandbox: bool = False
+    bot_token: str | None = None
+
+
+def _token_missing(settings: Settings | None, overrides: dict[str, Any]) -> bool:
+    if settings is not None:
+        return settings.bot_token is None and not settings.sandbox
+    keys = ("sandbox", "bot_token", "_env_file")
     try:
-        return Settings(**overrides)
+        probe = _TokenProbe(**{k: v for k, v in overrides.items() if k in keys})
+    except ValidationError:  # SANDBOX itself is malformed: already reported
+        return False
+    return probe.bot_token is None and not probe.sandbox
+
+
+def read_settings(
+    *, require_token: bool = True, **overrides: Any
+) -> tuple[Settings | None, list[str]]:
+    """The settings (None when any variable is invalid) and every problem found.
+
+    A missing token is listed as one problem among the rest, yet the settings are still
+    returned when it is the only one: `lucien config check` goes on to check the plugins.
+    """
+    settings: Settings | None = None
+    problems: list[str] = []
+    try:
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from None
+        problems = describe_validation_error(exc)
+    if (
+        require_token
+        and not any(p.startswith("BOT_TOKEN") for p in problems)
+        and _token_missing(settings, overrides)
+    ):
+        problems.insert(0, MISSING_TOKEN)
+    return settings, problems
+
+
+def load_settings(*, require_token: bool = True, **overrides: Any) -> Settings:
+    """Read the settings or raise ConfigError listing every problem.
+
+    `require_token=False` is for commands that never talk to Telegram (`lucien plugins`,
+    `migrate`, `test`...): they run on a machine that has no BOT_TOKEN. A token that is
+    set but malformed is a problem either way.
+    """
+    settings, problems = read_settings(require_token=require_token, **overrides)
+    if problems or settings is None:
+        raise ConfigError(problems)
+    return settings
 
 
 def check_plugin_names(settings: Settings, installed: set[str]) -> list[str]:

@@ -1,21 +1,14 @@
-"""The CLI subcommands, run in-process through argparse against real databases."""
+"""The database commands, run in-process through the `lucien` command line against real
+databases (the subprocess tests without a token are in tests/core/test_cli_tokenless.py)."""
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from lucien.core.db.commands import register_cli
-
-
-def _run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="lucien")
-    register_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.func(args)
+from lucien.core.cli import main as _run
 
 
 def test_migrate_then_status_on_sqlite(

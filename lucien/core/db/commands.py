@@ -1,53 +1,99 @@
-"""The `migrate` and `import-sqlite` subcommands of the `lucien` command line."""
+"""`lucien migrate` (the core's) and `lucien import-sqlite` (a built-in plugin's).
+
+`import-sqlite` is added through the `lucien_commands` hook by the `plugin` object below,
+registered as a built-in plugin; `migrate` is part of the core's own command line.
+Neither talks to Telegram, so neither needs BOT_TOKEN.
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
 from typing import Any
 
-# Alembic is imported by the commands that need it, not when the parser is built:
-# `lucien run` builds this parser too and must not load Alembic into the serving process.
+import click
+
+from lucien import __version__
+from lucien.core.plugin import PluginInfo, hookimpl
+
+# Alembic is imported by the commands that need it, not when the command line is built:
+# `lucien run` builds it too and must not load Alembic into the serving process.
 
 
-def register_cli(subparsers: Any) -> None:
-    """Add `migrate` and `import-sqlite` to an argparse subparsers object."""
-    mig = subparsers.add_parser(
+def add_migrate_commands(cli: click.Group) -> None:
+    """Add `migrate` and its actions (status, new, downgrade) to the command line."""
+
+    @cli.group(
         "migrate",
-        help="upgrade the core and every enabled plugin to head (Alembic, per branch)",
-        description="Without an action: upgrade. Actions: status, new, downgrade.",
+        invoke_without_command=True,
+        short_help="Upgrade the database; status, new, downgrade.",
     )
-    mig.add_argument(
+    @click.option(
         "--json",
-        action="store_true",
-        help="print what was applied and the recorded versions as one JSON line",
+        "as_json",
+        is_flag=True,
+        help="Print what was applied and the recorded versions as one JSON line.",
     )
-    mig.set_defaults(func=_cmd_upgrade)
-    actions = mig.add_subparsers(dest="migrate_action", metavar="ACTION")
-    status = actions.add_parser("status", help="per branch: current, head, pending")
-    status.set_defaults(func=_cmd_status)
-    new = actions.add_parser(
-        "new", help="autogenerate a revision into PLUGIN's branch (only its tables)"
-    )
-    new.add_argument("plugin", help="plugin name, or `core`")
-    new.add_argument("-m", "--message", required=True, help="what the revision does")
-    new.set_defaults(func=_cmd_new)
-    down = actions.add_parser("downgrade", help="downgrade one branch (`base` removes it)")
-    down.add_argument("plugin", help="plugin name, or `core`")
-    down.add_argument("target", help="`base` or a revision id of that branch")
-    down.set_defaults(func=_cmd_downgrade)
+    @click.pass_context
+    def migrate(ctx: click.Context, as_json: bool) -> int | None:
+        """Upgrade the core and enabled plugins to head (status, new, downgrade).
 
-    imp = subparsers.add_parser(
-        "import-sqlite", help="copy an existing SQLite database into DATABASE_URL (PostgreSQL)"
-    )
-    imp.add_argument("file", help="the SQLite database file")
-    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    imp.add_argument(
-        "--truncate", action="store_true", help="replace the contents of a non-empty target"
-    )
-    imp.set_defaults(func=_cmd_import)
+        Alembic, one branch per plugin; disabled plugins' branches are left as they are.
+        """
+        if ctx.invoked_subcommand is not None:
+            return None
+        return _cmd_upgrade(as_json)
+
+    @migrate.command("status")
+    def status() -> int:
+        """Per branch: current, head, pending."""
+        return _cmd_status()
+
+    @migrate.command("new")
+    @click.argument("plugin")
+    @click.option("-m", "--message", required=True, help="What the revision does.")
+    def new(plugin: str, message: str) -> int:
+        """Autogenerate a revision into PLUGIN's branch (only its tables; `core` too)."""
+        return _cmd_new(plugin, message)
+
+    @migrate.command("downgrade")
+    @click.argument("plugin")
+    @click.argument("target")
+    def downgrade(plugin: str, target: str) -> int:
+        """Downgrade PLUGIN's branch (or `core`) to TARGET: `base` or a revision id."""
+        return _cmd_downgrade(plugin, target)
+
+
+def add_import_command(cli: click.Group) -> None:
+    """Add `import-sqlite` to the command line."""
+
+    @cli.command("import-sqlite")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check and report, write nothing.")
+    @click.option("--truncate", is_flag=True, help="Replace the contents of a non-empty target.")
+    def import_sqlite(file: str, dry_run: bool, truncate: bool) -> int:
+        """Copy a SQLite database FILE into DATABASE_URL (PostgreSQL)."""
+        return _cmd_import(file, dry_run=dry_run, truncate=truncate)
+
+
+class ImportSqlitePlugin:
+    """Built-in plugin: the `import-sqlite` command (moving a laptop bot to PostgreSQL)."""
+
+    @hookimpl
+    def lucien_plugin_info(self) -> PluginInfo:
+        return PluginInfo(
+            name="import_sqlite",
+            version=__version__,
+            description="Built in: lucien import-sqlite, a SQLite database into DATABASE_URL",
+        )
+
+    @hookimpl
+    def lucien_commands(self, cli: click.Group) -> None:
+        add_import_command(cli)
+
+
+plugin = ImportSqlitePlugin()
 
 
 def _load() -> tuple[Any, Any] | None:
@@ -56,7 +102,7 @@ def _load() -> tuple[Any, Any] | None:
     from lucien.core.settings import ConfigError, load_settings
 
     try:
-        settings = load_settings()
+        settings = load_settings(require_token=False)  # no Telegram here
         registry = discover_plugins(settings)
     except ConfigError as exc:
         print("configuration problems:", file=sys.stderr)
@@ -74,7 +120,7 @@ def _fail(exc: BaseException) -> int:
     return 1
 
 
-def _cmd_upgrade(args: argparse.Namespace) -> int:
+def _cmd_upgrade(as_json: bool) -> int:
     from lucien.core.db import migrate
     from lucien.core.db.migrate import MigrationError
 
@@ -85,7 +131,7 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
         report = asyncio.run(migrate.upgrade_all(*loaded))
     except MigrationError as exc:
         return _fail(exc)
-    if getattr(args, "json", False):
+    if as_json:
         from lucien.core.db.versions import read_versions
 
         versions = asyncio.run(read_versions(loaded[0].database))
@@ -97,7 +143,7 @@ def _cmd_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_status(args: argparse.Namespace) -> int:
+def _cmd_status() -> int:
     from lucien.core.db import migrate
     from lucien.core.db.migrate import MigrationError
 
@@ -116,7 +162,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_new(args: argparse.Namespace) -> int:
+def _cmd_new(plugin: str, message: str) -> int:
     from lucien.core.db import migrate
     from lucien.core.db.migrate import MigrationError
 
@@ -124,14 +170,14 @@ def _cmd_new(args: argparse.Namespace) -> int:
     if loaded is None:
         return 2
     try:
-        path = asyncio.run(migrate.new_revision(*loaded, args.plugin, args.message))
+        path = asyncio.run(migrate.new_revision(*loaded, plugin, message))
     except MigrationError as exc:
         return _fail(exc)
-    print(path if path else f"no changes in {args.plugin}'s models: no revision written")
+    print(path if path else f"no changes in {plugin}'s models: no revision written")
     return 0
 
 
-def _cmd_downgrade(args: argparse.Namespace) -> int:
+def _cmd_downgrade(plugin: str, target: str) -> int:
     from lucien.core.db import migrate
     from lucien.core.db.migrate import MigrationError
 
@@ -139,17 +185,17 @@ def _cmd_downgrade(args: argparse.Namespace) -> int:
     if loaded is None:
         return 2
     try:
-        undone = asyncio.run(migrate.downgrade_branch(*loaded, args.plugin, args.target))
+        undone = asyncio.run(migrate.downgrade_branch(*loaded, plugin, target))
     except MigrationError as exc:
         return _fail(exc)
     for rev in undone:
-        print(f"reverted {args.plugin} {rev}")
+        print(f"reverted {plugin} {rev}")
     if not undone:
         print("nothing to downgrade")
     return 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
+def _cmd_import(file: str, *, dry_run: bool, truncate: bool) -> int:
     from lucien.core.db.importer import ImportFailed, import_sqlite
     from lucien.core.db.migrate import MigrationError
 
@@ -157,9 +203,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if loaded is None:
         return 2
     try:
-        report = asyncio.run(
-            import_sqlite(*loaded, args.file, dry_run=args.dry_run, truncate=args.truncate)
-        )
+        report = asyncio.run(import_sqlite(*loaded, file, dry_run=dry_run, truncate=truncate))
     except (ImportFailed, MigrationError) as exc:
         return _fail(exc)
     print(report.format())

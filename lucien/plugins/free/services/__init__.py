@@ -1,0 +1,102 @@
+"""Database and business logic of the free plugin, behind one facade: `FreeService`.
+
+The life of a join request:
+
+1. `receive` records it (one row per channel and user) with `due_at = now + wait`, and
+   tells the user the wait and the creator's social links. Telegram lets the bot write to
+   a user who never started it only within 5 minutes of the request, so this message goes
+   out at once, from the handler.
+2. `approve_due` (the `free.approvals` job, every second on every replica) claims due rows
+   with `FOR UPDATE SKIP LOCKED`, leases them (so a crashed replica's claim expires rather
+   than getting lost), approves them concurrently and records the outcome.
+3. The welcome: when the request is still inside the 5-minute window it is sent just
+   before the approval (afterwards Telegram would refuse it to users who never started the
+   bot); otherwise after the approval, by the `free.welcomes` job, so that paced messages
+   never hold back approvals.
+
+Rights errors keep the rows and retry them with exponential backoff; the admins are told
+once per outage (the flag lives in the database, so one replica tells them). Any other
+failure of one approval (5xx, network, a 429 outlasting the sender) retries that row alone
+with the same backoff: the batch's other outcomes are always stored. A retry that finds
+the request missing checks the membership, since the lost attempt may have gone through.
+
+Where each step lives: `requests.py` (1, and reading requests back), `approvals.py` (2),
+`welcomes.py` (3), `channel.py` (the channel's link and rights outages), `common.py`
+(settings, the tuning constants, the recipient, the backoff).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lucien.plugins.free.services.approvals import Approvals
+from lucien.plugins.free.services.channel import Channel
+from lucien.plugins.free.services.common import (
+    APPROVE_BATCH,
+    APPROVE_CONCURRENCY,
+    BACKOFF_BASE_S,
+    BACKOFF_CAP_S,
+    DM_WINDOW_S,
+    LEASE,
+    LINK_NS,
+    WELCOME_BATCH,
+    FreeSettings,
+    Recipient,
+    backoff,
+)
+from lucien.plugins.free.services.requests import Received, Requests, queue_depths
+from lucien.plugins.free.services.welcomes import Welcomes
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+
+class FreeService:
+    """Join requests, approvals, welcomes, the invite link. One per process (ctx.service).
+
+    A thin facade: each name below is the method of the part that holds it, so callers
+    keep one object and the parts stay small. The parts are reachable too (`svc.requests`).
+    """
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.welcomes = Welcomes(ctx)
+        self.channel = Channel(ctx)
+        self.approvals = Approvals(ctx, self.welcomes, self.channel)
+        self.requests = Requests(ctx, self.approvals)
+        self.settings = self.requests.settings
+        self.is_free_channel = self.channel.is_free_channel
+        self.join_link = self.channel.join_link
+        self.receive = self.requests.receive
+        self.request_of = self.requests.request_of
+        self.counts = self.requests.counts
+        self.approve_due = self.approvals.approve_due
+        self.send_welcomes = self.welcomes.send_welcomes
+
+
+def service(ctx: AppContext) -> FreeService:
+    """The process's FreeService."""
+    return ctx.service("free", FreeService)
+
+
+__all__ = [
+    "APPROVE_BATCH",
+    "APPROVE_CONCURRENCY",
+    "BACKOFF_BASE_S",
+    "BACKOFF_CAP_S",
+    "DM_WINDOW_S",
+    "LEASE",
+    "LINK_NS",
+    "WELCOME_BATCH",
+    "Approvals",
+    "Channel",
+    "FreeService",
+    "FreeSettings",
+    "Received",
+    "Recipient",
+    "Requests",
+    "Welcomes",
+    "backoff",
+    "queue_depths",
+    "service",
+]

@@ -1,0 +1,104 @@
+"""The free channel itself: which chat it is, its join-request link (made once, kept), and
+the bot's rights in it: an outage alerts the admins once, the flag living in the database
+so that only one replica tells them, and the first approval after it clears the flag.
+"""
+
+from __future__ import annotations
+
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import CreateChatInviteLink, GetChat
+from sqlalchemy import select, update
+
+from lucien.core.db import upsert
+from lucien.core.db.models import User
+from lucien.plugins.free.models import FreeChannel
+from lucien.plugins.free.services.common import LINK_NS, FreePart, Recipient, log
+
+
+class Channel(FreePart):
+    """The channel's identity, invite link and rights-outage flag."""
+
+    async def is_free_channel(self, chat_id: int) -> bool:
+        """Whether `chat_id` is the configured free channel."""
+        return (await self.settings()).channel_id == chat_id
+
+    async def join_link(self, chat_id: int) -> str | None:
+        """The bot's join-request link to `chat_id`, created once and kept (None: no rights)."""
+
+        async def load() -> str | None:
+            async with self.ctx.db.session() as s:
+                row = await s.get(FreeChannel, chat_id)
+                if row is not None and row.invite_link:
+                    return row.invite_link
+            try:
+                link = await self.ctx.sender(
+                    CreateChatInviteLink(chat_id=chat_id, name="Lucien", creates_join_request=True)
+                )
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                log.warning("cannot create the free channel's link: %s", exc.message)
+                return None
+            await self._ensure_channel_row(chat_id)
+            async with self.ctx.db.session() as s:
+                # Keep the first link stored if another replica raced us to it.
+                await s.execute(
+                    update(FreeChannel)
+                    .where(FreeChannel.chat_id == chat_id, FreeChannel.invite_link.is_(None))
+                    .values(invite_link=link.invite_link)
+                    .execution_options(synchronize_session=False)
+                )
+                row = await s.get(FreeChannel, chat_id)
+                return row.invite_link if row else link.invite_link
+
+        link = await self.ctx.cache.get_or_load(LINK_NS, str(chat_id), load)
+        if link is None:
+            await self.ctx.cache.invalidate(LINK_NS, str(chat_id))  # retry next time
+        return link
+
+    async def _ensure_channel_row(self, chat_id: int) -> None:
+        async with self.ctx.db.session() as s:
+            await s.execute(
+                upsert(s, FreeChannel, {"chat_id": chat_id, "alerted": False}, conflict=["chat_id"])
+            )
+
+    async def rights_lost(self, chat_id: int) -> None:
+        """Tell the admins once per outage: the first replica to flip the flag tells them."""
+        await self._ensure_channel_row(chat_id)
+        async with self.ctx.db.session() as s:
+            flipped = await s.execute(
+                update(FreeChannel)
+                .where(FreeChannel.chat_id == chat_id, FreeChannel.alerted.is_(False))
+                .values(alerted=True, rights_lost_at=self.ctx.clock.now())
+                .execution_options(synchronize_session=False)
+            )
+        if flipped.rowcount != 1:
+            return
+        log.warning("free channel %s: the bot lost its rights; requests kept for retry", chat_id)
+        channel = str(chat_id)
+        try:  # the title reads better than the id; reading it needs no admin right
+            chat = await self.ctx.sender(GetChat(chat_id=chat_id))
+            channel = chat.title or channel
+        except (TelegramBadRequest, TelegramForbiddenError):
+            pass
+        admin_ids = list(self.ctx.settings.admin_ids)
+        async with self.ctx.db.session() as s:
+            # Speak each admin's language, as the core recorded it when they wrote to us.
+            found = await s.execute(
+                select(User.id, User.first_name, User.language_code).where(User.id.in_(admin_ids))
+            )
+            known = {r.id: Recipient(r.id, r.first_name, r.language_code) for r in found}
+        for admin_id in admin_ids:
+            recipient = known.get(admin_id, Recipient(admin_id, None, None))
+            text = await self.ctx.voice.say(
+                "free.admin.rights_lost", user=recipient, channel=channel
+            )
+            await self._dm(admin_id, text)
+
+    async def rights_ok(self, chat_id: int) -> None:
+        """An approval went through: the outage (if any) is over; a new one alerts again."""
+        async with self.ctx.db.session() as s:
+            await s.execute(
+                update(FreeChannel)
+                .where(FreeChannel.chat_id == chat_id, FreeChannel.alerted.is_(True))
+                .values(alerted=False, rights_lost_at=None)
+                .execution_options(synchronize_session=False)
+            )

@@ -1,0 +1,105 @@
+"""What every part of the free service shares: settings, the tuning constants (each says
+why), the recipient the voice speaks to, the retry backoff, and the paced direct message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import SendMessage
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.free")
+
+#: Telegram's window for writing to a requester who never started the bot is 300 s; keep a
+#: margin so a message prepared at 299 s is not refused in flight.
+DM_WINDOW_S = 290.0
+#: How long a claim keeps other replicas off a row (a crashed replica's rows come back).
+LEASE = timedelta(seconds=60)
+#: Backoff after a rights error: 30 s, 60 s, 120 s... capped at 15 minutes.
+BACKOFF_BASE_S = 30.0
+BACKOFF_CAP_S = 15 * 60.0
+#: Rows claimed per transaction, and approvals in flight at once (approvals are not
+#: messages: Telegram does not count them toward the 30/s sending limit).
+APPROVE_BATCH = 200
+APPROVE_CONCURRENCY = 16
+#: Welcomes per job run: the sender paces them at ~25/s, so a run stays a few seconds.
+WELCOME_BATCH = 100
+#: The cache namespace holding each channel's join-request invite link.
+LINK_NS = "free_link"
+
+_HANDLE = re.compile(r"^@[A-Za-z0-9_]{3,64}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+class FreeSettings(BaseSettings):
+    """The free plugin's settings (`FREE_*`); admins edit the marked ones from chat."""
+
+    model_config = SettingsConfigDict(env_prefix="FREE_", extra="ignore")
+
+    channel_id: int | None = Field(
+        None,
+        json_schema_extra={
+            "lucien": {"editable": True, "kind": "channel", "rights": ["can_invite_users"]}
+        },
+    )
+    wait_minutes: int = Field(
+        5, ge=0, le=10080, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
+    )
+    social_links: list[str] = Field(
+        default_factory=list, json_schema_extra={"lucien": {"editable": True, "kind": "links"}}
+    )
+    approve_vip_immediately: bool = True
+
+    @field_validator("social_links")
+    @classmethod
+    def _links_are_urls_or_handles(cls, links: list[str]) -> list[str]:
+        cleaned = [link.strip() for link in links if link.strip()]
+        for link in cleaned:
+            if not (_URL.match(link) or _HANDLE.match(link)):
+                raise ValueError(f"{link!r} is neither an http(s) link nor an @handle")
+        return cleaned
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Enough of a Telegram user for the voice (name, locale) when only the row is left."""
+
+    id: int
+    first_name: str | None
+    language_code: str | None
+    username: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before retry number `attempts` after a rights error."""
+    return timedelta(seconds=min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
+
+
+class FreePart:
+    """The base of each part of the free service: the context, settings, direct messages."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def settings(self) -> FreeSettings:
+        """The values in force: environment overlaid with what admins saved from chat."""
+        return await self.ctx.config.get("free")  # type: ignore[no-any-return]
+
+    async def _dm(self, chat_id: int, text: str) -> bool:
+        """Send through the paced sender; False when Telegram will not let us write."""
+        try:
+            await self.ctx.sender(SendMessage(chat_id=chat_id, text=text))
+        except (TelegramForbiddenError, TelegramBadRequest) as exc:
+            log.info("could not write to %s: %s", chat_id, exc.message)
+            return False
+        return True

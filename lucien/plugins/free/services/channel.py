@@ -5,6 +5,8 @@ so that only one replica tells them, and the first approval after it clears the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import CreateChatInviteLink, GetChat
 from sqlalchemy import select, update
@@ -13,6 +15,9 @@ from lucien.core.db import upsert
 from lucien.core.db.models import User
 from lucien.plugins.free.models import FreeChannel
 from lucien.plugins.free.services.common import LINK_NS, FreePart, Recipient, log
+
+if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
 
 
 class Channel(FreePart):
@@ -64,11 +69,15 @@ class Channel(FreePart):
         """Tell the admins once per outage: the first replica to flip the flag tells them."""
         await self._ensure_channel_row(chat_id)
         async with self.ctx.db.session() as s:
-            flipped = await s.execute(
-                update(FreeChannel)
-                .where(FreeChannel.chat_id == chat_id, FreeChannel.alerted.is_(False))
-                .values(alerted=True, rights_lost_at=self.ctx.clock.now())
-                .execution_options(synchronize_session=False)
+            # An UPDATE's result is a CursorResult: rowcount 1 only for the replica that flipped.
+            flipped = cast(
+                "CursorResult[Any]",
+                await s.execute(
+                    update(FreeChannel)
+                    .where(FreeChannel.chat_id == chat_id, FreeChannel.alerted.is_(False))
+                    .values(alerted=True, rights_lost_at=self.ctx.clock.now())
+                    .execution_options(synchronize_session=False)
+                ),
             )
         if flipped.rowcount != 1:
             return

@@ -93,7 +93,7 @@ class FreePart:
 
     async def settings(self) -> FreeSettings:
         """The values in force: environment overlaid with what admins saved from chat."""
-        return await self.ctx.config.get("free")  # type: ignore[no-any-return]
+        return await self.ctx.config.get("free")
 
     async def _dm(self, chat_id: int, text: str) -> bool:
         """Send through the paced sender; False when Telegram will not let us write."""

@@ -1,10 +1,11 @@
 """Lucien's voice: the renderer (`CatalogueVoice`) and the voice's settings.
 
 The voice renders every enabled plugin's catalogue (see `catalogues`: one
-`catalogue/<locale>.json` per plugin, a list of variants per key). It picks a variant
-that fits the time of day (in the creator's timezone) and the user's role, weighted and
-never the same twice in a row for a user, in the user's locale (the configured default
-when the user's language has no lines for the key).
+`catalogue/<locale>.json` per plugin, a list of variants per key, gathered through the
+`lucien_catalogue` hook). It picks a variant that fits the time of day (in the creator's
+timezone) and the user's role (any role a plugin declares), weighted and never the same
+twice in a row for a user, in the user's locale (the configured default when the
+plugin has no lines in the user's language).
 
 Placeholders are the context the declaring plugin passes, plus `{name}` (the user's
 display name) and `{creator}` (the creator's name). Values are formatted in the user's
@@ -22,9 +23,11 @@ are the core's (`lucien.core.formatting`), the same for the plain defaults:
       {count:plural:0=ninguna red|one=# red guardada|other=# redes guardadas}
 
   `#` is the number as the locale writes it; categories are zero, one, two, few, many,
-  other (required) or an exact number, which wins. A form may carry markup, no braces.
-  Never write a plural by hand (`{n} día(s)`, `"s" if n != 1`): the check refuses a
-  counted placeholder outside these formats.
+  other (required) or an exact number, which wins; a category missing for the locale
+  (Spanish `many`, a million) reads as `other`. A form may carry markup, no braces nor
+  `|`. Never write a plural by hand (`{n} día(s)`, `"s" if n != 1`): `lucien voice check`
+  reports a placeholder counted in one line of a language and bare in another, and
+  categories the language does not have.
 
 A variant with a missing or unknown placeholder, a malformed template or a value that
 cannot be formatted is never shown: the voice logs it and renders the plugin's plain

@@ -1,4 +1,8 @@
-"""Lucien's voice: the engine that renders every enabled plugin's catalogue, in locales."""
+"""Lucien's voice: the engine that renders every enabled plugin's catalogue, in locales.
+
+It has no handlers, tables nor keys of its own: it provides the Voice every text goes
+through (`lucien_voice`) and `lucien voice check` (`lucien_commands`).
+"""
 
 from __future__ import annotations
 
@@ -22,18 +26,12 @@ class VoicePlugin:
         return PluginInfo(
             name="voice",
             version=__version__,
-            description="Lucien's voice: message catalogue, variation and locales",
+            description="Lucien's voice: renders every plugin's catalogue (variants, locales)",
         )
 
     @hookimpl
     def lucien_test_suite(self) -> str:
         return str(HERE / "tests")
-
-    @hookimpl
-    def lucien_routers(self, ctx: Any) -> list[Any]:
-        from lucien.plugins.voice.handlers import create_router
-
-        return [create_router()]
 
     @hookimpl
     def lucien_settings_model(self) -> type[Any]:
@@ -46,12 +44,6 @@ class VoicePlugin:
         return [
             CacheNamespace("voice", 30 * 86400, "last variant of each message shown to each user")
         ]
-
-    @hookimpl
-    def lucien_messages(self) -> list[MessageKey]:
-        from lucien.plugins.voice.messages import MESSAGES
-
-        return MESSAGES
 
     @hookimpl
     def lucien_voice(self, ctx: Any, messages: dict[str, MessageKey]) -> Any:

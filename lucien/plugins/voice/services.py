@@ -37,9 +37,8 @@ default instead. An undeclared key is logged and returned as is, like the core's
 from __future__ import annotations
 
 import logging
-import math
 import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,10 +50,10 @@ from lucien.core.formatting import render, template_fields
 from lucien.core.plugin import MessageKey
 from lucien.core.voice import display_name, render_default
 from lucien.plugins.voice.catalogues import Catalogue, Variant, load_catalogue
+from lucien.plugins.voice.variation import CacheGetter, Variation
 
 log = logging.getLogger("lucien.voice")
 
-CACHE_NAMESPACE = "voice"
 # The locales every declared key needs lines in (a plugin may ship more).
 LOCALES: tuple[str, ...] = ("es", "en")
 # Placeholders the voice itself provides, on top of what the declaring plugin passes.
@@ -125,41 +124,6 @@ def render_variant(
     return render(template, context, locale=locale, tz=tz, escape=escape, strict=True)
 
 
-# --------------------------------------------------------------------------- variation
-
-
-def balanced_weights(weights: Sequence[float]) -> list[float]:
-    """Weights for the next draw when the previous variant is excluded.
-
-    Drawing among the *other* variants with weights `x` makes a chain whose long-run share
-    of each variant is exactly its weight, provided `x_i * (sum(x) - x_i)` is proportional
-    to weight `w_i` (the flow between two variants is then symmetric). That `x` exists when
-    no weight is more than half of the total; it is found by symmetric scaling. A variant
-    weighing half or more is made to follow every other draw: its share is then exactly
-    one half (as close to its weight as never repeating allows), the others' exactly theirs.
-    """
-    total = float(sum(weights))
-    if len(weights) < 2 or total <= 0:
-        return list(weights)
-    w = [x / total for x in weights]
-    heaviest = max(range(len(w)), key=w.__getitem__)
-    if w[heaviest] >= 0.5 - 1e-9:
-        return [1e9 if i == heaviest else wi for i, wi in enumerate(w)]
-    x = [math.sqrt(v) for v in w]
-    for _ in range(500):
-        s = sum(x)
-        x = [math.sqrt(xi * wi / (s - xi)) for xi, wi in zip(x, w, strict=True)]
-        s = sum(x)
-        flows = [xi * (s - xi) for xi in x]
-        norm = sum(flows)
-        if max(abs(f / norm - wi) for f, wi in zip(flows, w, strict=True)) < 1e-9:
-            break
-    return x
-
-
-CacheGetter = Callable[[], Any]
-
-
 class CatalogueVoice:
     """The voice of Lucien: renders declared keys from the catalogue, varied per user.
 
@@ -185,13 +149,19 @@ class CatalogueVoice:
         self.tz: tzinfo = ZoneInfo(self.settings.timezone)
         self.creator_name = self.settings.creator_name
         self.creator_source: Callable[[], Awaitable[str | None]] | None = None
-        self._cache = cache
         self._now = now or (lambda: datetime.now(UTC))
-        self.rng = rng or random.Random(self.settings.seed)
-        self._local_memory: dict[str, int] = {}
-        self._balanced: dict[tuple[float, ...], list[float]] = {}
+        self.variation = Variation(rng or random.Random(self.settings.seed), cache)
         self._labels: dict[tuple[Any, ...], str] = {}  # rendered button labels
         self._fixed_keys: dict[tuple[str, str], bool] = {}  # (locale, key) -> see _fixed
+
+    @property
+    def rng(self) -> random.Random:
+        """The draw's random source (seeded by `VOICE_SEED` for reproducible lines)."""
+        return self.variation.rng
+
+    @rng.setter
+    def rng(self, value: random.Random) -> None:
+        self.variation.rng = value
 
     # ---------------------------------------------------------------- public API
 
@@ -320,7 +290,9 @@ class CatalogueVoice:
         if button:
             variant = fitting[0]
         else:
-            variant = await self._choose(key, loc, user, fitting)
+            user_id = getattr(user, "id", None)
+            memory = None if user_id is None else f"{user_id}:{loc}:{key}"
+            variant = await self.variation.choose(memory, fitting)
         text, problems = render_variant(
             variant.text, values, locale=loc, tz=self.tz, escape=not button
         )
@@ -338,79 +310,3 @@ class CatalogueVoice:
         """The declared default, formatted like the core's plain voice (in English, the
         language defaults are written in), dates in the creator's timezone."""
         return render_default(declared, values, escape=escape, tz=self.tz)
-
-    # ---------------------------------------------------------------- variation
-
-    async def _choose(self, key: str, loc: str, user: Any, variants: list[Variant]) -> Variant:
-        if len(variants) == 1:
-            return variants[0]
-        user_id = getattr(user, "id", None)
-        if user_id is None:
-            return self.rng.choices(variants, weights=[v.weight for v in variants])[0]
-        memory_key = f"{user_id}:{loc}:{key}"
-        last = await self._recall(memory_key)
-        pool = [v for v in variants if v.index != last]
-        if len(pool) == len(variants):
-            weights = [v.weight for v in pool]
-        else:
-            balanced = self._balanced_for(tuple(v.weight for v in variants))
-            weights = [b for v, b in zip(variants, balanced, strict=True) if v.index != last]
-        choice = self.rng.choices(pool, weights=weights)[0]
-        await self._remember(memory_key, choice.index)
-        return choice
-
-    def _balanced_for(self, weights: tuple[float, ...]) -> list[float]:
-        try:
-            return self._balanced[weights]
-        except KeyError:
-            result = self._balanced[weights] = balanced_weights(weights)
-            return result
-
-    def _cache_or_none(self) -> Any:
-        if self._cache is None:
-            return None
-        try:
-            return self._cache()
-        except Exception:  # no state yet (tests, early startup): remember locally
-            return None
-
-    async def _recall(self, memory_key: str) -> int | None:
-        cache = self._cache_or_none()
-        if cache is not None:
-            try:
-                value = await cache.get(CACHE_NAMESPACE, memory_key)
-            except Exception:
-                log.debug("voice: cache read failed; using local memory", exc_info=True)
-            else:
-                if value is not None:
-                    try:
-                        return int(value)
-                    except (TypeError, ValueError):
-                        return None
-        return self._local_memory.get(memory_key)
-
-    async def _remember(self, memory_key: str, index: int) -> None:
-        self._local_memory[memory_key] = index
-        if len(self._local_memory) > 100_000:  # bound the in-process fallback
-            self._local_memory.clear()
-            self._local_memory[memory_key] = index
-        cache = self._cache_or_none()
-        if cache is not None:
-            try:
-                # Write-behind: the memory need not be broadcast nor cost a round trip
-                # per message; other replicas see it a moment later through Redis.
-                cache.remember(CACHE_NAMESPACE, memory_key, index)
-            except Exception:
-                log.debug("voice: cache write failed; kept in local memory", exc_info=True)
-
-
-def declared_messages(sources: Iterable[Iterable[MessageKey]]) -> dict[str, MessageKey]:
-    """Merge message lists into one mapping by key (later duplicates are ignored, logged)."""
-    merged: dict[str, MessageKey] = {}
-    for source in sources:
-        for message in source:
-            if message.key in merged:
-                log.warning("message key %s declared twice", message.key)
-                continue
-            merged[message.key] = message
-    return merged

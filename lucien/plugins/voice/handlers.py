@@ -1,8 +1,0 @@
-"""Aiogram routers of the voice plugin: thin, no SQL; services do the work."""
-
-from aiogram import Router
-
-
-def create_router() -> Router:
-    """A fresh router per application (a router can only be attached to one parent)."""
-    return Router(name="voice")

@@ -1,1 +1,0 @@
-"""Alembic branch of the voice plugin."""

@@ -19,8 +19,6 @@ from typing import Any
 
 import click
 
-log = logging.getLogger("lucien.cli")
-
 # Built-in plugins that add commands, until the core registers them itself from
 # `lucien.core.plugins.DEFAULT_PLUGINS` (then they are called like any other plugin).
 COMMAND_PLUGINS: tuple[str, ...] = ("lucien.sandbox.commands", "lucien.core.db.commands")
@@ -109,14 +107,17 @@ def _add_builtin_commands(cli: click.Group, module: str, known: set[int]) -> Non
         plugin = importlib.import_module(module).plugin
         if id(plugin) not in known:  # already called above once the core registers it
             plugin.lucien_commands(cli=cli)
-    except Exception:
-        log.exception("plugin %s: lucien_commands raised", module)
+    except Exception as exc:
+        print(f"warning: plugin {module}: lucien_commands raised {exc!r}", file=sys.stderr)
 
 
 def build_cli() -> LucienGroup:
     """The whole command line: the core's commands and every plugin's."""
     cli = core_group()
-    cli.failed_plugins = add_plugin_commands(cli)
+    try:
+        cli.failed_plugins = add_plugin_commands(cli)
+    except Exception as exc:  # a bug in discovery must not take `config check` down with it
+        print(f"warning: plugin commands unavailable: {exc!r}", file=sys.stderr)
     return cli
 
 

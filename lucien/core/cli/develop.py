@@ -37,9 +37,9 @@ def add_commands(cli: click.Group) -> None:
     @cli.command("test")
     @click.argument("plugin", required=False)
     @click.option(
-        "--timeout", type=float, default=600, show_default=True, help="Seconds for the whole run."
+        "--timeout", type=float, default=None, help="Seconds for the whole run (default: 600)."
     )
-    def test(plugin: str | None, timeout: float) -> int:
+    def test(plugin: str | None, timeout: float | None) -> int:
         """Run a plugin's own test suite (or every enabled plugin's).
 
         The same runner as /run_tests in chat: a throwaway SQLite database and the
@@ -47,6 +47,8 @@ def add_commands(cli: click.Group) -> None:
         """
         from lucien.core.testing.suites import run_suites_cli
 
+        if timeout is None:  # the runner's own default, the same as /run_tests
+            return run_suites_cli(plugin)
         return run_suites_cli(plugin, timeout=timeout)
 
     @cli.command("new-plugin")

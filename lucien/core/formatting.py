@@ -83,7 +83,14 @@ def as_number(value: Any) -> Number:
 
 def format_number(value: Any, locale: str) -> str:
     """A number as the locale writes it: "10.080" / "10,080", "3,25" / "3.25"."""
-    return str(babel_numbers.format_decimal(as_number(value), locale=babel_locale(locale)))
+    return _format_number(as_number(value), locale)
+
+
+# Babel takes tens of microseconds per call; the same few counts, days and dates are
+# formatted on every update, so the results are kept (all are pure functions).
+@lru_cache(maxsize=4096)
+def _format_number(number: Number, locale: str) -> str:
+    return str(babel_numbers.format_decimal(number, locale=babel_locale(locale)))
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:
@@ -96,7 +103,12 @@ def format_date(value: date | datetime, locale: str, tz: tzinfo = UTC) -> str:
     """A long date in the locale: "5 de marzo de 2027" / "March 5, 2027" (the day in `tz`)."""
     if isinstance(value, datetime):
         value = _local(value, tz).date()
-    return str(babel_dates.format_date(value, "long", locale=babel_locale(locale)))
+    return _long_date(value, locale)
+
+
+@lru_cache(maxsize=1024)
+def _long_date(day: date, locale: str) -> str:
+    return str(babel_dates.format_date(day, "long", locale=babel_locale(locale)))
 
 
 def format_datetime(value: date | datetime, locale: str, tz: tzinfo = UTC) -> str:
@@ -112,6 +124,7 @@ def format_datetime(value: date | datetime, locale: str, tz: tzinfo = UTC) -> st
     return pattern.replace("{1}", str(day)).replace("{0}", str(time))
 
 
+@lru_cache(maxsize=4096)
 def _unit(value: Number, unit: str, locale: str) -> str:
     text = babel_units.format_unit(value, unit, length="long", locale=babel_locale(locale))
     return str(text)
@@ -163,7 +176,12 @@ def _is_exact(category: str) -> bool:
 
 def plural_category(value: Any, locale: str) -> str:
     """CLDR's plural category of `value` in the locale ("one", "other", "many", ...)."""
-    return str(babel_locale(locale).plural_form(as_number(value)))
+    return _plural_category(as_number(value), locale)
+
+
+@lru_cache(maxsize=4096)
+def _plural_category(number: Number, locale: str) -> str:
+    return str(babel_locale(locale).plural_form(number))
 
 
 def format_plural(value: Any, forms: str, locale: str) -> str:
@@ -243,20 +261,26 @@ class TemplateFormatter(string.Formatter):
         self.missing: list[str] = []
 
     def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if field_name in kwargs:  # the usual case, without the generic lookup
+            return kwargs[field_name], field_name
         if self.strict and not field_name.isidentifier():
             # No attribute or index access from a template.
             raise FormatError(f"unsupported placeholder {{{field_name}}}")
-        if field_name not in kwargs:
-            self.missing.append(field_name)
-            return _Missing(field_name), field_name
-        return super().get_field(field_name, args, kwargs)
+        if not field_name.isidentifier():
+            return super().get_field(field_name, args, kwargs)  # lenient: `{user.name}`
+        self.missing.append(field_name)
+        return _Missing(field_name), field_name
 
     def convert_field(self, value: Any, conversion: str | None) -> Any:
-        if conversion is not None and self.strict:
+        if conversion is None:
+            return value
+        if self.strict:
             raise FormatError(f"unsupported conversion !{conversion}")
         return super().convert_field(value, conversion)
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if not format_spec and type(value) is str:  # the usual case: a name, a title
+            return html.escape(value, quote=False) if self.escape else value
         if isinstance(value, _Missing):
             return "{" + value.name + "}"
         try:

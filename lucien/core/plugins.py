@@ -37,8 +37,9 @@ log = logging.getLogger("lucien.plugins")
 
 ENTRY_POINT_GROUP = "lucien.plugins"
 # The core's own behaviour, registered like any plugin but always on (Datasette's default
-# plugins): /start and the main menu, the base role, the fallbacks, and their texts.
-DEFAULT_PLUGINS: tuple[str, ...] = ("lucien.core.builtin",)
+# plugins): /start and the main menu, the base role, the fallbacks, and their texts; the
+# `import-sqlite` command.
+DEFAULT_PLUGINS: tuple[str, ...] = ("lucien.core.builtin", "lucien.core.db.commands")
 PluginState = Literal["enabled", "disabled", "failed"]
 
 

@@ -28,8 +28,13 @@ def _plugin_modules() -> dict[str, str]:
     found = {ep.name: ep.value.split(":")[0] for ep in entry_points(group="lucien.plugins")}
     for module in DEFAULT_PLUGINS:
         found[module.rsplit(".", 1)[-1]] = module
-    # Only this repository's plugins (a third-party distribution has its own checks).
-    return {n: m for n, m in found.items() if m.startswith("lucien.")}
+    # This repository's feature plugins and the built-in one (the sandbox and the core's
+    # command plugins hold commands only; a third-party distribution has its own checks).
+    return {
+        n: m
+        for n, m in found.items()
+        if m.startswith("lucien.plugins.") or m == "lucien.core.builtin"
+    }
 
 
 PLUGINS = _plugin_modules()

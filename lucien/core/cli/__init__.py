@@ -19,10 +19,6 @@ from typing import Any
 
 import click
 
-# Built-in plugins that add commands, until the core registers them itself from
-# `lucien.core.plugins.DEFAULT_PLUGINS` (then they are called like any other plugin).
-COMMAND_PLUGINS: tuple[str, ...] = ("lucien.sandbox.commands", "lucien.core.db.commands")
-
 
 class LucienGroup(click.Group):
     """A group whose commands cannot be replaced by name: a plugin adding a command
@@ -92,23 +88,11 @@ def add_plugin_commands(cli: click.Group) -> list[str]:
         registry = discover_plugins(base, select=False)
         installed = registry.installed()
         registry.call_each("lucien_commands", records=installed, cli=cli)
-        known = {id(r.obj) for r in registry.records.values()}
-        for module in COMMAND_PLUGINS:
-            _add_builtin_commands(cli, module, known)
     for record in held:
         if "lucien_commands" in record.getMessage():
             reason = f": {record.exc_info[1]!r}" if record.exc_info else ""
             print(f"warning: {record.getMessage()}{reason}", file=sys.stderr)
     return sorted(r.name for r in registry.records.values() if r.obj is None)
-
-
-def _add_builtin_commands(cli: click.Group, module: str, known: set[int]) -> None:
-    try:
-        plugin = importlib.import_module(module).plugin
-        if id(plugin) not in known:  # already called above once the core registers it
-            plugin.lucien_commands(cli=cli)
-    except Exception as exc:
-        print(f"warning: plugin {module}: lucien_commands raised {exc!r}", file=sys.stderr)
 
 
 def build_cli() -> LucienGroup:

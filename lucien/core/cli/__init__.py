@@ -10,7 +10,6 @@ The sandbox and `import-sqlite` are added that way, by built-in plugins.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 from collections.abc import Iterator

@@ -29,7 +29,6 @@ MESSAGES: list[MessageKey] = [
     M("error.generic", "Something went wrong. Please try again in a moment."),
     M(
         "error.state_unavailable",
-        "The bot is busy right now and could not take your request. "
-        "Please try again in a minute.",
+        "The bot is busy right now and could not take your request. Please try again in a minute.",
     ),
 ]

@@ -98,8 +98,8 @@ class Requests(FreePart):
     ) -> tuple[str, datetime]:
         """Insert or refresh the row; ("pending", its due) when one is already waiting.
 
-        The unit of work starts with the INSERT (ON CONFLICT DO NOTHING) so that it writes
-        first: on SQLite a read-then-write transaction fails if another writer slipped in.
+        The unit of work starts with the INSERT (ON CONFLICT DO NOTHING): of two concurrent
+        first requests for the same pair one inserts, the other finds the row and locks it.
         """
         handled = now if status != PENDING else None
         async with self.ctx.db.session() as s:

@@ -1,36 +1,26 @@
-"""Database and business logic of the admin plugin.
+"""The settings admins edit from chat, and the plugins screen.
 
-- who is an administrator (ADMIN_IDS plus the `admins` table), adding and removing them;
-- the settings admins may edit from chat, discovered from every enabled plugin's settings
-  model (fields marked `json_schema_extra={"lucien": {"editable": True, "kind": ...}}`),
-  parsed, validated (channels against Telegram) and saved with optimistic versioning;
-- broadcasts to the users the core has seen, in a background task.
+Editable settings are discovered from every enabled plugin's settings model (fields marked
+`json_schema_extra={"lucien": {"editable": True, "kind": ...}}`), parsed, validated
+(channels against Telegram) and saved with optimistic versioning. The admin plugin's own
+editable settings (`AdminSettings`, the welcome texts) live here too.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.methods import CopyMessage, EditMessageText
+from aiogram.exceptions import TelegramAPIError
 from annotated_types import Ge, Le
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, select
 
 from lucien.core.config_store import SettingConflict, SettingError
-from lucien.core.db import upsert
-from lucien.core.db.models import User
-from lucien.core.roles import resolve_role
-from lucien.plugins.admin.models import Admin
 
 if TYPE_CHECKING:
-    from sqlalchemy import CursorResult
-
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.admin")
@@ -47,80 +37,6 @@ class AdminSettings(BaseSettings):
     # Shown on /start instead of the persona's greeting when set, one per role.
     welcome_free: str = Field("", max_length=2000, json_schema_extra=_WELCOME)
     welcome_vip: str = Field("", max_length=2000, json_schema_extra=_WELCOME)
-
-
-# ----------------------------------------------------------------------------- admins
-
-
-class AdminService:
-    """Administrators: ADMIN_IDS from the environment plus those added from chat."""
-
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-
-    def env_ids(self) -> set[int]:
-        return set(self.ctx.settings.admin_ids or ())
-
-    async def is_admin(self, user_id: int) -> bool:
-        """Asked once per user by role resolution; the core caches the answer."""
-        if user_id in self.env_ids():
-            return True
-        async with self.ctx.db.session() as session:
-            found = await session.scalar(select(Admin.user_id).where(Admin.user_id == user_id))
-        return found is not None
-
-    async def stored_ids(self) -> list[int]:
-        async with self.ctx.db.session() as session:
-            rows = await session.scalars(
-                select(Admin.user_id).order_by(Admin.added_at, Admin.user_id)
-            )
-            return list(rows)
-
-    async def list_admins(self) -> list[tuple[int, str, bool]]:
-        """(id, display name, removable) for every admin; ADMIN_IDS cannot be removed here."""
-        env = sorted(self.env_ids())
-        stored = [i for i in await self.stored_ids() if i not in env]
-        ids = env + stored
-        async with self.ctx.db.session() as session:
-            rows = await session.execute(
-                select(User.id, User.first_name, User.username).where(User.id.in_(ids))
-            )
-            names = {
-                uid: first or (f"@{username}" if username else "") for uid, first, username in rows
-            }
-        return [(i, names.get(i) or str(i), i not in env) for i in ids]
-
-    async def add(self, user_id: int, by: int) -> bool:
-        """Make `user_id` an admin; False if they already were. Their cached role is dropped."""
-        if user_id in self.env_ids():
-            return False
-        row = {"user_id": user_id, "added_by": by, "added_at": self.ctx.clock.now()}
-        async with self.ctx.db.session() as session:
-            # DO NOTHING when they are one already: no race between two admins adding them.
-            stmt = upsert(session, Admin, row, conflict=["user_id"])
-            added = cast("CursorResult[Any]", await session.execute(stmt)).rowcount == 1
-        if not added:
-            return False
-        await self.ctx.invalidate_role(user_id)
-        log.info("admin %s added by %s", user_id, by)
-        return True
-
-    async def remove(self, user_id: int, by: int) -> bool:
-        """Remove an admin added from chat; False if there was none to remove."""
-        async with self.ctx.db.session() as session:
-            result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
-            removed = bool(result.rowcount)
-        await self.ctx.invalidate_role(user_id)
-        if removed:
-            log.info("admin %s removed by %s", user_id, by)
-        return removed
-
-
-def admin_service(ctx: AppContext) -> AdminService:
-    return ctx.service("admin", AdminService)
-
-
-# ----------------------------------------------------------------------------- settings
 
 
 @dataclass(frozen=True)
@@ -421,96 +337,3 @@ def plugin_lines(ctx: AppContext) -> str:
             line += f" ({record.reason})"
         lines.append(line)
     return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------- broadcast
-
-AUDIENCES = ("all", "vip", "free")
-
-
-class BroadcastService:
-    """Copies an admin's message to an audience, in a background task, with progress."""
-
-    PROGRESS_EVERY = 10
-
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
-        self._tasks: set[asyncio.Task[Any]] = set()
-
-    async def audience(self, audience: str) -> list[int]:
-        """Users the bot has seen who did not block it, filtered by role (cached)."""
-        async with self.ctx.db.session() as session:
-            ids = list(
-                await session.scalars(
-                    select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)
-                )
-            )
-        if audience == "all":
-            return ids
-        return [uid for uid in ids if await resolve_role(self.ctx, uid) == audience]
-
-    def start(
-        self,
-        recipients: list[int],
-        from_chat: int,
-        message_id: int,
-        progress_chat: int,
-        progress_message: int,
-        user: Any,
-    ) -> asyncio.Task[Any]:
-        """Send in the background so the admin's update is answered at once."""
-        task = asyncio.create_task(
-            self._run(recipients, from_chat, message_id, progress_chat, progress_message, user)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def _run(
-        self,
-        recipients: list[int],
-        from_chat: int,
-        message_id: int,
-        progress_chat: int,
-        progress_message: int,
-        user: Any,
-    ) -> tuple[int, int]:
-        sent = failed = 0
-        for i, uid in enumerate(recipients, 1):
-            try:
-                await self.ctx.sender(
-                    CopyMessage(chat_id=uid, from_chat_id=from_chat, message_id=message_id)
-                )
-                sent += 1
-            except TelegramForbiddenError:
-                failed += 1
-                await self.ctx.users.mark_blocked(uid)
-            except TelegramAPIError as exc:
-                failed += 1
-                log.warning("broadcast to %s failed: %r", uid, exc)
-            if i % self.PROGRESS_EVERY == 0 and i < len(recipients):
-                text = await self.ctx.voice.say(
-                    "broadcast.progress", user=user, sent=sent, total=len(recipients), failed=failed
-                )
-                await self._edit(progress_chat, progress_message, text)
-        text = await self.ctx.voice.say("broadcast.sent", user=user, sent=sent, failed=failed)
-        await self._edit(progress_chat, progress_message, text)
-        log.info("broadcast finished: %s sent, %s failed", sent, failed)
-        return sent, failed
-
-    async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
-        try:
-            await self.ctx.sender(
-                EditMessageText(chat_id=chat_id, message_id=message_id, text=text)
-            )
-        except TelegramAPIError as exc:  # progress is a courtesy; never stop the broadcast
-            log.warning("broadcast progress not shown: %r", exc)
-
-    async def drain(self) -> None:
-        """Wait for running broadcasts (shutdown, tests)."""
-        if self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
-
-def broadcast_service(ctx: AppContext) -> BroadcastService:
-    return ctx.service("admin.broadcast", BroadcastService)

@@ -77,7 +77,8 @@ class AdminService:
     async def remove(self, user_id: int, by: int) -> bool:
         """Remove an admin added from chat; False if there was none to remove."""
         async with self.ctx.db.session() as session:
-            result = await session.execute(delete(Admin).where(Admin.user_id == user_id))
+            deleted = await session.execute(delete(Admin).where(Admin.user_id == user_id))
+            result = cast("CursorResult[Any]", deleted)
             removed = bool(result.rowcount)
         await self.ctx.invalidate_role(user_id)
         if removed:

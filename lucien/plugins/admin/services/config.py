@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.exceptions import TelegramAPIError
 from annotated_types import Ge, Le
 from pydantic import Field
+from pydantic.json_schema import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.config_store import SettingConflict, SettingError
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("lucien.admin")
 
 KINDS = frozenset({"channel", "int", "text", "links", "timezone"})
-_WELCOME = {"lucien": {"editable": True, "kind": "text"}}
+_WELCOME: JsonDict = {"lucien": {"editable": True, "kind": "text"}}
 
 
 class AdminSettings(BaseSettings):
@@ -140,8 +141,9 @@ def editable_fields(ctx: AppContext) -> list[EditableField]:
                     "setting %s.%s: unknown kind %r, edited as text", record.name, key, kind
                 )
                 kind = "text"
-            minimum = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
-            maximum = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+            # Bounds are whatever the model declared (int here); int() below normalises them.
+            minimum: Any = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
+            maximum: Any = next((m.le for m in info.metadata if isinstance(m, Le)), None)
             found.append(
                 EditableField(
                     record.name,

@@ -6,7 +6,12 @@ of everything that could reach production: no DATABASE_URL (the harness makes it
 throwaway SQLite databases), no REDIS_URL, no bot token, no Telegram URL, no webhook, and
 no PostgreSQL admin URL unless explicitly allowed. The child does not even learn the
 production values, so no test can touch them by mistake. The JUnit XML each child writes
-is parsed into per-plugin counts and the first failures.
+is parsed into per-plugin counts and the first failures; pytest-cov measures the plugin's
+own package (its suite left out), and its JSON report gives the coverage figure.
+
+Public entry points: `run_suite(plugin)` (one installed plugin, blocking: `lucien test
+NAME`), `run_suites(...)` (async, with a progress callback: `/run_tests`), and
+`run_suites_cli(...)` (the table and failures `lucien test` prints).
 
 Core module: it knows plugins only through the registry, never by name.
 """
@@ -22,15 +27,42 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from lucien.core.testing.suite_results import (
+    MAX_FAILURES_SHOWN,
+    RunResult,
+    SuiteFailure,
+    SuiteResult,
+    parse_junit,
+    read_coverage,
+)
 
 if TYPE_CHECKING:
     from lucien.core.plugins import PluginRegistry
 
+__all__ = [
+    "MAX_FAILURES_SHOWN",
+    "RunResult",
+    "SuiteFailure",
+    "SuiteResult",
+    "UnknownPlugin",
+    "collect_suites",
+    "coverage_target",
+    "parse_junit",
+    "run_suite",
+    "run_suite_at",
+    "run_suites",
+    "run_suites_cli",
+    "sanitized_env",
+]
+
 # Variables a test run must never see: they point at production resources.
 _SECRET_PREFIXES = ("WEBHOOK_", "RAILWAY_", "PG", "REDIS", "LUCIEN_TEST_PG")
+# A run started from inside a measured run (diagnostics' own tests) measures its own
+# plugin only: the parent's coverage settings are not inherited.
+_INHERITED_PREFIXES = ("COV_CORE_", "COVERAGE_")
 _SECRET_NAMES = frozenset(
     {
         "DATABASE_URL",
@@ -50,83 +82,15 @@ _PYTEST_INI = """[pytest]
 asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """
-MAX_FAILURES_SHOWN = 5
-ProgressCallback = Callable[["SuiteResult", int, int], Awaitable[None]]
-
-
-@dataclass
-class SuiteFailure:
-    """One failing (or erroring) test: its name and a one-line reason."""
-
-    name: str
-    reason: str
-
-
-@dataclass
-class SuiteResult:
-    """The outcome of one plugin's suite."""
-
-    plugin: str
-    path: str
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    duration: float = 0.0
-    failures: list[SuiteFailure] = field(default_factory=list)
-    returncode: int | None = None
-    timed_out: bool = False
-    output: str = ""
-
-    @property
-    def ok(self) -> bool:
-        # pytest exits 5 when nothing was collected: an empty suite is not a failure.
-        return not self.failed and not self.timed_out and self.returncode in (0, 5)
-
-    @property
-    def status(self) -> str:
-        if self.timed_out:
-            return "timeout"
-        if self.ok and self.returncode == 5:
-            return "no tests"  # an empty suite is not a failure, but not a pass either
-        return "passed" if self.ok else "failed"
-
-
-@dataclass
-class RunResult:
-    """Every suite of one run, in order."""
-
-    results: list[SuiteResult] = field(default_factory=list)
-    duration: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results)
-
-    def failures(self, limit: int = MAX_FAILURES_SHOWN) -> list[tuple[str, SuiteFailure]]:
-        """The first failures across plugins, (plugin, failure)."""
-        found = [(r.plugin, f) for r in self.results for f in r.failures]
-        return found[:limit]
-
-    def table(self) -> str:
-        rows = [("PLUGIN", "STATUS", "PASSED", "FAILED", "SKIPPED", "SECONDS")]
-        rows += [
-            (r.plugin, r.status, str(r.passed), str(r.failed), str(r.skipped), f"{r.duration:.1f}")
-            for r in self.results
-        ]
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        return "\n".join(
-            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-        )
-
-    def report_text(self) -> str:
-        """The full report: the table, every failure, then each suite's pytest output."""
-        parts = [self.table(), ""]
-        for r in self.results:
-            for f in r.failures:
-                parts.append(f"FAILED {r.plugin}: {f.name} - {f.reason}")
-        for r in self.results:
-            parts += ["", f"===== {r.plugin} ({r.path}) =====", r.output.rstrip()]
-        return "\n".join(parts) + "\n"
+# Coverage settings of the child: the suite itself is not part of what is measured.
+_COVERAGE_RC = """[run]
+omit =
+    {omit}
+[report]
+precision = 1
+"""
+DEFAULT_TIME_LIMIT = 600.0
+ProgressCallback = Callable[[SuiteResult, int, int], Awaitable[None]]
 
 
 class UnknownPlugin(LookupError):
@@ -155,6 +119,17 @@ def collect_suites(registry: PluginRegistry, plugin: str | None = None) -> list[
     return suites
 
 
+def coverage_target(suite: str | Path) -> Path | None:
+    """The plugin's package that a suite measures: the innermost Python package (a folder
+    with `__init__.py`) holding the suite, the suite's own folder excluded. A plugin ships
+    its suite inside its package (`<package>/tests`); None when there is no such package.
+    """
+    for folder in Path(suite).resolve().parents:  # the suite itself is not among them
+        if (folder / "__init__.py").is_file():
+            return folder
+    return None
+
+
 def sanitized_env(
     base: Mapping[str, str] | None = None, *, allow_postgres: bool = False
 ) -> dict[str, str]:
@@ -164,7 +139,7 @@ def sanitized_env(
     env = {
         k: v
         for k, v in source.items()
-        if k not in _SECRET_NAMES and not k.startswith(_SECRET_PREFIXES)
+        if k not in _SECRET_NAMES and not k.startswith(_SECRET_PREFIXES + _INHERITED_PREFIXES)
     }
     env["LUCIEN_TEST_DB"] = "sqlite"
     if allow_postgres and pg_url:
@@ -177,65 +152,62 @@ def sanitized_env(
     return env
 
 
-def parse_junit(xml_path: Path, result: SuiteResult) -> None:
-    """Fill counts and failures from pytest's JUnit XML."""
-    root = ET.parse(xml_path).getroot()
-    for case in root.iter("testcase"):
-        name = case.get("name", "?")
-        classname = case.get("classname", "")
-        short = f"{classname.rsplit('.', 1)[-1]}::{name}" if classname else name
-        problem = case.find("failure")
-        if problem is None:
-            problem = case.find("error")
-        if problem is not None:
-            result.failed += 1
-            reason = (problem.get("message") or problem.text or "").strip().splitlines()
-            result.failures.append(SuiteFailure(short, reason[0][:200] if reason else "failed"))
-        elif case.find("skipped") is not None:
-            result.skipped += 1
-        else:
-            result.passed += 1
-
-
 def _kill_group(proc: asyncio.subprocess.Process) -> None:
     """The child runs in its own session: kill it and anything it started."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def run_suite(
+def _pytest_args(path: str, work: Path, measure: bool) -> list[str]:
+    """The child's command line; with `measure`, pytest-cov over the plugin's package."""
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(Path(path).resolve()),  # the child runs elsewhere (a temp dir)
+        "-c",
+        str(work / "pytest.ini"),
+        "--rootdir",
+        str(work),
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={work / 'report.xml'}",
+        "-q",
+        "-o",
+        "junit_family=xunit2",
+    ]
+    target = coverage_target(path) if measure else None
+    if target is None:
+        return [*args, "-p", "no:pytest_cov"]
+    suite = Path(path).resolve()
+    omit = f"{suite}/*" if suite.is_dir() else str(suite)
+    (work / "coveragerc").write_text(_COVERAGE_RC.format(omit=omit))
+    return [
+        *args,
+        f"--cov={target}",
+        f"--cov-config={work / 'coveragerc'}",
+        "--cov-report=term",
+        f"--cov-report=json:{work / 'coverage.json'}",
+    ]
+
+
+async def run_suite_at(
     plugin: str,
     path: str,
     *,
-    time_limit: float,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     allow_postgres: bool = False,
+    coverage: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> SuiteResult:
-    """Run one suite in a subprocess, in a temp dir, killed after `time_limit` seconds."""
+    """Run the suite at `path` in a subprocess, in a temp dir, killed after `time_limit` s."""
     result = SuiteResult(plugin, path)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"lucien-test-{plugin}-") as tmp:
         work = Path(tmp)
         (work / "pytest.ini").write_text(_PYTEST_INI)
-        report = work / "report.xml"
-        args = [
-            sys.executable,
-            "-m",
-            "pytest",
-            path,
-            "-c",
-            str(work / "pytest.ini"),
-            "--rootdir",
-            str(work),
-            "-p",
-            "no:cacheprovider",
-            f"--junitxml={report}",
-            "-q",
-            "-o",
-            "junit_family=xunit2",
-        ]
         proc = await asyncio.create_subprocess_exec(
-            *args,
+            *_pytest_args(path, work, coverage),
             cwd=work,
             env=sanitized_env(env, allow_postgres=allow_postgres),
             stdin=asyncio.subprocess.DEVNULL,
@@ -254,9 +226,11 @@ async def run_suite(
             result.failures.append(SuiteFailure("(timeout)", f"killed after {time_limit:.0f} s"))
         result.returncode = proc.returncode
         result.output = out.decode(errors="replace")
+        report = work / "report.xml"
         if report.exists():
             with contextlib.suppress(ET.ParseError):
                 parse_junit(report, result)
+        result.coverage = read_coverage(work / "coverage.json")
         if result.returncode not in (0, 5) and not result.failed and not result.timed_out:
             # pytest itself failed (usage or collection error without a report).
             tail = result.output.strip().splitlines()[-1:] or ["pytest failed"]
@@ -269,9 +243,10 @@ async def run_suite(
 async def run_suites(
     suites: Iterable[tuple[str, str]],
     *,
-    time_limit: float = 600,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     on_progress: ProgressCallback | None = None,
     allow_postgres: bool = False,
+    coverage: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run the suites one after the other within a total `time_limit` (seconds)."""
@@ -280,8 +255,13 @@ async def run_suites(
     todo = list(suites)
     for index, (plugin, path) in enumerate(todo, 1):
         left = max(1.0, time_limit - (time.monotonic() - started))
-        result = await run_suite(
-            plugin, path, time_limit=left, allow_postgres=allow_postgres, env=env
+        result = await run_suite_at(
+            plugin,
+            path,
+            time_limit=left,
+            allow_postgres=allow_postgres,
+            coverage=coverage,
+            env=env,
         )
         run.results.append(result)
         if on_progress is not None:
@@ -290,7 +270,7 @@ async def run_suites(
     return run
 
 
-def _registry_for_cli() -> PluginRegistry:
+def registry_for_tests() -> PluginRegistry:
     """Every installed plugin; the bot's own settings are not needed to run tests."""
     from lucien.core.plugins import discover_plugins
     from lucien.core.settings import Settings
@@ -302,9 +282,35 @@ def _registry_for_cli() -> PluginRegistry:
     return discover_plugins(settings)
 
 
-def run_suites_cli(plugin: str | None, timeout: float = 600) -> int:
+def run_suite(
+    plugin: str,
+    *,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    allow_postgres: bool = False,
+    coverage: bool = True,
+    registry: PluginRegistry | None = None,
+) -> SuiteResult:
+    """Run one installed plugin's whole suite and wait for it (`lucien test NAME`).
+
+    SQLite only unless `allow_postgres` (and `LUCIEN_TEST_PG_URL` is set); raises
+    `UnknownPlugin` when no installed plugin of that name ships a suite. Not for use
+    inside a running event loop: there, await `run_suites`.
+    """
+    [(name, path)] = collect_suites(registry or registry_for_tests(), plugin)
+    return asyncio.run(
+        run_suite_at(
+            name,
+            path,
+            time_limit=time_limit,
+            allow_postgres=allow_postgres,
+            coverage=coverage,
+        )
+    )
+
+
+def run_suites_cli(plugin: str | None, timeout: float = DEFAULT_TIME_LIMIT) -> int:
     """`lucien test [PLUGIN]`: print a table and the failures; 1 when anything failed."""
-    registry = _registry_for_cli()
+    registry = registry_for_tests()
     try:
         suites = collect_suites(registry, plugin)
     except UnknownPlugin:
@@ -318,7 +324,7 @@ def run_suites_cli(plugin: str | None, timeout: float = 600) -> int:
         print(
             f"[{index}/{total}] {result.plugin}: {result.status} "
             f"({result.passed} passed, {result.failed} failed, {result.skipped} skipped, "
-            f"{result.duration:.1f} s)",
+            f"coverage {result.coverage_text}, {result.duration:.1f} s)",
             flush=True,
         )
 

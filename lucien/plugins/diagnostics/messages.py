@@ -100,6 +100,7 @@ MESSAGES: list[MessageKey] = [
         ("plugin", "duration"),
     ),
     M("diagnostics.tests.skipped", "({skipped} skipped)", ("skipped",)),
+    M("diagnostics.tests.coverage", "(coverage {coverage}%)", ("coverage",)),
     M("diagnostics.tests.failure", "- {plugin}: {test}: {reason}", ("plugin", "test", "reason")),
     M("diagnostics.tests.done_ok", "Test run finished: everything passed."),
     M("diagnostics.tests.done_failed", "Test run finished with failures. First failures:"),

@@ -400,6 +400,11 @@ class DiagnosticsService:
             )
         if result.skipped:
             line += " " + await say("diagnostics.tests.skipped", user=user, skipped=result.skipped)
+        if result.coverage_floor is not None:
+            # The share of the plugin's own package its suite ran (pytest-cov, this run).
+            line += " " + await say(
+                "diagnostics.tests.coverage", user=user, coverage=result.coverage_floor
+            )
         return line
 
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:

@@ -1,7 +1,7 @@
 """The admin plugin's own suite (shipped in the package; diagnostics runs it).
 
 Only the admin plugin is enabled, so the texts are the declared plain defaults. The full
-conversation tests, with stand-ins for the vip and free plugins, are in tests/e2e.
+conversation tests, with stand-ins for the vip and free plugins, are in test_admin.py.
 """
 
 from __future__ import annotations

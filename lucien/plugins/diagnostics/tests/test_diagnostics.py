@@ -2,37 +2,36 @@
 
 Whole conversations through the emulator, on SQLite and PostgreSQL, asserting on what
 the admin sees. Texts are the declared plain defaults (the voice plugin is off), so the
-assertions read like the messages.
+assertions read like the messages. Test runs from chat run the suites of two small
+plugins shipped beside this file (`probe/`), never this suite itself: a run of the
+diagnostics suite must not start another.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import shutil
-import subprocess
-import sys
+import re
 from importlib.metadata import EntryPoint, entry_points
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
 
 from lucien.plugins.diagnostics.services import diagnostics_service
+from lucien.plugins.diagnostics.tests.probe import PROBE_COVERAGE
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 REFUSAL = "This option is only available to administrators."
 PLUGINS = ["admin", "vip", "diagnostics"]
+PROBES = [
+    EntryPoint(name, f"lucien.plugins.diagnostics.tests.probe:{name}", "lucien.plugins")
+    for name in ("probe", "failing")
+]
 
 
-def _with_failing_plugin() -> list[EntryPoint]:
-    """Every installed plugin plus the fixture whose suite fails on purpose."""
-    failing = EntryPoint(
-        "failing", "tests.fixtures.failing_plugin.lucien_failing:plugin", "lucien.plugins"
-    )
-    return [*entry_points(group="lucien.plugins"), failing]
+def _with_probes() -> list[EntryPoint]:
+    """Every installed plugin plus the probes (one passing suite, one failing)."""
+    return [*entry_points(group="lucien.plugins"), *PROBES]
 
 
 async def _snapshot(ctx: Any) -> dict[str, tuple[int, str]]:
@@ -73,7 +72,7 @@ async def test_diag_reports_components_plugins_and_missing_channel_rights(
     for component in ("database", "migrations", "redis", "dispatcher"):
         assert f"- {component}: pass" in report
     assert "latency_ms" in report
-    assert "pending updates, last error: none" in report  # the /diag update itself is one
+    assert "1 pending update, last error: none" in report  # the /diag update itself
     for plugin in ("admin", "vip", "diagnostics"):
         assert f"- {plugin} " in report and "enabled" in report
     assert "- free " in report and "disabled" in report
@@ -110,19 +109,38 @@ async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
 
 @pytest.mark.lucien(plugins=[*PLUGINS, "failing"])
 async def test_a_failing_test_is_named_in_chat(harness: Any) -> None:
-    harness.entry_points = _with_failing_plugin()
+    harness.entry_points = _with_probes()
     ada = harness.admin("Ada")
     await harness.start_app()
     await ada.send("/run_tests failing")
     await _finish(harness)
     summary = next(m for m in ada.messages if m.text and "Test run finished" in m.text)
     assert "Tests of failing: 1 failed, 2 passed" in summary.text
-    assert "failing: test_failing::test_deliberately_fails: AssertionError" in summary.text
+    assert "failing: test_deliberately_fails: AssertionError" in summary.text
     report = ada.last
     assert report.document is not None and report.document.filename.endswith(".txt")
     body = report.document.data.decode()
-    assert "FAILED failing: test_failing::test_deliberately_fails" in body
+    assert "FAILED failing: test_deliberately_fails" in body
     assert "this test fails on purpose" in body
+
+
+@pytest.mark.lucien(plugins=[*PLUGINS, "probe"])
+async def test_a_run_reports_the_coverage_of_the_plugins_package(harness: Any) -> None:
+    """The figure is the run's own: the probe's suite runs 17 of its package's 20
+    statements, so anything else (a constant, another package's figure) fails here."""
+    harness.entry_points = _with_probes()
+    ada = harness.admin("Ada")
+    await harness.start_app()
+    await ada.send("/run_tests probe")
+    await _finish(harness)
+    summary = next(m for m in ada.messages if m.text and "Test run finished" in m.text)
+    line = next(row for row in summary.text.splitlines() if row.startswith("Tests of probe"))
+    assert line.startswith("Tests of probe: all 2 passed in ")
+    figure = re.search(r"coverage (\d+(?:[.,]\d+)?) ?%", line)
+    assert figure is not None, line
+    assert float(figure.group(1).replace(",", ".")) == float(PROBE_COVERAGE)
+    table = ada.last.document.data.decode()  # the report's table has it too
+    assert re.search(rf"^probe +passed +2 +0 +0 +{re.escape(PROBE_COVERAGE)}%", table, re.M)
 
 
 @pytest.mark.lucien(plugins=PLUGINS)
@@ -133,10 +151,11 @@ async def test_unknown_plugin(harness: Any) -> None:
     assert ada.last.text == "There is no plugin named nobody."
 
 
-@pytest.mark.lucien(plugins=PLUGINS, redis=True)
+@pytest.mark.lucien(plugins=[*PLUGINS, "probe"], redis=True)
 async def test_a_run_leaves_production_untouched_and_is_one_at_a_time(harness: Any) -> None:
-    """The admin plugin's suite (which starts whole bots on databases of its own) runs
-    while the app's database is watched; a second run and a non-admin are turned away."""
+    """The probe's suite (which starts a whole bot on a database of its own) runs while
+    the app's database is watched; a second run and a non-admin are turned away."""
+    harness.entry_points = _with_probes()
     ada = harness.admin("Ada")
     fred = harness.user("Fred")
     await harness.start_app()
@@ -145,9 +164,9 @@ async def test_a_run_leaves_production_untouched_and_is_one_at_a_time(harness: A
     before = await _snapshot(harness.ctx)
     assert before, "the application's database has tables"
 
-    await ada.send("/run_tests admin")
+    await ada.send("/run_tests probe")
     progress = ada.last
-    assert progress.text == "Running the tests of admin..."
+    assert progress.text == "Running the tests of probe..."
     await ada.send("/run_tests")
     assert ada.last.text == "A test run is already in progress. Please wait for it to finish."
     await fred.send("/run_tests")
@@ -156,13 +175,13 @@ async def test_a_run_leaves_production_untouched_and_is_one_at_a_time(harness: A
 
     final = next(m for m in ada.messages if m.message_id == progress.message_id)
     assert final.edit_date is not None  # the progress message was edited in place
-    assert "Tests of admin: all 3 passed" in final.text
+    assert "Tests of probe: all 2 passed" in final.text
     assert "Test run finished: everything passed." in final.text
     assert ada.last.document is not None
     assert await _snapshot(harness.ctx) == before
-    # The lock was released: the next run starts (the diagnostics suite collects nothing).
-    await ada.send("/run_tests diagnostics")
-    assert ada.last.text == "Running the tests of diagnostics..."
+    # The lock was released: the next run starts.
+    await ada.send("/run_tests failing")
+    assert ada.last.text == "Running the tests of failing..."
     await _finish(harness)
 
 
@@ -184,52 +203,5 @@ async def test_profile_returns_html_naming_the_handlers_that_ran(harness: Any) -
     document = ada.last.document
     assert document is not None and document.filename.endswith(".html")
     html = document.data.decode()
-    assert "start\\u0000" in html and "lucien/plugins/admin/handlers.py" in html
+    assert "start\\u0000" in html and "lucien/core/builtin/handlers.py" in html
     assert ada.last.text == "Profile ready (2 s)."
-
-
-# ----------------------------------------------------------------------------- command line
-
-
-def _cli_env(extra_path: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "LUCIEN_TEST"))}
-    env.pop("BOT_TOKEN", None)
-    if extra_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path), env.get("PYTHONPATH")]))
-    return env
-
-
-@pytest.fixture(scope="module")
-def failing_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The failing fixture plugin installed with pip as a distribution of its own."""
-    source = tmp_path_factory.mktemp("failing-src") / "failing_plugin"
-    shutil.copytree(FIXTURES / "failing_plugin", source)  # pip builds in place: not in the repo
-    target = tmp_path_factory.mktemp("failing-site")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(source)],
-        check=True, timeout=300,
-    )  # fmt: skip
-    return target
-
-
-def test_lucien_test_names_the_failing_test(failing_site: Path, tmp_path: Path) -> None:
-    lucien = Path(sys.executable).parent / "lucien"
-    done = subprocess.run(
-        [str(lucien), "test", "failing", "--timeout", "120"],
-        cwd=tmp_path, env=_cli_env(failing_site), capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "failing  failed  2" in done.stdout
-    assert "FAILED failing: test_failing::test_deliberately_fails" in done.stdout
-
-
-def test_lucien_profile_writes_an_html_report(tmp_path: Path) -> None:
-    lucien = Path(sys.executable).parent / "lucien"
-    output = tmp_path / "profile.html"
-    done = subprocess.run(
-        [str(lucien), "profile", "--seconds", "1", "--output", str(output)],
-        cwd=tmp_path, env=_cli_env(), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "lucien/plugins/admin/handlers.py" in output.read_text()

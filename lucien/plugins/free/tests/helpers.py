@@ -1,4 +1,4 @@
-"""Set-up shared by the free plugin's shipped suite and the project's e2e tests."""
+"""Set-up shared by the free plugin's suite and other plugins' tests (diagnostics)."""
 
 from __future__ import annotations
 

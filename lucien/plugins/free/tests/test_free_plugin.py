@@ -3,7 +3,8 @@
 Only the free plugin is enabled, so the texts are the declared plain defaults. Users ask
 to join with the bot's join-request link, as in a Telegram client; the clock moves with
 `harness.advance`, which runs the due jobs. The wider conversation tests (rights outages,
-VIP users, several replicas, failing approvals, bulk) are in tests/e2e/test_free*.py.
+VIP users, several replicas, failing approvals, bulk) are in test_free.py and
+test_free_bulk.py, beside this file.
 """
 
 from __future__ import annotations

@@ -106,14 +106,9 @@ async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:
         exc_info=event.exception,
         extra={"plugin": plugin, "update_id": update.update_id},
     )
+    # (An update that could not reach its user's state is answered by the state backend
+    # with `error.state_unavailable` before any handler; what reaches here is a bug.)
     key = "error.generic"
-    try:
-        from lucien.core.state import StateUnavailableError
-
-        if isinstance(event.exception, StateUnavailableError):
-            key = "error.state_unavailable"
-    except ImportError:
-        pass
     user = update.event.from_user if hasattr(update.event, "from_user") else None
     try:
         text = await ctx.voice.say(key, user=user)

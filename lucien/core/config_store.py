@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import insert, select, update
@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from lucien.core.db.models import PluginSetting, PluginSettingChange
 
 if TYPE_CHECKING:
+    from sqlalchemy import CursorResult
+
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.config")
@@ -173,7 +175,7 @@ class ConfigStore:
                         )
                         .execution_options(synchronize_session=False)
                     )
-                    if result.rowcount != 1:
+                    if cast("CursorResult[Any]", result).rowcount != 1:
                         raise _Lost()
                     new_version = expected_version + 1
                 await session.execute(

@@ -18,7 +18,7 @@ from lucien.core.plugin import HealthResult
 if TYPE_CHECKING:
     from lucien.core.runner import BotApplication
 
-APP_KEY: web.AppKey[BotApplication] = web.AppKey("lucien", None)  # type: ignore[arg-type]
+APP_KEY: web.AppKey[BotApplication] = web.AppKey("lucien", None)
 _RANK = {"pass": 0, "warn": 1, "fail": 2}
 _CHECK_TIMEOUT = 3.0
 

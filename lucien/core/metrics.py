@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, Metric
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -17,7 +18,7 @@ class _CacheCollector:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         family = CounterMetricFamily(
             "lucien_cache_events", "Cache hits, misses and loads", labels=["namespace", "event"]
         )
@@ -46,7 +47,7 @@ class Metrics:
         )
 
     def watch_cache(self, ctx: AppContext) -> None:
-        self.registry.register(_CacheCollector(ctx))  # type: ignore[arg-type]
+        self.registry.register(_CacheCollector(ctx))
 
     def observe_update(self, seconds: float) -> None:
         self.updates.inc()

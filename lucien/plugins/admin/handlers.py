@@ -17,7 +17,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, MessageOriginChannel, MessageOriginUser
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
@@ -155,7 +155,9 @@ def _guarded_router() -> Router:
             await state.clear()
             return message.answer(await ctx.voice.say("menu.stale", user=user))
         origin = message.forward_origin
-        forwarded = origin.chat.id if origin is not None and origin.type == "channel" else None
+        forwarded = origin.chat.id if isinstance(origin, MessageOriginChannel) else None
+        if user is None:  # an anonymous admin in a group: nobody to save as
+            return None
         result = await save_setting(
             ctx,
             f,
@@ -204,9 +206,11 @@ def _guarded_router() -> Router:
     @router.message(AddAdmin.user_id)
     async def admins_add_value(message: Message, ctx: AppContext, state: FSMContext) -> Any:
         user = message.from_user
+        if user is None:
+            return None
         raw = (message.text or "").strip()
         origin = message.forward_origin
-        if origin is not None and origin.type == "user":
+        if isinstance(origin, MessageOriginUser):
             raw = str(origin.sender_user.id)
         if not raw.isdigit() or int(raw) <= 0:
             text = await ctx.voice.say("config.admins.invalid", user=user, value=raw)

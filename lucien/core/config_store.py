@@ -64,7 +64,7 @@ class ConfigStore:
 
     async def _raw(self, plugin: str) -> dict[str, list[Any]]:
         async def load() -> dict[str, list[Any]]:
-            async with self.ctx.db.session() as session:
+            async with self.ctx.db.session(readonly=True) as session:
                 rows = await session.execute(
                     select(PluginSetting.key, PluginSetting.value, PluginSetting.version).where(
                         PluginSetting.plugin == plugin
@@ -199,7 +199,7 @@ class ConfigStore:
         return StoredValue(value, new_version)
 
     async def history(self, plugin: str, key: str, limit: int = 20) -> list[PluginSettingChange]:
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             rows = await session.scalars(
                 select(PluginSettingChange)
                 .where(PluginSettingChange.plugin == plugin, PluginSettingChange.key == key)

@@ -240,7 +240,7 @@ class BotApplication:
 
         from lucien.core.db.models import PluginSetting
 
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             return await session.scalar(
                 select(PluginSetting.value).where(
                     PluginSetting.plugin == "core", PluginSetting.key == "webhook_fingerprint"

@@ -34,12 +34,12 @@ class AdminService:
         """Asked once per user by role resolution; the core caches the answer."""
         if user_id in self.env_ids():
             return True
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             found = await session.scalar(select(Admin.user_id).where(Admin.user_id == user_id))
         return found is not None
 
     async def stored_ids(self) -> list[int]:
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             rows = await session.scalars(
                 select(Admin.user_id).order_by(Admin.added_at, Admin.user_id)
             )
@@ -50,7 +50,7 @@ class AdminService:
         env = sorted(self.env_ids())
         stored = [i for i in await self.stored_ids() if i not in env]
         ids = env + stored
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             rows = await session.execute(
                 select(User.id, User.first_name, User.username).where(User.id.in_(ids))
             )

@@ -34,7 +34,7 @@ class BroadcastService:
 
     async def audience(self, audience: str) -> list[int]:
         """Users the bot has seen who did not block it, filtered by role (cached)."""
-        async with self.ctx.db.session() as session:
+        async with self.ctx.db.session(readonly=True) as session:
             ids = list(
                 await session.scalars(
                     select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)

@@ -90,5 +90,5 @@ class VipPart:
 
     async def _user(self, user_id: int) -> Any:
         """The core's record of a user (first name, language) for the voice, if known."""
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             return await s.get(User, user_id)

@@ -138,7 +138,7 @@ class ExpiryJobs(VipPart):
     async def queue_depths(self) -> dict[str, int]:
         """Rows each job would take now (diagnostics shows them beside the jobs)."""
         settings = await self.settings()
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             reminders = await s.scalar(
                 select(func.count()).select_from(Subscription).where(self._reminder_due(settings))
             )

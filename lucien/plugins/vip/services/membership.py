@@ -62,7 +62,7 @@ class Membership(VipPart):
     async def subscription(self, user_id: int) -> SubscriptionView | None:
         """The user's active subscription, or None."""
         now = self._now()
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             row = (
                 await s.execute(
                     select(Subscription.ends_at, Plan.name)
@@ -85,7 +85,7 @@ class Membership(VipPart):
     async def counts(self) -> dict[str, int]:
         """Active subscriptions and redeemable tokens (health and diagnostics)."""
         now = self._now()
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             active = await s.scalar(
                 select(func.count())
                 .select_from(Subscription)
@@ -125,7 +125,7 @@ class Membership(VipPart):
                 channel, user.id
             ):
                 return InviteOutcome("unavailable")
-            async with self.ctx.db.session() as s:
+            async with self.ctx.db.session(readonly=True) as s:
                 existing = (
                     await s.execute(
                         select(InviteLink.link, InviteLink.expires_at)

@@ -61,7 +61,7 @@ class Plans(VipPart):
         """Active (not archived) plans, oldest first; cached until a plan changes."""
 
         async def load() -> list[dict[str, Any]]:
-            async with self.ctx.db.session() as s:
+            async with self.ctx.db.session(readonly=True) as s:
                 rows = await s.scalars(
                     select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)
                 )
@@ -81,7 +81,7 @@ class Plans(VipPart):
 
     async def get_plan(self, plan_id: int) -> PlanView | None:
         """A plan by id, archived or not."""
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             p = await s.get(Plan, plan_id)
             if p is None:
                 return None

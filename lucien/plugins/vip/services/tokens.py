@@ -107,7 +107,7 @@ class Tokens(VipPart):
     async def unused_tokens(self, limit: int = LIST_LIMIT) -> list[TokenRow]:
         """Tokens still redeemable, newest first."""
         now = self._now()
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             rows = await s.execute(
                 select(Token.id, Token.code, Plan.name, Token.expires_at)
                 .join(Plan, Plan.id == Token.plan_id)
@@ -121,7 +121,7 @@ class Tokens(VipPart):
 
     async def redeemed_tokens(self, limit: int = LIST_LIMIT) -> list[TokenRow]:
         """Redeemed tokens with who redeemed them, latest first."""
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             rows = await s.execute(
                 select(
                     Token.id,

@@ -31,7 +31,7 @@ class Channel(FreePart):
         """The bot's join-request link to `chat_id`, created once and kept (None: no rights)."""
 
         async def load() -> str | None:
-            async with self.ctx.db.session() as s:
+            async with self.ctx.db.session(readonly=True) as s:
                 row = await s.get(FreeChannel, chat_id)
                 if row is not None and row.invite_link:
                     return row.invite_link
@@ -89,7 +89,7 @@ class Channel(FreePart):
         except (TelegramBadRequest, TelegramForbiddenError):
             pass
         admin_ids = list(self.ctx.settings.admin_ids)
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             # Speak each admin's language, as the core recorded it when they wrote to us.
             found = await s.execute(
                 select(User.id, User.first_name, User.language_code).where(User.id.in_(admin_ids))

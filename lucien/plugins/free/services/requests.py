@@ -140,7 +140,7 @@ class Requests(FreePart):
 
     async def request_of(self, chat_id: int, user_id: int) -> FreeJoinRequest | None:
         """The stored request of a user (tests, diagnostics)."""
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             return await s.scalar(
                 select(FreeJoinRequest).where(
                     FreeJoinRequest.chat_id == chat_id, FreeJoinRequest.user_id == user_id
@@ -149,7 +149,7 @@ class Requests(FreePart):
 
     async def counts(self) -> dict[str, int]:
         """Rows per status (health, tests, the benchmark)."""
-        async with self.ctx.db.session() as s:
+        async with self.ctx.db.session(readonly=True) as s:
             rows = await s.execute(
                 select(FreeJoinRequest.status, func.count()).group_by(FreeJoinRequest.status)
             )
@@ -159,7 +159,7 @@ class Requests(FreePart):
 async def queue_depths(ctx: AppContext) -> dict[str, int]:
     """Rows each job would take now (diagnostics shows them beside the jobs)."""
     now = ctx.clock.now()
-    async with ctx.db.session() as s:
+    async with ctx.db.session(readonly=True) as s:
         approvals = await s.scalar(
             select(func.count())
             .select_from(FreeJoinRequest)

@@ -17,7 +17,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event, func, select
@@ -105,6 +105,7 @@ class FakeAreaPlugin:
                 text=await ctx.voice.button("button.menu", user=query.from_user),
                 callback_data=MenuCallback().pack(),
             )
+            assert isinstance(query.message, Message)  # the menu message, never a stale one
             await query.message.edit_text(
                 await ctx.voice.say(f"test.{self.name}.area", user=query.from_user),
                 reply_markup=InlineKeyboardMarkup(inline_keyboard=[[back]]),
@@ -449,17 +450,18 @@ def _triggers() -> list[tuple[str, Any]]:
     for router in _walk(_guarded_router()):
         for name, observer in router.observers.items():
             for handler in observer.handlers:
-                derived = None
+                derived: tuple[str, Any] | None = None
                 for f in handler.filters or ():
                     flt = f.callback
+                    states = getattr(flt, "states", None)
                     if isinstance(flt, Command):
                         derived = ("command", f"/{flt.commands[0]}")
                     elif isinstance(flt, CallbackQueryFilter):
                         derived = ("callback", flt.callback_data().pack())
                     elif derived is None and isinstance(flt, State):
                         derived = ("state", flt.state)
-                    elif derived is None and getattr(flt, "states", None):
-                        state = next(s for s in flt.states if isinstance(s, State))
+                    elif derived is None and states:
+                        state = next(s for s in states if isinstance(s, State))
                         derived = ("state", state.state)
                 assert derived is not None, (
                     f"no trigger derived for {name} handler {handler.callback}"

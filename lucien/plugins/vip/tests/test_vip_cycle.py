@@ -59,7 +59,9 @@ async def rows(harness: Any, model: Any) -> list[Any]:
 def invite_link(user: Any) -> str:
     links = [m for m in user.messages if LINK.search(m.text or "")]
     assert links, [m.text for m in user.messages]
-    return LINK.search(links[-1].text or "").group(0)
+    match = LINK.search(links[-1].text or "")
+    assert match is not None
+    return match.group(0)
 
 
 async def test_whole_cycle(harness: Any) -> None:

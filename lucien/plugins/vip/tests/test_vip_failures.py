@@ -50,7 +50,9 @@ async def setup(harness: Any, n: int = 1, days: int = 2, **config: Any) -> tuple
 def last_link(user: Any) -> str:
     found = [m for m in user.messages if LINK.search(m.text or "")]
     assert found, [m.text for m in user.messages]
-    return LINK.search(found[-1].text or "").group(0)
+    match = LINK.search(found[-1].text or "")
+    assert match is not None
+    return match.group(0)
 
 
 def farewells(user: Any) -> int:

@@ -68,3 +68,29 @@ def test_lucien_profile_writes_an_html_report(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "lucien/core/builtin/handlers.py" in output.read_text()
+
+
+# What each built-in plugin's suite held before its end-to-end tests moved in (tests/e2e
+# plus the shipped ones, on SQLite): a suite that shrinks below this lost tests.
+SUITE_FLOORS = {"vip": 22, "free": 19, "admin": 18, "diagnostics": 12}
+
+
+def test_each_plugin_suite_holds_its_end_to_end_tests(tmp_path: Path) -> None:
+    """What `lucien test NAME` and `/run_tests NAME` collect: the suite path from the
+    plugin's hook, the runner's SQLite-only environment, from outside the repository."""
+    from lucien.core.testing.suites import collect_suites, registry_for_tests, sanitized_env
+
+    registry = registry_for_tests()
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
+    for plugin, floor in SUITE_FLOORS.items():
+        [(_, path)] = collect_suites(registry, plugin)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+             "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), path],
+            cwd=tmp_path, env=sanitized_env(), capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        found = re.search(r"^(\d+) tests? collected", done.stdout, re.M)
+        assert found is not None, done.stdout
+        assert int(found.group(1)) >= floor, f"{plugin}: {found.group(1)} < {floor}"
+        assert "[postgres]" not in done.stdout  # the runner's runs are SQLite only

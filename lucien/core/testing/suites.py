@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
 import signal
 import sys
@@ -176,9 +177,12 @@ def _pytest_args(path: str, work: Path, measure: bool) -> list[str]:
         "-o",
         "junit_family=xunit2",
     ]
+    # The child is this interpreter: without pytest-cov here (an environment installed
+    # without lucien's dependencies) the suite still runs, with no coverage figure.
+    measure = measure and importlib.util.find_spec("pytest_cov") is not None
     target = coverage_target(path) if measure else None
     if target is None:
-        return [*args, "-p", "no:pytest_cov"]
+        return args
     suite = Path(path).resolve()
     omit = f"{suite}/*" if suite.is_dir() else str(suite)
     (work / "coveragerc").write_text(_COVERAGE_RC.format(omit=omit))

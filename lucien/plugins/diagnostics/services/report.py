@@ -1,0 +1,251 @@
+"""The `/diag` screen: one report of the bot's state, every value escaped by the voice.
+
+It reads the core's health (checks, plugins), the webhook as Telegram sees it, the
+migration status of every branch, cache counters, the jobs with the queue depths plugins
+publish in their health checks, and the rights the bot lacks in each configured channel.
+A part that cannot be read becomes a failed line: the report itself never fails on it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from lucien.core.health import collect_health
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+
+def _uptime(seconds: float) -> str:
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h {minutes:02d} min"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s"
+
+
+def replica_name() -> str:
+    """Railway's replica id when deployed, else host and process id."""
+    return os.environ.get("RAILWAY_REPLICA_ID") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _compact(data: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in data.items() if k not in ("status", "detail"))
+
+
+class Report:
+    """Builds the diagnostics screen from the application context."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def report(self, user: Any) -> str:
+        """The whole diagnostics screen, HTML, every value escaped by the voice."""
+        ctx, app = self.ctx, self.ctx.app
+        say = ctx.voice.say
+        health = await collect_health(app)
+        checks = health["checks"]
+        counts = {"pass": 0, "warn": 0, "fail": 0}
+        for entry in [*checks.values(), *health["plugins"].values()]:
+            counts[entry["status"]] += 1
+        lines = [
+            await say(
+                "diagnostics.report.header",
+                user=user,
+                passed=counts["pass"],
+                warned=counts["warn"],
+                failed=counts["fail"],
+            ),
+            await say(
+                "diagnostics.report.version",
+                user=user,
+                version=app.version,
+                uptime=_uptime(time.monotonic() - app.started_monotonic),
+                replica=replica_name(),
+            ),
+            "",
+            await say("diagnostics.report.section.components", user=user),
+        ]
+        for name, entry in checks.items():
+            detail = " ".join(p for p in (entry.get("detail", ""), _compact(entry)) if p)
+            lines.append(
+                await say(
+                    "diagnostics.report.check",
+                    user=user,
+                    name=name,
+                    status=entry["status"],
+                    detail=detail,
+                )
+            )
+        lines.append(await self._webhook_line(user))
+        lines += ["", await say("diagnostics.report.section.plugins", user=user)]
+        for name, entry in sorted(health["plugins"].items()):
+            lines.append(
+                await say(
+                    "diagnostics.report.plugin",
+                    user=user,
+                    name=name,
+                    version=entry.get("version", "?"),
+                    state=entry["state"],
+                    reason=entry.get("reason") or "",
+                )
+            )
+        lines += ["", await say("diagnostics.report.section.migrations", user=user)]
+        lines += await self._migration_lines(user)
+        lines += ["", await say("diagnostics.report.section.cache", user=user)]
+        lines += await self._cache_lines(user)
+        lines += ["", await say("diagnostics.report.section.jobs", user=user)]
+        lines += await self._job_lines(user, checks)
+        channel_lines = await self._channel_lines(user)
+        if channel_lines:
+            lines += ["", await say("diagnostics.report.section.channels", user=user)]
+            lines += channel_lines
+        return "\n".join(lines)
+
+    async def _webhook_line(self, user: Any) -> str:
+        say = self.ctx.voice.say
+        try:
+            info = await self.ctx.bot.get_webhook_info()
+        except Exception as exc:  # Telegram unreachable is itself worth reporting
+            return await say(
+                "diagnostics.report.check",
+                user=user,
+                name="webhook",
+                status="fail",
+                detail=repr(exc),
+            )
+        error = info.last_error_message or await say("diagnostics.report.none", user=user)
+        if info.last_error_message and info.last_error_date:
+            error = f"{error} ({info.last_error_date:%Y-%m-%d %H:%M} UTC)"
+        return await say(
+            "diagnostics.report.webhook", user=user, pending=info.pending_update_count, error=error
+        )
+
+    async def _migration_lines(self, user: Any) -> list[str]:
+        from lucien.core.db.migrate import migration_status
+
+        say = self.ctx.voice.say
+        try:
+            statuses = await migration_status(self.ctx.settings, self.ctx.registry)
+        except Exception as exc:
+            return [
+                await say(
+                    "diagnostics.report.check",
+                    user=user,
+                    name="migrations",
+                    status="fail",
+                    detail=repr(exc),
+                )
+            ]
+        return [
+            await say(
+                "diagnostics.report.migration",
+                user=user,
+                branch=s.branch,
+                current=s.current or "-",
+                head=s.head or "-",
+                pending=len(s.pending),
+            )
+            for s in statuses
+            if s.enabled or s.current
+        ]
+
+    async def _cache_lines(self, user: Any) -> list[str]:
+        lines = []
+        for ns, stats in sorted(self.ctx.cache.stats().items()):
+            hits = int(stats.get("hits", 0))
+            lookups = hits + int(stats.get("misses", 0))
+            rate = f"{hits / lookups:.0%}" if lookups else "-"
+            lines.append(
+                await self.ctx.voice.say(
+                    "diagnostics.report.cache",
+                    user=user,
+                    namespace=ns,
+                    rate=rate,
+                    hits=hits,
+                    lookups=lookups,
+                )
+            )
+        return lines
+
+    async def _job_lines(self, user: Any, checks: dict[str, Any]) -> list[str]:
+        """Jobs with their interval; a depth when a plugin's health check publishes it
+        (data `queues: {job name: rows waiting}`)."""
+        queues: dict[str, Any] = {}
+        for entry in checks.values():
+            if isinstance(entry.get("queues"), dict):
+                queues.update(entry["queues"])
+        return [
+            await self.ctx.voice.say(
+                "diagnostics.report.job",
+                user=user,
+                name=job.name,
+                interval=f"{job.interval:g}",
+                depth=queues.get(job.name, "-"),
+            )
+            for job in self.ctx.app.jobs()
+        ]
+
+    async def _channel_lines(self, user: Any) -> list[str]:
+        """For every channel setting in force, the rights the bot lacks there."""
+        ctx, say = self.ctx, self.ctx.voice.say
+        lines: list[str] = []
+        for record in ctx.registry.enabled():
+            if record.settings is None:
+                continue
+            channels = {
+                name: (f.json_schema_extra or {}).get("lucien", {})
+                for name, f in type(record.settings).model_fields.items()
+                if isinstance(f.json_schema_extra, dict)
+                and f.json_schema_extra.get("lucien", {}).get("kind") == "channel"
+            }
+            if not channels:
+                continue
+            values = await ctx.config.get(record.name)
+            for name, meta in channels.items():
+                channel = getattr(values, name, None)
+                if channel in (None, ""):
+                    continue
+                setting = f"{record.name}.{name}"
+                wanted = list(meta.get("rights", []))
+                try:
+                    member = await ctx.bot.get_chat_member(channel, ctx.bot.id)
+                except Exception as exc:
+                    lines.append(
+                        await say(
+                            "diagnostics.report.channel_unreachable",
+                            user=user,
+                            setting=setting,
+                            channel=str(channel),
+                            error=str(exc),
+                        )
+                    )
+                    continue
+                if member.status == "creator":
+                    missing: list[str] = []
+                elif member.status != "administrator":
+                    missing = ["administrator", *wanted]
+                else:
+                    missing = [r for r in wanted if not getattr(member, r, False)]
+                key = (
+                    "diagnostics.report.channel_missing"
+                    if missing
+                    else "diagnostics.report.channel_ok"
+                )
+                lines.append(
+                    await say(
+                        key,
+                        user=user,
+                        setting=setting,
+                        channel=str(channel),
+                        missing=", ".join(missing),
+                    )
+                )
+        return lines

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
+from lucien.core.menus import edit_or_send
 from lucien.plugins.diagnostics.keyboards import DiagCallback, back_markup, menu_markup
 from lucien.plugins.diagnostics.services import Outcome, diagnostics_service
 
@@ -44,17 +45,6 @@ def _seconds(args: str | None) -> float:
         return float(args) if args else DEFAULT_PROFILE_SECONDS
     except ValueError:
         return DEFAULT_PROFILE_SECONDS
-
-
-async def _edit(query: CallbackQuery, text: str, markup: Any) -> None:
-    """Edit the pressed message in place; send anew only if it cannot be edited."""
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except Exception:  # too old or unchanged: a new message will do
-            pass
-    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
 def _guarded_router() -> Router:
@@ -86,7 +76,7 @@ def _guarded_router() -> Router:
     async def screen(query: CallbackQuery, callback_data: DiagCallback, ctx: AppContext) -> Any:
         user, service = query.from_user, diagnostics_service(ctx)
         if callback_data.action == "report":
-            await _edit(query, await service.report(user), await back_markup(ctx, user))
+            await edit_or_send(query, await service.report(user), await back_markup(ctx, user))
         elif callback_data.action in ("tests", "profile"):
             if callback_data.action == "tests":
                 outcome = await service.start_test_run(user, user.id, None)
@@ -94,10 +84,10 @@ def _guarded_router() -> Router:
                 outcome = await service.start_profile(user, user.id, DEFAULT_PROFILE_SECONDS)
             if outcome.key is not None:
                 text = await ctx.voice.say(outcome.key, user=user, **outcome.context)
-                await query.bot.send_message(user.id, text)
+                await ctx.bot.send_message(user.id, text)
         else:
             text = await ctx.voice.say("diagnostics.menu.header", user=user)
-            await _edit(query, text, await menu_markup(ctx, user))
+            await edit_or_send(query, text, await menu_markup(ctx, user))
         return query.answer()
 
     return router

@@ -26,7 +26,7 @@ from aiogram.types import Update
 
 from lucien.core.cache import CORE_NAMESPACES, REDIS_FAULTS, Cache, RedisAvailability
 from lucien.core.plugin import HealthResult
-from lucien.core.redis_batch import Arg, RedisBatcher
+from lucien.core.redis_batch import Arg, Key, RedisBatcher
 from lucien.core.state.adapters import LucienIsolation, LucienStorage, UnavailableNotice
 from lucien.core.state.connection import connect_redis, redis_health
 from lucien.core.state.local import DEDUP_TTL, LocalLocks, MemoryDedup
@@ -80,9 +80,13 @@ class StateBackend:
         self.strategy = strategy
         self.unavailable_text = unavailable_text
         self.availability = RedisAvailability(redis, probe_interval=probe_interval)
-        # One batcher for the update's scripts and the cache: a loop turn's Redis work
-        # is one write, whoever asked for it.
-        self.batcher = RedisBatcher(redis) if redis is not None else None
+        # One batcher for the update's procedures and the cache: a loop turn's Redis
+        # work is one script call, whoever asked for it.
+        self.batcher = (
+            RedisBatcher(redis, {"acquire": ACQUIRE_LUA, "release": RELEASE_LUA})
+            if redis is not None
+            else None
+        )
         self.cache = Cache(
             redis,
             prefix,
@@ -109,8 +113,6 @@ class StateBackend:
         self._token_prefix = os.urandom(8).hex() + ":"
         self._token_counter = itertools.count()
         self._dedup_memory = MemoryDedup(clock_monotonic)
-        self._acquire_script = redis.register_script(ACQUIRE_LUA) if redis is not None else None
-        self._release_script = redis.register_script(RELEASE_LUA) if redis is not None else None
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -206,14 +208,14 @@ class StateBackend:
             raise
 
     async def _acquire_redis(self, held: Held, dedup_key: str | None) -> Held | None:
-        assert self._acquire_script is not None and self.batcher is not None
-        keys = [held.lock_key, held.state_key, held.data_key]
+        assert self.batcher is not None
+        keys: list[Key] = [held.lock_key, held.state_key, held.data_key]
         if dedup_key is not None:
             keys.append(dedup_key)
         args: list[Arg] = [held.token, int(self.lock_ttl * 1000), int(self.claim_ttl * 1000)]
         delay = 0.002
         while True:
-            reply = await self.batcher.script(self._acquire_script, keys, args)
+            reply = await self.batcher.call("acquire", keys, args)
             if reply[0] == -1:
                 return None
             if reply[0] == 1:
@@ -254,8 +256,8 @@ class StateBackend:
     async def _release_redis(
         self, held: Held, dedup_key: str | None, dedup_op: Literal["done", "abort"] | None
     ) -> None:
-        assert self._release_script is not None and self.batcher is not None
-        keys = [held.lock_key, held.state_key, held.data_key]
+        assert self.batcher is not None
+        keys: list[Key] = [held.lock_key, held.state_key, held.data_key]
         if dedup_key is not None:
             keys.append(dedup_key)
         state_op, state_val = "", ""
@@ -273,7 +275,7 @@ class StateBackend:
             dedup_op or "",
             int(DEDUP_TTL * 1000),
         ]
-        mine = await self.batcher.script(self._release_script, keys, args)
+        mine = await self.batcher.call("release", keys, args)
         if not mine:
             log.warning(
                 "user lock %s expired before the update finished (longer than %.0f s)",

@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal
+
+import hiredis
+import redis.asyncio as aioredis
+from redis.exceptions import DataError
 
 from lucien.core.cache import REDIS_FAULTS, RedisAvailability
 from lucien.core.plugin import HealthResult
 
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
+
+class HiredisPackingConnection(aioredis.Connection):
+    """A redis-py connection that packs commands with hiredis's C encoder.
+
+    redis-py's synchronous client packs with hiredis when it is installed; its asyncio
+    client packs in Python, argument by argument, which was the largest part of the
+    hot path's Redis cost per update. `pack_command` is the public method every command
+    and pipeline goes through, and the pool's `connection_class` the public way to
+    choose the connection; the bytes written are the same (a test compares them).
+    Used for the default UTF-8 encoding only (`connect_redis` never changes it).
+    """
+
+    def pack_command(self, *args: Any) -> list[bytes]:
+        name = args[0]
+        # A command name of several words ("SCRIPT LOAD") is several arguments.
+        if isinstance(name, str):
+            args = (*name.encode().split(), *args[1:])
+        elif b" " in name:
+            args = (*name.split(), *args[1:])
+        try:
+            return [hiredis.pack_command(args)]
+        except TypeError as exc:  # what redis-py's own encoder raises for a bad argument
+            raise DataError(str(exc)) from exc
 
 
 def connect_redis(url: str, *, timeout: float = 1.0, max_connections: int = 200) -> aioredis.Redis:
@@ -19,7 +44,6 @@ def connect_redis(url: str, *, timeout: float = 1.0, max_connections: int = 200)
     No retries at all: the batched scripts (`lucien.core.redis_batch`) must never run
     twice because a reply was lost.
     """
-    import redis.asyncio as aioredis
     from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
 
@@ -33,6 +57,8 @@ def connect_redis(url: str, *, timeout: float = 1.0, max_connections: int = 200)
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=30,
+        # For redis:// only: a rediss:// or unix:// URL sets its own connection class.
+        connection_class=HiredisPackingConnection,
     )
     return aioredis.Redis(connection_pool=pool)
 

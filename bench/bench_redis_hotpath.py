@@ -33,6 +33,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Chat, Message, Update, User
 
 from lucien.core.state import StateBackend
+from lucien.core.state.connection import HiredisPackingConnection
 
 TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 BOT_ID = 123456789
@@ -47,6 +48,10 @@ class CountingConnection(aioredis.Connection):
     async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         CountingConnection.sent += 1
         await super().send_packed_command(command, check_health)
+
+
+class CountingLucienConnection(HiredisPackingConnection, CountingConnection):
+    """The same count, on the connection class Lucien runs with (`connect_redis`)."""
 
 
 class Form(StatesGroup):
@@ -100,7 +105,7 @@ def lucien_feed(backend: StateBackend, dp: Dispatcher, bot: Bot, with_body: bool
         if not await backend.begin_update(u.update_id, update=u if with_body else None):
             return None
         try:
-            result = await dp.feed_webhook_update(bot, u)
+            result: Any = await dp.feed_webhook_update(bot, u)
         except BaseException:
             await backend.abort_update(u.update_id)
             raise
@@ -140,6 +145,10 @@ async def main() -> None:
     prefix = f"lucien-bench-{uuid.uuid4().hex[:8]}"
     pool = aioredis.ConnectionPool.from_url(args.redis, connection_class=CountingConnection)
     client = aioredis.Redis(connection_pool=pool)
+    lucien_pool = aioredis.ConnectionPool.from_url(
+        args.redis, connection_class=CountingLucienConnection
+    )
+    lucien_client = aioredis.Redis(connection_pool=lucien_pool)
     bot = Bot(token=TOKEN)
 
     memory_dp = Dispatcher(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
@@ -151,7 +160,7 @@ async def main() -> None:
     plain_dp = Dispatcher(storage=plain_storage, events_isolation=plain_storage.create_isolation())
     plain_dp.include_router(make_router())
 
-    backend = StateBackend(client, prefix=prefix, bot_id=BOT_ID)
+    backend = StateBackend(lucien_client, prefix=prefix, bot_id=BOT_ID)
     lucien_dp = Dispatcher(storage=backend.storage, events_isolation=backend.events_isolation)
     backend.setup(lucien_dp)
     lucien_dp.include_router(make_router())
@@ -195,6 +204,7 @@ async def main() -> None:
         for i in range(0, len(keys), 1000):
             await client.delete(*keys[i : i + 1000])
         await backend.close()
+        await client.aclose()
         await bot.session.close()
 
 

@@ -334,13 +334,13 @@ class Cache:
         if value is not _MISSING:
             stats.hits += 1
             stats.local_hits += 1
-            return self._typed(value, model)  # type: ignore[no-any-return]
+            return self._typed(value, model)
         slot = (ns, key)
         pending = self._inflight.get(slot)
         if pending is not None:
             # Join the flight (its Redis read and its load); shield so one waiter being
             # cancelled does not cancel the shared work.
-            return self._typed(await asyncio.shield(pending), model)  # type: ignore[no-any-return]
+            return self._typed(await asyncio.shield(pending), model)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._inflight[slot] = future
         gen = (self._key_gen.get(slot, 0), self._ns_gen.get(ns, 0))
@@ -348,7 +348,7 @@ class Cache:
             value = await self._lookup(namespace, key, None)
             if value is not _MISSING:
                 future.set_result(value)
-                return self._typed(value, model)  # type: ignore[no-any-return]
+                return self._typed(value, model)
             stats.misses += 1
             stats.loads += 1
             loaded = await loader()

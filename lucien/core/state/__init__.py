@@ -26,7 +26,7 @@ duration (logged once), /health says warn, a probe reconnects in the background,
 user whose message nobody could handle because their conversation state was
 unreachable gets a polite message instead of silence (`StateBackend.setup(dp)`).
 
-Rooms: `scripts` (the two Lua scripts), `local` (in-process locks and dedup), `tickets`
+Rooms: `scripts` (the two Lua procedures), `local` (in-process locks and dedup), `tickets`
 (the per-update lock and claim), `adapters` (aiogram's storage, isolation and the polite
 notice), `connection` (the Redis client and its health), `backend` (`StateBackend`,
 `build_state`).

@@ -1,9 +1,11 @@
-"""The two Lua scripts every update runs: one round trip to begin it, one to finish it.
+"""The two Lua procedures every update runs: one round trip to begin it, one to finish it.
 
 aiogram's RedisStorage + RedisEventIsolation spend several round trips per update (lock
 script, state GET, data GET, unlock script, each SET). These two do the same work in
 two: claim the update and take the user's lock with the state read, then write the
-buffered state, release the lock and mark the update done.
+buffered state, release the lock and mark the update done. Each is written as a script
+of its own would be (KEYS, ARGV, a return value); `lucien.core.redis_batch` runs them,
+with whatever else the event loop's turn asked of Redis, in one script call.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@
 const POLL_MS = 700;
 const state = { actor: null, data: null, lastRender: "", callsNext: 0, answersSeen: new Set(), busy: 0 };
 const $ = (sel) => document.querySelector(sel);
+// Matches the stylesheet's phone breakpoint: one panel at a time, behind tabs.
+const NARROW = window.matchMedia("(max-width: 760px)");
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -131,7 +133,9 @@ function renderMessages(data) {
   const box = $("#messages");
   const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60;
   if (!state.actor) {
-    box.replaceChildren(el("div", { class: "empty" }, "Choose who you are on the left, then say /start."));
+    box.replaceChildren(el("div", { class: "empty" }, "Choose who you are, then say /start.",
+      el("br"), el("button", { class: "btn primary narrow-only", onclick: () => showPanel("people") },
+        "Choose who you are")));
     return;
   }
   const messages = data.messages || [];
@@ -195,7 +199,7 @@ function renderHeader(data) {
   const actor = data.actors.find((a) => a.id === state.actor);
   $("#chat-sub").textContent = actor
     ? `you are ${actor.name} · Telegram language ${actor.language}`
-    : "choose who you are on the left";
+    : "choose who you are first";
   document.body.classList.toggle("is-admin", Boolean(actor && actor.admin));
   $("#text").disabled = !actor;
   $("#send").disabled = !actor;
@@ -250,6 +254,15 @@ async function refreshCalls() {
 
 // -- actions -------------------------------------------------------------------------------
 
+// On a phone one panel shows at a time (the stylesheet reads body[data-panel]); on wide
+// screens every panel shows and this only keeps the tabs' state for when the window narrows.
+function showPanel(name) {
+  document.body.dataset.panel = name;
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+  }
+}
+
 function selectActor(id) {
   state.actor = id;
   state.answersSeen = new Set((state.data && state.data.answers || []).map((a) => a.id));
@@ -260,7 +273,9 @@ function selectActor(id) {
     const data = await api(`/api/state?actor=${id}`);
     for (const a of data.answers || []) state.answersSeen.add(a.id);
   });
-  $("#text").focus();
+  // On a phone, picking someone opens their chat; the keyboard waits for a tap on the box.
+  if (NARROW.matches) showPanel("chat");
+  else $("#text").focus();
 }
 
 // Links the sandbox can follow itself: invitation links join a channel, links to the bot
@@ -283,6 +298,9 @@ async function send(text) {
 }
 
 function setup() {
+  for (const tab of document.querySelectorAll("[data-tab]")) {
+    tab.addEventListener("click", () => showPanel(tab.dataset.tab));
+  }
   $("#composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#text");

@@ -23,6 +23,14 @@ from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
 from lucien.core.menus import edit_or_send, main_menu_markup
 from lucien.core.plugin import Role
+from lucien.core.prompts import (
+    close_prompt,
+    is_open_prompt,
+    open_prompt,
+    refuse_stale_cancel,
+    remember_prompt,
+    show_prompt,
+)
 from lucien.plugins.admin import keyboards as kb
 from lucien.plugins.admin.keyboards import (
     ADMIN_CALLBACKS,
@@ -83,6 +91,23 @@ async def _menu_text(ctx: AppContext, role: Role, user: Any) -> str:
 _edit = edit_or_send
 
 
+def _pressed(query: CallbackQuery) -> tuple[int, int | None]:
+    """The chat and the id of the message a button was pressed on (None when Telegram no
+    longer gives it)."""
+    message = query.message
+    if message is None:
+        return query.from_user.id, None
+    return message.chat.id, message.message_id
+
+
+async def _stale_cancel(query: CallbackQuery, ctx: AppContext) -> None:
+    """A Cancel on a prompt already closed (saved, cancelled, or another prompt open):
+    an alert and the stale buttons go; nothing is changed, and nothing claimed."""
+    await refuse_stale_cancel(
+        query, await ctx.voice.say("admin.prompt_closed", user=query.from_user)
+    )
+
+
 # ----------------------------------------------------------------------------- admins only
 
 
@@ -130,18 +155,29 @@ def _guarded_router() -> Router:
                 await ctx.voice.say("menu.stale", user=query.from_user), show_alert=True
             )
         value, version = await current_value(ctx, f)
-        await state.set_state(EditSetting.value)
-        await state.update_data(plugin=f.plugin, key=f.key, version=version)
+        chat_id, pressed = _pressed(query)
+        await open_prompt(
+            state,
+            EditSetting.value,
+            {"plugin": f.plugin, "key": f.key, "version": version},
+            bot=query.bot,
+            chat_id=chat_id,
+            keep=pressed,
+        )
         text = await ctx.voice.say(
             voice_keys(f)[1], user=query.from_user, **prompt_context(f, value)
         )
-        await _edit(query, text, await kb.cancel_markup(ctx, query.from_user))
+        prompt = await show_prompt(query, text, await kb.cancel_markup(ctx, query.from_user))
+        await remember_prompt(state, prompt)
         return query.answer()
 
     @router.callback_query(ConfigCallback.filter(F.action == "cancel"))
     async def edit_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        """Cancel, at any step of any admin edit."""
-        await state.clear()
+        """Cancel a setting's edit or an administrator's addition, if it is still open."""
+        if not await is_open_prompt(state, query.message, (EditSetting, AddAdmin)):
+            return await _stale_cancel(query, ctx)
+        chat_id, pressed = _pressed(query)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         text = await ctx.voice.say("config.cancelled", user=query.from_user)
         await _edit(query, text, await kb.after_edit_markup(ctx, query.from_user))
         return query.answer()
@@ -152,7 +188,7 @@ def _guarded_router() -> Router:
         f = find_field(ctx, data.get("plugin", ""), data.get("key", ""))
         user = message.from_user
         if f is None:
-            await state.clear()
+            await close_prompt(state, message.bot, message.chat.id)
             return message.answer(await ctx.voice.say("menu.stale", user=user))
         origin = message.forward_origin
         forwarded = origin.chat.id if isinstance(origin, MessageOriginChannel) else None
@@ -168,8 +204,10 @@ def _guarded_router() -> Router:
         )
         if result.outcome == "refused":  # stay in the step: the admin may try again or cancel
             text = await ctx.voice.say(result.key, user=user, **result.context)
-            return message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
-        await state.clear()
+            sent = await message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
+            await remember_prompt(state, sent)
+            return None
+        await close_prompt(state, message.bot, message.chat.id)
         text = await ctx.voice.say(result.key, user=user, **result.context)
         if result.outcome == "conflict":
             text = await ctx.voice.say("config.conflict", user=user) + "\n\n" + text
@@ -198,9 +236,11 @@ def _guarded_router() -> Router:
 
     @router.callback_query(AdminsCallback.filter(F.action == "add"))
     async def admins_add(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        await state.set_state(AddAdmin.user_id)
+        chat_id, pressed = _pressed(query)
+        await open_prompt(state, AddAdmin.user_id, bot=query.bot, chat_id=chat_id, keep=pressed)
         text = await ctx.voice.say("config.admins.prompt", user=query.from_user)
-        await _edit(query, text, await kb.cancel_markup(ctx, query.from_user))
+        prompt = await show_prompt(query, text, await kb.cancel_markup(ctx, query.from_user))
+        await remember_prompt(state, prompt)
         return query.answer()
 
     @router.message(AddAdmin.user_id)
@@ -214,8 +254,10 @@ def _guarded_router() -> Router:
             raw = str(origin.sender_user.id)
         if not raw.isdigit() or int(raw) <= 0:
             text = await ctx.voice.say("config.admins.invalid", user=user, value=raw)
-            return message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
-        await state.clear()
+            sent = await message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
+            await remember_prompt(state, sent)
+            return None
+        await close_prompt(state, message.bot, message.chat.id)
         added = await admin_service(ctx).add(int(raw), by=user.id)
         key = "config.admins.added" if added else "config.admins.already"
         text = await ctx.voice.say(key, user=user, user_id=int(raw))
@@ -242,7 +284,8 @@ def _guarded_router() -> Router:
     # -- plugins (read-only) -------------------------------------------------------------
 
     async def plugins_text(ctx: AppContext, user: Any) -> str:
-        return await ctx.voice.say("config.plugins.list", user=user, plugins=plugin_lines(ctx))
+        plugins = await plugin_lines(ctx, user)
+        return await ctx.voice.say("config.plugins.list", user=user, plugins=plugins)
 
     @router.message(Command("plugins"))
     async def plugins_command(message: Message, ctx: AppContext) -> Any:
@@ -259,21 +302,22 @@ def _guarded_router() -> Router:
 
     # -- broadcast -----------------------------------------------------------------------
 
-    async def broadcast_prompt(ctx: AppContext, user: Any, state: FSMContext) -> tuple[str, Any]:
-        await state.clear()
-        await state.set_state(Broadcast.message)
+    async def broadcast_prompt(ctx: AppContext, user: Any) -> tuple[str, Any]:
         text = await ctx.voice.say("broadcast.prompt", user=user)
         return text, await kb.cancel_markup(ctx, user, BroadcastCallback(action="cancel"))
 
     @router.message(Command("broadcast"))
     async def broadcast_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
-        text, markup = await broadcast_prompt(ctx, message.from_user, state)
-        return message.answer(text, reply_markup=markup)
+        await open_prompt(state, Broadcast.message, bot=message.bot, chat_id=message.chat.id)
+        text, markup = await broadcast_prompt(ctx, message.from_user)
+        await remember_prompt(state, await message.answer(text, reply_markup=markup))
 
     @router.callback_query(AdminCallback.filter(F.screen == "broadcast"))
     async def broadcast_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        text, markup = await broadcast_prompt(ctx, query.from_user, state)
-        await _edit(query, text, markup)
+        chat_id, pressed = _pressed(query)
+        await open_prompt(state, Broadcast.message, bot=query.bot, chat_id=chat_id, keep=pressed)
+        text, markup = await broadcast_prompt(ctx, query.from_user)
+        await remember_prompt(state, await show_prompt(query, text, markup))
         return query.answer()
 
     @router.message(Broadcast.message)
@@ -282,7 +326,8 @@ def _guarded_router() -> Router:
         await state.update_data(chat_id=message.chat.id, message_id=message.message_id)
         await state.set_state(Broadcast.audience)
         text = await ctx.voice.say("broadcast.choose_audience", user=message.from_user)
-        return message.answer(text, reply_markup=await kb.audience_markup(ctx, message.from_user))
+        markup = await kb.audience_markup(ctx, message.from_user)
+        await remember_prompt(state, await message.answer(text, reply_markup=markup))
 
     @router.callback_query(
         BroadcastCallback.filter((F.action == "audience") & F.audience.in_(AUDIENCES)),
@@ -294,7 +339,8 @@ def _guarded_router() -> Router:
         user = query.from_user
         recipients = await broadcast_service(ctx).audience(callback_data.audience)
         if not recipients:
-            await state.clear()
+            chat_id, pressed = _pressed(query)
+            await close_prompt(state, query.bot, chat_id, keep=pressed)
             await _edit(
                 query,
                 await ctx.voice.say("broadcast.empty", user=user),
@@ -313,7 +359,8 @@ def _guarded_router() -> Router:
     async def broadcast_send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Start the broadcast in the background; this message shows its progress."""
         data = await state.get_data()
-        await state.clear()
+        chat_id, pressed = _pressed(query)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         user = query.from_user
         service = broadcast_service(ctx)
         recipients = await service.audience(data["audience"])
@@ -332,7 +379,11 @@ def _guarded_router() -> Router:
 
     @router.callback_query(BroadcastCallback.filter(F.action == "cancel"))
     async def broadcast_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        await state.clear()
+        """Cancel a broadcast not yet sent, if it is still open."""
+        if not await is_open_prompt(state, query.message, (Broadcast,)):
+            return await _stale_cancel(query, ctx)
+        chat_id, pressed = _pressed(query)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         user = query.from_user
         await _edit(
             query,

@@ -22,6 +22,11 @@ MESSAGES: list[MessageKey] = [
     M("menu.header.admin", "Admin menu. Choose an option.", ("name",)),
     # --- access
     M("admin.forbidden", "This option is only available to administrators."),
+    # a Cancel pressed on a prompt already saved or cancelled: an alert (200 characters)
+    M(
+        "admin.prompt_closed",
+        "That request is already closed; this button no longer does anything.",
+    ),
     # --- farewells
     M("farewell.goodbye", "Goodbye, {name}.", ("name",)),
     M("farewell.menu_closed", "Menu closed. Send /start to open it again."),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from lucien.core.menus import back_to_menu_button
+from lucien.core.menus import MenuCallback, back_to_menu_button
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -73,6 +73,12 @@ async def renew(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 
 async def back_only(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     return _markup([[await back_to_menu_button(ctx, user)]])
+
+
+async def redeem_cancel(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
+    """Under the redeem prompt: Cancel is the way back to the main menu, whose handler
+    (the core's) also leaves the prompt."""
+    return _markup([[await _button(ctx, "button.vip.cancel", user, MenuCallback())]])
 
 
 # ------------------------------------------------------------------ admins

@@ -62,6 +62,29 @@ MESSAGES: list[MessageKey] = [
     M("menu.header.vip", "VIP menu. Choose an option.", ("name",)),
     M("vip.admin.menu.header", "VIP administration. Choose an option."),
     M("vip.plan.prompt_name", "Send the name of the plan."),
+    # editing a plan: each step names the plan and shows the value in force
+    M(
+        "vip.plan.edit.prompt_name",
+        "Editing the plan {plan}. Send its new name.\nCurrently: {plan}",
+        ("plan",),
+    ),
+    M(
+        "vip.plan.edit.prompt_days",
+        "Editing the plan {plan}. Send its duration in days.\nCurrently: {days:days}",
+        ("plan", "days"),
+    ),
+    M(
+        "vip.plan.edit.prompt_price",
+        "Editing the plan {plan}. Send the price and currency shown to users, "
+        "e.g. 9.99 USD (0 for none).\nCurrently: {price}",
+        ("plan", "price"),
+    ),
+    M(
+        "vip.plan.edit.prompt_price_free",
+        "Editing the plan {plan}. Send the price and currency shown to users, "
+        "e.g. 9.99 USD (0 for none).\nCurrently: no price",
+        ("plan",),
+    ),
     M("vip.plan.prompt_days", "Send the duration of the plan in days."),
     M(
         "vip.plan.invalid_days",
@@ -122,6 +145,11 @@ MESSAGES: list[MessageKey] = [
     M("vip.plan.detail", "Plan {plan}: {days:days}, price {price}.", ("plan", "days", "price")),
     M("vip.plan.not_found", "That plan no longer exists or is archived."),
     M("vip.cancelled", "Cancelled."),
+    # a Cancel pressed on a prompt already saved or cancelled: an alert (200 characters)
+    M(
+        "vip.prompt_closed",
+        "That request is already closed; this button no longer does anything.",
+    ),
     M("vip.token.prompt_plan", "Choose the plan for the new tokens."),
     M(
         "vip.token.prompt_count",

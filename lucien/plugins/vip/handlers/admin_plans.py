@@ -1,6 +1,11 @@
 """The admins' VIP menu and plan screens: list, detail, archive, and the three-step form
 (name, days, price) that creates or edits a plan. One handler per button action.
 
+Creating asks with creation's wording; editing names the plan and shows, at each step,
+the value in force. Every question carries Cancel; the messages showing the form are
+remembered (`lucien.core.prompts`), so a Cancel left on one after the form ended is told
+apart from a live one and answered with an alert instead of a false "nothing changed".
+
 The router is included under the admin one, whose role filter guards it.
 """
 
@@ -13,7 +18,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from lucien.core.context import AppContext
+from lucien.core.prompts import (
+    close_prompt,
+    is_open_prompt,
+    open_prompt,
+    refuse_stale_cancel,
+    remember_prompt,
+)
 from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers.admin_tokens import TokenForm
 from lucien.plugins.vip.handlers.common import clicked, service
 from lucien.plugins.vip.keyboards import VipAdmin
 from lucien.plugins.vip.services import MAX_PLAN_DAYS, parse_price
@@ -25,6 +38,41 @@ class PlanForm(StatesGroup):
     name = State()
     days = State()
     price = State()
+
+
+async def plan_step_text(ctx: AppContext, user: User, plan_id: int, step: str) -> str | None:
+    """The question of a form step (`name`, `days`, `price`): creation's wording for a new
+    plan; for an edit, the plan's name and the value in force. None when the plan edited
+    is gone or archived."""
+    if not plan_id:
+        return await ctx.voice.say(f"vip.plan.prompt_{step}", user=user)
+    plan = await service(ctx).get_plan(plan_id)
+    if plan is None or plan.archived:
+        return None
+    if step == "name":
+        return await ctx.voice.say("vip.plan.edit.prompt_name", user=user, plan=plan.name)
+    if step == "days":
+        return await ctx.voice.say(
+            "vip.plan.edit.prompt_days", user=user, plan=plan.name, days=plan.days
+        )
+    if plan.price:
+        return await ctx.voice.say(
+            "vip.plan.edit.prompt_price", user=user, plan=plan.name, price=plan.price
+        )
+    return await ctx.voice.say("vip.plan.edit.prompt_price_free", user=user, plan=plan.name)
+
+
+async def ask_step(message: Message, ctx: AppContext, user: User, state: FSMContext) -> None:
+    """Ask the question of the form's current step, under Cancel, as one of its messages."""
+    step = (await state.get_state() or "").rpartition(":")[2]
+    plan_id = int((await state.get_data()).get("plan_id", 0))
+    text = await plan_step_text(ctx, user, plan_id, step)
+    if text is None:
+        await close_prompt(state, message.bot, message.chat.id)
+        await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
+        return
+    sent = await message.answer(text, reply_markup=await kb.cancel(ctx, user))
+    await remember_prompt(state, sent)
 
 
 async def admin_menu(message: Message, ctx: AppContext, user: User) -> None:
@@ -65,10 +113,15 @@ def create_router() -> Router:
 
     @router.callback_query(VipAdmin.filter(F.action == "cancel"))
     async def cancel_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
-        """Cancel, at any step of the plan or token forms."""
+        """Cancel, at any step of the plan or token forms, if the form is still open."""
+        user = query.from_user
+        if query.message is None or not await is_open_prompt(
+            state, query.message, (PlanForm, TokenForm)
+        ):
+            await refuse_stale_cancel(query, await ctx.voice.say("vip.prompt_closed", user=user))
+            return
+        await close_prompt(state, query.bot, query.message.chat.id)
         if message := await clicked(query):
-            await state.clear()
-            user = query.from_user
             await message.answer(
                 await ctx.voice.say("vip.cancelled", user=user),
                 reply_markup=await kb.admin_menu(ctx, user),
@@ -100,14 +153,11 @@ def create_router() -> Router:
     ) -> None:
         """Start the plan form; editing remembers which plan (0 means a new one)."""
         if message := await clicked(query):
-            await state.set_state(PlanForm.name)
-            await state.set_data(
-                {"plan_id": callback_data.id if callback_data.action == "edit" else 0}
+            plan_id = callback_data.id if callback_data.action == "edit" else 0
+            await open_prompt(
+                state, PlanForm.name, {"plan_id": plan_id}, bot=query.bot, chat_id=message.chat.id
             )
-            await message.answer(
-                await ctx.voice.say("vip.plan.prompt_name", user=query.from_user),
-                reply_markup=await kb.cancel(ctx, query.from_user),
-            )
+            await ask_step(message, ctx, query.from_user, state)
 
     @router.callback_query(VipAdmin.filter(F.action == "archive"))
     async def archive_button(
@@ -128,18 +178,17 @@ def create_router() -> Router:
     @router.message(StateFilter(PlanForm.name), F.text)
     async def plan_name(message: Message, ctx: AppContext, state: FSMContext) -> None:
         name = (message.text or "").strip()
+        assert message.from_user is not None
         if not 1 <= len(name) <= 64:
-            await message.answer(
+            sent = await message.answer(
                 await ctx.voice.say("vip.plan.invalid_name", user=message.from_user),
                 reply_markup=await kb.cancel(ctx, message.from_user),
             )
+            await remember_prompt(state, sent)
             return
         await state.update_data(name=name)
         await state.set_state(PlanForm.days)
-        await message.answer(
-            await ctx.voice.say("vip.plan.prompt_days", user=message.from_user),
-            reply_markup=await kb.cancel(ctx, message.from_user),
-        )
+        await ask_step(message, ctx, message.from_user, state)
 
     @router.message(StateFilter(PlanForm.days), F.text)
     async def plan_days(message: Message, ctx: AppContext, state: FSMContext) -> None:
@@ -151,14 +200,13 @@ def create_router() -> Router:
                 value=raw[:40],
                 max_days=MAX_PLAN_DAYS,
             )
-            await message.answer(text, reply_markup=await kb.cancel(ctx, message.from_user))
+            sent = await message.answer(text, reply_markup=await kb.cancel(ctx, message.from_user))
+            await remember_prompt(state, sent)
             return
+        assert message.from_user is not None
         await state.update_data(days=int(raw))
         await state.set_state(PlanForm.price)
-        await message.answer(
-            await ctx.voice.say("vip.plan.prompt_price", user=message.from_user),
-            reply_markup=await kb.cancel(ctx, message.from_user),
-        )
+        await ask_step(message, ctx, message.from_user, state)
 
     @router.message(StateFilter(PlanForm.price), F.text)
     async def plan_price(message: Message, ctx: AppContext, state: FSMContext) -> None:
@@ -166,13 +214,14 @@ def create_router() -> Router:
         raw = (message.text or "").strip()
         price = parse_price(raw)
         if price is None:
-            await message.answer(
+            sent = await message.answer(
                 await ctx.voice.say("vip.plan.invalid_price", user=user, value=raw[:40]),
                 reply_markup=await kb.cancel(ctx, user),
             )
+            await remember_prompt(state, sent)
             return
         data = await state.get_data()
-        await state.clear()
+        await close_prompt(state, message.bot, message.chat.id)
         svc = service(ctx)
         if data.get("plan_id"):
             plan = await svc.update_plan(data["plan_id"], data["name"], data["days"], *price)

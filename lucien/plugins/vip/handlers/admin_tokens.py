@@ -17,6 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from lucien.core.context import AppContext
+from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.common import clicked, service
 from lucien.plugins.vip.keyboards import VipAdmin
@@ -105,14 +106,16 @@ def create_router() -> Router:
         if plan is None or plan.archived:
             await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
             return
-        await state.set_state(TokenForm.count)
-        await state.set_data({"plan_id": plan.id})
-        await message.answer(
+        await open_prompt(
+            state, TokenForm.count, {"plan_id": plan.id}, bot=query.bot, chat_id=message.chat.id
+        )
+        sent = await message.answer(
             await ctx.voice.say(
                 "vip.token.prompt_count", user=user, plan=plan.name, max=MAX_TOKENS_PER_BATCH
             ),
             reply_markup=await kb.cancel(ctx, user),
         )
+        await remember_prompt(state, sent)  # its Cancel is told from a stale one by this
 
     @router.callback_query(VipAdmin.filter(F.action == "tokens"))
     async def unused_button(query: CallbackQuery, ctx: AppContext) -> None:
@@ -163,15 +166,16 @@ def create_router() -> Router:
         user = message.from_user
         raw = (message.text or "").strip()
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOKENS_PER_BATCH:
-            await message.answer(
+            sent = await message.answer(
                 await ctx.voice.say(
                     "vip.token.invalid_count", user=user, value=raw[:40], max=MAX_TOKENS_PER_BATCH
                 ),
                 reply_markup=await kb.cancel(ctx, user),
             )
+            await remember_prompt(state, sent)
             return
         data = await state.get_data()
-        await state.clear()
+        await close_prompt(state, message.bot, message.chat.id)  # and the Cancel buttons go
         await deliver_tokens(message, ctx, user, data["plan_id"], int(raw))
 
     return router

@@ -12,6 +12,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 
 from lucien.core.context import AppContext
+from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.common import clicked, service
 from lucien.plugins.vip.keyboards import VipMenu
@@ -19,7 +20,9 @@ from lucien.plugins.vip.services import TOKEN_LIKE_RE
 
 
 class RedeemForm(StatesGroup):
-    """The user pressed Redeem / Renew: the next text is taken as a token."""
+    """The user pressed Redeem / Renew: the next text is taken as a token. The prompt's
+    Cancel goes back to the main menu (the core's handler leaves the prompt); once a token
+    is sent, the prompt loses that button."""
 
     code = State()
 
@@ -98,7 +101,7 @@ def create_router() -> Router:
 
     @router.message(StateFilter(RedeemForm.code), F.text)
     async def token_after_prompt(message: Message, ctx: AppContext, state: FSMContext) -> None:
-        await state.clear()
+        await close_prompt(state, message.bot, message.chat.id)
         await redeem_and_answer(message, ctx, message.text or "")
 
     @router.message(F.text.regexp(TOKEN_LIKE_RE))
@@ -128,8 +131,13 @@ def create_router() -> Router:
     @router.callback_query(VipMenu.filter(F.action == "redeem"))
     async def redeem_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
         if message := await clicked(query):
-            await state.set_state(RedeemForm.code)
-            await message.answer(await ctx.voice.say("vip.redeem.prompt", user=query.from_user))
+            user = query.from_user
+            await open_prompt(state, RedeemForm.code, bot=query.bot, chat_id=message.chat.id)
+            sent = await message.answer(
+                await ctx.voice.say("vip.redeem.prompt", user=user),
+                reply_markup=await kb.redeem_cancel(ctx, user),
+            )
+            await remember_prompt(state, sent)
 
     @router.chat_member()
     async def channel_member(update: ChatMemberUpdated, ctx: AppContext) -> None:

@@ -14,6 +14,9 @@ Every text a user sees (a plugin's plain default, a line of the voice's catalogu
 ``{n:days}``                                    days with CLDR's unit ("1 día", "30 días")
 ``{n:minutes}``                                 a duration ("1 hora y 30 minutos",
                                                 "1 day, 1 hour, and 1 minute")
+``{price:money}``                               a `Money` (amount and ISO 4217 currency) as
+                                                the locale writes prices ("9,99 US$" /
+                                                "$9.99"); a plain ``{price}`` reads the same
 ``{n:plural:one=# red guardada|other=# redes    the form of n's CLDR plural category in the
 guardadas}``                                    locale ("1 red guardada", "2 redes guardadas")
 ==============================================  =============================================
@@ -27,6 +30,14 @@ as they are unless formatted (`{user_id}` is an identifier, not a quantity).
 
 Dates and times are shown in the timezone given (the creator's, in the voice) and the
 locale's words. Naive datetimes are taken as UTC, like every time in the project.
+
+Prices are `Money` values: the currency travels with the amount, so a template needs one
+placeholder and the locale decides the symbol, its place and the decimals (CLDR's
+currency digits). `{price:number}` writes the amount alone.
+
+Lines the voice already rendered (a list built one catalogue line per item) are passed
+as `Markup`: placed as they are, never escaped a second time. Only the voice's own
+output is Markup; anything a user wrote is a plain `str`, and is escaped.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from __future__ import annotations
 import html
 import string
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -47,7 +59,9 @@ from babel import units as babel_units
 
 PLURAL_CATEGORIES: tuple[str, ...] = ("zero", "one", "two", "few", "many", "other")
 # The formats a placeholder may name, besides `plural:...`.
-FORMAT_SPECS: frozenset[str] = frozenset({"", "number", "date", "datetime", "days", "minutes"})
+FORMAT_SPECS: frozenset[str] = frozenset(
+    {"", "number", "date", "datetime", "days", "minutes", "money"}
+)
 PLURAL_PREFIX = "plural:"
 FALLBACK_LOCALE = "en"
 
@@ -57,6 +71,33 @@ Number = int | float | Decimal
 class FormatError(ValueError):
     """A template or a value that cannot be formatted (unknown format, a count that is not
     a number, malformed plural forms)."""
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in a currency (ISO 4217 code: "USD", "EUR"), as templates receive prices.
+
+    Frozen (hashable): button labels are remembered by their context.
+    """
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_minor(cls, minor: int, currency: str, digits: int = 2) -> Money:
+        """From an amount in minor units: `Money.from_minor(999, "USD")` is 9.99 USD."""
+        return cls(Decimal(minor).scaleb(-digits), currency.upper())
+
+    def __str__(self) -> str:
+        # What a lenient default shows when formatting fails: still a readable price.
+        return f"{self.amount} {self.currency}"
+
+
+class Markup(str):
+    """HTML the voice already rendered (values escaped, the catalogue's own markup):
+    placed as is in another template, never escaped again. Never wrap user input."""
+
+    __slots__ = ()
 
 
 @lru_cache(maxsize=64)
@@ -91,6 +132,16 @@ def format_number(value: Any, locale: str) -> str:
 @lru_cache(maxsize=4096)
 def _format_number(number: Number, locale: str) -> str:
     return str(babel_numbers.format_decimal(number, locale=babel_locale(locale)))
+
+
+def format_money(value: Money, locale: str) -> str:
+    """A price as the locale writes it: "9,99 US$" / "$9.99", "1,50 €" / "€1.50"."""
+    return _format_money(value.amount, value.currency, locale)
+
+
+@lru_cache(maxsize=1024)
+def _format_money(amount: Decimal, currency: str, locale: str) -> str:
+    return str(babel_numbers.format_currency(amount, currency, locale=babel_locale(locale)))
 
 
 def _local(value: datetime, tz: tzinfo) -> datetime:
@@ -201,6 +252,14 @@ def format_value(value: Any, spec: str, locale: str, tz: tzinfo = UTC) -> tuple[
         return format_plural(value, spec[len(PLURAL_PREFIX) :], locale), True
     if spec not in FORMAT_SPECS:
         raise FormatError(f"unknown format :{spec}")
+    if isinstance(value, Money):
+        if spec in ("", "money"):
+            return format_money(value, locale), False
+        if spec == "number":
+            return format_number(value.amount, locale), False
+        raise FormatError(f"a price cannot be formatted as :{spec}")
+    if spec == "money":
+        raise FormatError(f"expected Money, got {value!r}")
     if spec == "days":
         return format_days(value, locale), False
     if spec == "minutes":
@@ -281,6 +340,8 @@ class TemplateFormatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if not format_spec and type(value) is str:  # the usual case: a name, a title
             return html.escape(value, quote=False) if self.escape else value
+        if not format_spec and isinstance(value, Markup):  # already rendered: as is
+            return str(value)
         if isinstance(value, _Missing):
             return "{" + value.name + "}"
         try:

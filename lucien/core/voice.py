@@ -3,7 +3,11 @@
 Plugins declare their message keys with plain defaults (`lucien_messages`). The voice
 plugin provides a Voice that renders them in Lucien's persona; without it, `PlainVoice`
 renders the defaults, so the bot still works in plain words. Both format templates the
-same way (`lucien.core.formatting`: plurals, numbers, dates and durations through Babel).
+same way (`lucien.core.formatting`: plurals, numbers, dates, durations and prices
+(`Money`) through Babel).
+
+Pass raw values (a datetime, a number, a `Money`) and let the template format them; a
+list is rendered one catalogue line per item and passed joined as `Markup`.
 """
 
 from __future__ import annotations

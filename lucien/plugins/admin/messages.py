@@ -105,6 +105,16 @@ MESSAGES: list[MessageKey] = [
     M("config.admins.invalid", "'{value}' is not a valid Telegram id.", ("value",)),
     M("config.admins.cannot_remove_self", "You cannot remove yourself as administrator."),
     M("config.plugins.list", "Plugins:\n{plugins}", ("plugins",)),
+    # one line of the plugins list; the state is one of the three keys below, rendered
+    M("config.plugins.line", "• {plugin} {version} — {state}", ("plugin", "version", "state")),
+    M(
+        "config.plugins.line_reason",
+        "• {plugin} {version} — {state} ({reason})",
+        ("plugin", "version", "state", "reason"),
+    ),
+    M("config.plugins.state.enabled", "enabled"),
+    M("config.plugins.state.disabled", "disabled"),
+    M("config.plugins.state.failed", "failed"),
     M(
         "config.conflict",
         "These settings were changed by someone else in the meantime. "

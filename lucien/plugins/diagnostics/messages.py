@@ -36,11 +36,20 @@ MESSAGES: list[MessageKey] = [
     M("diagnostics.forbidden", "This option is only available to administrators."),
     M(
         "diagnostics.report.version",
-        "Version {version}, up {uptime}, replica {replica}.",
+        "Version {version}, up {uptime:minutes}, replica {replica}.",
         ("version", "uptime", "replica"),
     ),
     M("diagnostics.report.section.components", "Components:"),
     M("diagnostics.report.check", "- {name}: {status} {detail}", ("name", "status", "detail")),
+    # an entry of a table a check publishes (its job queues: "free.approvals: 0")
+    M("diagnostics.report.check_item", "  - {item}: {value}", ("item", "value")),
+    # statuses of checks and states of plugins, said in the admin's language
+    M("diagnostics.report.status.pass", "pass"),
+    M("diagnostics.report.status.warn", "warn"),
+    M("diagnostics.report.status.fail", "fail"),
+    M("diagnostics.report.state.enabled", "enabled"),
+    M("diagnostics.report.state.disabled", "disabled"),
+    M("diagnostics.report.state.failed", "failed"),
     M("diagnostics.report.section.plugins", "Plugins:"),
     M(
         "diagnostics.report.plugin",
@@ -60,6 +69,7 @@ MESSAGES: list[MessageKey] = [
         ("pending", "error"),
     ),
     M("diagnostics.report.none", "none"),
+    M("diagnostics.report.webhook_error", "{error} ({when:datetime})", ("error", "when")),
     M("diagnostics.report.section.cache", "Cache:"),
     M(
         "diagnostics.report.cache",

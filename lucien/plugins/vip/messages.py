@@ -1,5 +1,6 @@
 """Message keys of the VIP plugin: plans, invitation tokens, subscriptions, invite links
-and expiry. Dates are passed as datetimes; the voice writes them for the user's locale."""
+and expiry. Dates are passed as datetimes and prices as `Money`; the voice writes them for
+the user's locale. Lists are one line per item (`vip.plan.line`, `vip.token.line`), joined."""
 
 from __future__ import annotations
 
@@ -142,7 +143,15 @@ MESSAGES: list[MessageKey] = [
         "'{value}' is not a valid price. Send an amount and a currency, e.g. 9.99 USD, or 0.",
         ("value",),
     ),
-    M("vip.plan.detail", "Plan {plan}: {days:days}, price {price}.", ("plan", "days", "price")),
+    M(
+        "vip.plan.detail",
+        "Plan {plan}: {days:days}, price {price:money}.",
+        ("plan", "days", "price"),
+    ),
+    M("vip.plan.detail_free", "Plan {plan}: {days:days}, no price.", ("plan", "days")),
+    # one line of a plan list (the offer, the admins' plans), with and without a price
+    M("vip.plan.line", "• {plan}: {days:days} — {price:money}", ("plan", "days", "price")),
+    M("vip.plan.line_free", "• {plan}: {days:days}", ("plan", "days")),
     M("vip.plan.not_found", "That plan no longer exists or is archived."),
     M("vip.cancelled", "Cancelled."),
     # a Cancel pressed on a prompt already saved or cancelled: an alert (200 characters)
@@ -174,6 +183,17 @@ MESSAGES: list[MessageKey] = [
         ("count", "plan", "days", "expires"),
     ),
     M("vip.token.redeemed_list", "Redeemed tokens:\n{tokens}", ("tokens",)),
+    # one line of the token lists: the dates in the admin's locale, the creator's timezone
+    M(
+        "vip.token.line",
+        "{token} — {plan} — redeemable until {expires:date}",
+        ("token", "plan", "expires"),
+    ),
+    M(
+        "vip.token.redeemed_line",
+        "{token} — {plan} — {member} ({user_id}), on {when:datetime}",
+        ("token", "plan", "member", "user_id", "when"),
+    ),
     M("vip.token.redeemed_none", "No token has been redeemed yet."),
     M("vip.token.not_revocable", "That token was already used or revoked."),
     # --- buttons

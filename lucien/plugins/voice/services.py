@@ -17,6 +17,11 @@ are the core's (`lucien.core.formatting`), the same for the plain defaults:
 - `{n:number}`: a number as the locale writes it ("10.080", "10,080"); floats and
   Decimals always are; a plain `{n}` integer is written as is (it may be an id);
 - `{n:days}`: "1 día" / "30 días"; `{n:minutes}`: "1 hora y 30 minutos" (CLDR units);
+- `{price:money}` (or `{price}`): a `Money` (amount and ISO 4217 currency, from
+  `lucien.core.formatting`) as the locale writes prices ("9,99 US$" / "$9.99");
+  `{price:number}` is the amount alone. Buttons take it the same way;
+- a `Markup` value (lines the voice already rendered, joined: a list built one catalogue
+  line per item) is placed as is, not escaped twice;
 - plurals, by CLDR's rules for the locale::
 
       {count:plural:one=# red guardada|other=# redes guardadas}

@@ -1,4 +1,5 @@
-"""The settings admins edit from chat, and the plugins screen.
+"""The settings admins edit from chat, and the plugins screen (its states said in the
+admin's language through this plugin's catalogue).
 
 Editable settings are discovered from every enabled plugin's settings model (fields marked
 `json_schema_extra={"lucien": {"editable": True, "kind": ...}}`), parsed, validated
@@ -20,6 +21,7 @@ from pydantic.json_schema import JsonDict
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.config_store import SettingConflict, SettingError
+from lucien.core.formatting import Markup
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -330,12 +332,26 @@ def prompt_context(f: EditableField, value: Any) -> dict[str, Any]:
 # ----------------------------------------------------------------------------- plugins
 
 
-def plugin_lines(ctx: AppContext) -> str:
-    """One line per installed plugin: name, version, state (and why, when not enabled)."""
+# The states the core gives a plugin, each said through a key of this plugin's catalogue.
+PLUGIN_STATES = frozenset({"enabled", "disabled", "failed"})
+
+
+async def plugin_lines(ctx: AppContext, user: Any) -> Markup:
+    """One line per installed plugin: name, version, state in the admin's language (and
+    why, when not enabled), rendered by the voice and joined for `config.plugins.list`."""
     lines = []
     for record in sorted(ctx.registry.records.values(), key=lambda r: r.name):
-        line = f"• {record.name} {record.version} — {record.state}"
+        if record.state in PLUGIN_STATES:
+            state: str = Markup(
+                await ctx.voice.say(f"config.plugins.state.{record.state}", user=user)
+            )
+        else:  # a state a newer core adds: shown as it is rather than not at all
+            state = str(record.state)
+        values = {"plugin": record.name, "version": record.version, "state": state}
         if record.reason and not record.enabled:
-            line += f" ({record.reason})"
-        lines.append(line)
-    return "\n".join(lines)
+            key = "config.plugins.line_reason"
+            values["reason"] = record.reason
+        else:
+            key = "config.plugins.line"
+        lines.append(await ctx.voice.say(key, user=user, **values))
+    return Markup("\n".join(lines))

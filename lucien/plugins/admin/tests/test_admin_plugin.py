@@ -6,6 +6,8 @@ conversation tests, with stand-ins for the vip and free plugins, are in test_adm
 
 from __future__ import annotations
 
+import re
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 import pytest
@@ -48,3 +50,31 @@ async def test_an_admin_added_from_chat_gets_the_admin_menu(harness: Any) -> Non
     await ada.send(str(fred.id))
     await fred.send("/start")
     assert fred.last.buttons == ADMIN_MENU
+
+
+# A plugin that cannot be imported: listed as failed, with the reason, among the others.
+BROKEN = EntryPoint("broken", "lucien.plugins.admin.tests.no_such_module:plugin", "lucien.plugins")
+
+
+@pytest.mark.lucien(
+    plugins=["voice", "admin", "broken"],
+    entry_points=[*entry_points(group="lucien.plugins"), BROKEN],
+)
+async def test_the_plugins_list_says_each_state_in_the_admins_language(harness: Any) -> None:
+    diana = harness.admin("Diana", language_code="es")
+    ada = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    version = harness.ctx.registry.records["admin"].version
+
+    await diana.send("/plugins")
+    listing = diana.last.text
+    assert f"• admin {version} — en servicio" in listing
+    assert f"• vip {version} — desactivado (" in listing
+    assert "• broken ? — averiado (" in listing and "no_such_module" in listing
+    assert not re.search(r"— (enabled|disabled|failed)\b", listing)  # (reasons are the core's)
+
+    await ada.send("/plugins")
+    listing = ada.last.text
+    assert f"• admin {version} — enabled" in listing
+    assert f"• vip {version} — disabled (" in listing
+    assert "• broken ? — failed (" in listing

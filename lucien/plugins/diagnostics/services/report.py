@@ -4,6 +4,10 @@ It reads the core's health (checks, plugins), the webhook as Telegram sees it, t
 migration status of every branch, cache counters, the jobs with the queue depths plugins
 publish in their health checks, and the rights the bot lacks in each configured channel.
 A part that cannot be read becomes a failed line: the report itself never fails on it.
+
+Statuses and plugin states are said in the admin's language (keys of this plugin's
+catalogue); a table a health check publishes (`queues: {job: depth}`) is a line per
+entry; dates and durations are the voice's formats, never written here.
 """
 
 from __future__ import annotations
@@ -13,22 +17,17 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from lucien.core.formatting import Markup
 from lucien.core.health import collect_health
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 
-def _uptime(seconds: float) -> str:
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h {minutes:02d} min"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s"
+# The values the core gives, each said through `diagnostics.report.status.<value>` or
+# `diagnostics.report.state.<value>`; anything newer is shown as it comes.
+STATUSES = frozenset({"pass", "warn", "fail"})
+STATES = frozenset({"enabled", "disabled", "failed"})
 
 
 def replica_name() -> str:
@@ -37,7 +36,22 @@ def replica_name() -> str:
 
 
 def _compact(data: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in data.items() if k not in ("status", "detail"))
+    """A check's scalar data ("latency_ms 5.27"); tables get lines of their own."""
+    return ", ".join(
+        f"{k} {v}"
+        for k, v in data.items()
+        if k not in ("status", "detail") and not isinstance(v, dict)
+    )
+
+
+def _tables(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The entries of a check's tables (`queues: {job: depth}`), in order."""
+    return [
+        (str(name), value)
+        for table in data.values()
+        if isinstance(table, dict)
+        for name, value in table.items()
+    ]
 
 
 class Report:
@@ -67,7 +81,7 @@ class Report:
                 "diagnostics.report.version",
                 user=user,
                 version=app.version,
-                uptime=_uptime(time.monotonic() - app.started_monotonic),
+                uptime=int(time.monotonic() - app.started_monotonic) // 60,
                 replica=replica_name(),
             ),
             "",
@@ -80,10 +94,14 @@ class Report:
                     "diagnostics.report.check",
                     user=user,
                     name=name,
-                    status=entry["status"],
+                    status=await self._said("status", entry["status"], user),
                     detail=detail,
                 )
             )
+            for item, value in _tables(entry):
+                lines.append(
+                    await say("diagnostics.report.check_item", user=user, item=item, value=value)
+                )
         lines.append(await self._webhook_line(user))
         lines += ["", await say("diagnostics.report.section.plugins", user=user)]
         for name, entry in sorted(health["plugins"].items()):
@@ -93,7 +111,7 @@ class Report:
                     user=user,
                     name=name,
                     version=entry.get("version", "?"),
-                    state=entry["state"],
+                    state=await self._said("state", entry["state"], user),
                     reason=entry.get("reason") or "",
                 )
             )
@@ -109,6 +127,13 @@ class Report:
             lines += channel_lines
         return "\n".join(lines)
 
+    async def _said(self, kind: str, value: str, user: Any) -> str:
+        """A status or state in the admin's language (`kind` is "status" or "state")."""
+        known = STATUSES if kind == "status" else STATES
+        if value not in known:
+            return str(value)
+        return Markup(await self.ctx.voice.say(f"diagnostics.report.{kind}.{value}", user=user))
+
     async def _webhook_line(self, user: Any) -> str:
         say = self.ctx.voice.say
         try:
@@ -118,12 +143,21 @@ class Report:
                 "diagnostics.report.check",
                 user=user,
                 name="webhook",
-                status="fail",
+                status=await self._said("status", "fail", user),
                 detail=repr(exc),
             )
-        error = info.last_error_message or await say("diagnostics.report.none", user=user)
+        error: str = Markup(await say("diagnostics.report.none", user=user))
         if info.last_error_message and info.last_error_date:
-            error = f"{error} ({info.last_error_date:%Y-%m-%d %H:%M} UTC)"
+            error = Markup(
+                await say(
+                    "diagnostics.report.webhook_error",
+                    user=user,
+                    error=info.last_error_message,
+                    when=info.last_error_date,
+                )
+            )
+        elif info.last_error_message:
+            error = info.last_error_message
         return await say(
             "diagnostics.report.webhook", user=user, pending=info.pending_update_count, error=error
         )
@@ -140,7 +174,7 @@ class Report:
                     "diagnostics.report.check",
                     user=user,
                     name="migrations",
-                    status="fail",
+                    status=await self._said("status", "fail", user),
                     detail=repr(exc),
                 )
             ]
@@ -187,7 +221,7 @@ class Report:
                 "diagnostics.report.job",
                 user=user,
                 name=job.name,
-                interval=f"{job.interval:g}",
+                interval=job.interval,
                 depth=queues.get(job.name, "-"),
             )
             for job in self.ctx.app.jobs()

@@ -27,7 +27,7 @@ from lucien.core.prompts import (
 )
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.admin_tokens import TokenForm
-from lucien.plugins.vip.handlers.common import clicked, service
+from lucien.plugins.vip.handlers.common import clicked, plan_lines, service
 from lucien.plugins.vip.keyboards import VipAdmin
 from lucien.plugins.vip.services import MAX_PLAN_DAYS, parse_price
 
@@ -87,9 +87,8 @@ async def plans_screen(message: Message, ctx: AppContext, user: User) -> None:
     """The active plans, each a button to its detail."""
     plans = await service(ctx).list_plans()
     if plans:
-        text = await ctx.voice.say(
-            "vip.plan.list", user=user, plans="\n".join(p.line() for p in plans)
-        )
+        lines = await plan_lines(ctx, user, plans)
+        text = await ctx.voice.say("vip.plan.list", user=user, plans=lines)
     else:
         text = await ctx.voice.say("vip.plan.none", user=user)
     await message.answer(text, reply_markup=await kb.plans_list(ctx, user, plans))
@@ -142,9 +141,14 @@ def create_router() -> Router:
         if plan is None or plan.archived:
             await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
             return
-        text = await ctx.voice.say(
-            "vip.plan.detail", user=user, plan=plan.name, days=plan.days, price=plan.price or "—"
-        )
+        if plan.price is None:
+            text = await ctx.voice.say(
+                "vip.plan.detail_free", user=user, plan=plan.name, days=plan.days
+            )
+        else:
+            text = await ctx.voice.say(
+                "vip.plan.detail", user=user, plan=plan.name, days=plan.days, price=plan.price
+            )
         await message.answer(text, reply_markup=await kb.plan_actions(ctx, user, plan.id))
 
     @router.callback_query(VipAdmin.filter(F.action.in_({"new", "edit"})))

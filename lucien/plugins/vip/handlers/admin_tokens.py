@@ -1,9 +1,10 @@
 """The admins' VIP token screens: generating a batch (choose a plan, then how many), the
 unused and redeemed lists, and revoking one. One handler per button action.
 
-A batch is handed over by size: one token as a message, up to `list_max_tokens` as a list
-of links, more as a CSV document. The router is included under the admin one, whose role
-filter guards it.
+Lists are rendered a catalogue line per token (dates in the admin's locale and the
+creator's timezone), joined. A batch is handed over by size: one token as a message, up
+to `list_max_tokens` as a list of links, more as a CSV document. The router is included
+under the admin one, whose role filter guards it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from lucien.core.context import AppContext
+from lucien.core.formatting import Markup
 from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.common import clicked, service
@@ -125,8 +127,13 @@ def create_router() -> Router:
         user = query.from_user
         tokens = await service(ctx).unused_tokens()
         if tokens:
-            lines = "\n".join(f"{t.code} — {t.plan} — {t.expires_at:%Y-%m-%d}" for t in tokens)
-            text = await ctx.voice.say("vip.token.list", user=user, tokens=lines)
+            lines = [
+                await ctx.voice.say(
+                    "vip.token.line", user=user, token=t.code, plan=t.plan, expires=t.expires_at
+                )
+                for t in tokens
+            ]
+            text = await ctx.voice.say("vip.token.list", user=user, tokens=Markup("\n".join(lines)))
         else:
             text = await ctx.voice.say("vip.token.none", user=user)
         await message.answer(text, reply_markup=await kb.token_list(ctx, user, tokens))
@@ -139,12 +146,21 @@ def create_router() -> Router:
         user = query.from_user
         rows = await service(ctx).redeemed_tokens()
         if rows:
-            lines = "\n".join(
-                f"{t.code} — {t.plan} — {t.redeemed_name or '?'} ({t.redeemed_by})"
-                f" — {t.redeemed_at:%Y-%m-%d %H:%M} UTC"
+            lines = [
+                await ctx.voice.say(
+                    "vip.token.redeemed_line",
+                    user=user,
+                    token=t.code,
+                    plan=t.plan,
+                    member=t.redeemed_name or "?",
+                    user_id=t.redeemed_by,
+                    when=t.redeemed_at,
+                )
                 for t in rows
+            ]
+            text = await ctx.voice.say(
+                "vip.token.redeemed_list", user=user, tokens=Markup("\n".join(lines))
             )
-            text = await ctx.voice.say("vip.token.redeemed_list", user=user, tokens=lines)
         else:
             text = await ctx.voice.say("vip.token.redeemed_none", user=user)
         await message.answer(text, reply_markup=await kb.admin_back(ctx, user))

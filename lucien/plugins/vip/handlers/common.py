@@ -1,11 +1,16 @@
-"""What every VIP handler module shares: the service and the acknowledged button press."""
+"""What every VIP handler module shares: the service, the acknowledged button press and
+the plan list (one catalogue line per plan, so durations and prices read in the user's
+locale)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
-from lucien.plugins.vip.services import VipService
+from lucien.core.formatting import Markup
+from lucien.plugins.vip.services import PlanView, VipService
 
 
 def service(ctx: AppContext) -> VipService:
@@ -18,3 +23,21 @@ async def clicked(query: CallbackQuery) -> Message | None:
     gives it (too old to answer under)."""
     await query.answer()
     return query.message if isinstance(query.message, Message) else None
+
+
+async def plan_lines(ctx: AppContext, user: Any, plans: list[PlanView]) -> Markup:
+    """The plans, a line each ("• Mensual: 30 días — 9,99 US$"), ready to place in a
+    message's `{plans}` (already rendered: not escaped again)."""
+    lines = []
+    for plan in plans:
+        price = plan.price
+        if price is None:
+            line = await ctx.voice.say(
+                "vip.plan.line_free", user=user, plan=plan.name, days=plan.days
+            )
+        else:
+            line = await ctx.voice.say(
+                "vip.plan.line", user=user, plan=plan.name, days=plan.days, price=price
+            )
+        lines.append(line)
+    return Markup("\n".join(lines))

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 from lucien.core.context import AppContext
 from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
-from lucien.plugins.vip.handlers.common import clicked, service
+from lucien.plugins.vip.handlers.common import clicked, plan_lines, service
 from lucien.plugins.vip.keyboards import VipMenu
 from lucien.plugins.vip.services import TOKEN_LIKE_RE
 
@@ -85,7 +85,8 @@ async def show_offer(message: Message, ctx: AppContext, user: User) -> None:
     """What VIP offers: the plans with their prices, and how to get in."""
     plans = await service(ctx).list_plans()
     if plans:
-        text = await ctx.voice.say("vip.offer", user=user, plans="\n".join(p.line() for p in plans))
+        lines = await plan_lines(ctx, user, plans)
+        text = await ctx.voice.say("vip.offer", user=user, plans=lines)
     else:
         text = await ctx.voice.say("vip.offer.none", user=user)
     await message.answer(text, reply_markup=await kb.renew(ctx, user))

@@ -1,4 +1,5 @@
-"""VIP plans: how they are shown (`PlanView`), priced (`parse_price`) and kept.
+"""VIP plans: how they are shown (`PlanView`, its price a `Money` the voice writes in the
+user's locale), priced (`parse_price`) and kept.
 
 Active plans are cached (`CACHE_PLANS`) and every change invalidates them; archiving hides
 a plan from new tokens while the tokens already issued for it keep working.
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lucien.core.formatting import Money
 from lucien.plugins.vip.models import Plan
 from lucien.plugins.vip.services.common import CACHE_PLANS, VipPart
 
@@ -30,16 +32,12 @@ class PlanView:
     archived: bool = False
 
     @property
-    def price(self) -> str:
-        """The price as shown to users ("9.99 USD"), or "" for a plan without price."""
+    def price(self) -> Money | None:
+        """The price, for the voice to write in the user's locale ("9,99 US$" / "$9.99"),
+        or None for a plan without one."""
         if not self.price_minor and not self.currency:
-            return ""
-        return f"{self.price_minor / 100:.2f} {self.currency}".strip()
-
-    def line(self) -> str:
-        """One plain-text line of a plan list (the voice escapes it)."""
-        price = f" — {self.price}" if self.price else ""
-        return f"• {self.name}: {self.days} d{price}"
+            return None
+        return Money.from_minor(self.price_minor, self.currency)
 
 
 def parse_price(raw: str) -> tuple[int, str] | None:

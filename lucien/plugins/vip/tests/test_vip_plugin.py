@@ -72,7 +72,7 @@ async def test_plan_edit_archive_and_validation(harness: Any) -> None:
     # what VIP offers, as a free user sees it
     await ana.send("/start")
     await ana.click("What the salon offers")
-    assert "Gold: 30 d — 9.99 USD" in ana.last.text
+    assert "• Gold: 30 days — $9.99" in ana.last.text
 
     # edit
     await _admin_menu(admin)

@@ -8,18 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from lucien.core.formatting import Money
 from lucien.plugins.voice.catalogues import TIMES_OF_DAY
 from lucien.plugins.voice.check import check_catalogue, collect_messages, telegram_html_problems
 from lucien.plugins.voice.services import LOCALES, render_variant
 
 from .conftest import FakeUser
 
-DATES = {"end_date", "expires"}
+DATES = {"end_date", "expires", "when"}
 NUMBERS = {
     "days", "days_left", "count", "sent", "total", "failed", "passed", "warned",
     "minutes", "current_minutes", "wait_minutes", "minutes_left", "max_minutes",
     "max_days", "user_id", "duration", "pending", "skipped", "done", "max", "hits",
-    "lookups",
+    "lookups", "uptime",
 }  # fmt: skip
 # One moment in each part of the day in Mexico City (UTC-6).
 MOMENTS = {
@@ -38,6 +39,8 @@ def sample_context(names: tuple[str, ...]) -> dict[str, object]:
             context[name] = datetime(2027, 3, 5, 18, 30, tzinfo=UTC)
         elif name in NUMBERS:
             context[name] = 30
+        elif name == "price":
+            context[name] = Money.from_minor(999, "USD")
         elif name == "link":
             context[name] = "https://t.me/+AbCdEf123"
         else:

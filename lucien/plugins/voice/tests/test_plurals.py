@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from lucien.core.formatting import Money
 from lucien.core.plugin import MessageKey
 from lucien.core.voice import PlainVoice
 from lucien.plugins.voice.catalogues import Catalogue
@@ -83,6 +84,10 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("vip.plan.created", "days"): DAYS,
     ("vip.plan.edited", "days"): DAYS,
     ("vip.plan.detail", "days"): DAYS,
+    ("vip.plan.detail_free", "days"): DAYS,
+    ("vip.plan.edit.prompt_days", "days"): DAYS,
+    ("vip.plan.line", "days"): DAYS,
+    ("vip.plan.line_free", "days"): DAYS,
     ("vip.token.generated", "days"): DAYS,
     ("vip.token.prompt_count", "max"): SAME,
     ("vip.token.invalid_count", "max"): SAME,
@@ -145,8 +150,10 @@ def context_for(message: MessageKey, n: int) -> dict[str, object]:
     for name in message.context:
         if name in COUNTS:
             context[name] = n
-        elif name in ("end_date", "expires"):
+        elif name in ("end_date", "expires", "when"):
             context[name] = datetime(2027, 3, 5, 18, 30, tzinfo=UTC)
+        elif name == "price":
+            context[name] = Money.from_minor(999, "USD")
         elif name != "name":
             context[name] = name
     return context

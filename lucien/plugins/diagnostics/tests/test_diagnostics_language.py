@@ -1,0 +1,63 @@
+"""/diag in the admin's language: statuses and plugin states said through the catalogue,
+the queue depths a check publishes as lines, the webhook's last error dated in the
+creator's timezone (the voice's default, Mexico City) and the uptime as a duration."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "free", "vip", "diagnostics"])
+
+ERROR = "Wrong response from the webhook: 500 Internal Server Error"
+# 2026-01-02 03:24 UTC: still the evening of January 1st in Mexico City.
+ERROR_AT = datetime(2026, 1, 2, 3, 24, tzinfo=UTC)
+
+
+def _fail_a_delivery(harness: Any) -> None:
+    """What Telegram reports after a delivery the webhook refused (getWebhookInfo)."""
+    harness.account.queue.last_error = (int(ERROR_AT.timestamp()), ERROR)
+
+
+async def test_a_spanish_admin_reads_the_report_in_spanish(harness: Any) -> None:
+    diana = harness.admin("Diana", language_code="es")
+    await harness.start_app()
+    version = harness.app.version
+    _fail_a_delivery(harness)
+    await diana.send("/diag")
+    report = diana.last.text
+
+    assert "• database: en orden" in report
+    assert "• free: aviso" in report and "• vip: aviso" in report
+    for state in ("pass", "warn", "fail"):
+        assert not re.search(rf"• \S+: {state}\b", report), state
+    # each queue a line of its own, under the check that publishes it
+    assert "    ◦ free.approvals: 0\n    ◦ free.welcomes: 0" in report
+    assert "    ◦ vip.reminders: 0\n    ◦ vip.expiry: 0" in report
+    assert "queues" not in report and "{" not in report
+    # plugin states
+    assert f"• admin {version}: en servicio" in report
+    assert f"• sandbox {version}: desactivado" in report
+    assert not re.search(r"\d: (enabled|disabled|failed)\b", report)
+    # the last error, dated in the creator's timezone and in Spanish
+    assert f"último error: {ERROR} (el 1 de enero de 2026, 21:24)" in report
+    assert "UTC" not in report and "2026-01-02" not in report
+    assert "en servicio desde hace 0 minutos" in report
+
+
+async def test_an_english_admin_reads_the_same_report_in_english(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    version = harness.app.version
+    _fail_a_delivery(harness)
+    await ada.send("/diag")
+    report = ada.last.text
+
+    assert "• database: in order" in report and "• free: warning" in report
+    assert "    ◦ free.approvals: 0" in report and "queues" not in report
+    assert f"• admin {version}: enabled" in report
+    assert f"• sandbox {version}: disabled" in report
+    assert f"last error: {ERROR} (on January 1, 2026, 9:24\u202fPM)" in report

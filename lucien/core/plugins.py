@@ -16,7 +16,7 @@ import inspect
 import logging
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -309,6 +309,20 @@ class PluginRegistry:
         chosen = [r for r in records if r.name in ranks]
         return sorted(chosen, key=lambda r: ranks[r.name])  # stable: keeps the given order
 
+    def _answers(
+        self, hook: str, records: Iterable[PluginRecord], fail: bool, kwargs: dict[str, Any]
+    ) -> Iterator[tuple[PluginRecord, Any]]:
+        """Each plugin's answer that is not None, lazily (a first-result caller stops at
+        the first); a plugin that raises is logged (marked failed when `fail`), skipped."""
+        for record in self._in_call_order(hook, records):
+            try:
+                result = self.call_plugin(record, hook, **kwargs)
+            except Exception as exc:
+                self._hook_failed(record, hook, exc, fail)
+                continue
+            if result is not None:
+                yield record, result
+
     def call_each(
         self,
         hook: str,
@@ -317,74 +331,50 @@ class PluginRegistry:
         fail: bool = False,
         **kwargs: Any,
     ) -> list[tuple[PluginRecord, Any]]:
-        """Call a sync hook on each enabled plugin; a plugin that raises is logged (and
-        marked failed when `fail`) and skipped."""
-        results: list[tuple[PluginRecord, Any]] = []
+        """Call a sync hook on each enabled plugin (or `records`), in call order."""
         chosen = list(records if records is not None else self.enabled())
-        for record in self._in_call_order(hook, chosen):
-            try:
-                result = self.call_plugin(record, hook, **kwargs)
-            except Exception as exc:
-                self._hook_failed(record, hook, exc, fail)
-                continue
-            if result is not None:
-                results.append((record, result))
-        return results
+        return list(self._answers(hook, chosen, fail, kwargs))
 
     def call_first(self, hook: str, *, fail: bool = False, **kwargs: Any) -> Any:
         """A `firstresult` hook: the first enabled plugin's answer that is not None."""
-        for record in self._in_call_order(hook, self.enabled()):
-            try:
-                result = self.call_plugin(record, hook, **kwargs)
-            except Exception as exc:
-                self._hook_failed(record, hook, exc, fail)
-                continue
-            if result is not None:
-                return result
-        return None
+        first = next(self._answers(hook, self.enabled(), fail, kwargs), None)
+        return first[1] if first is not None else None
 
-    async def acall_first(self, hook: str, **kwargs: Any) -> Any:
-        """An async `firstresult` hook: the first enabled plugin's awaited answer that is
-        not None; a plugin raising is logged and skipped."""
-        for record in self._in_call_order(hook, self.enabled()):
-            try:
-                result = self.call_plugin(record, hook, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
-            except Exception as exc:
-                self._hook_failed(record, hook, exc, False)
-                continue
-            if result is not None:
-                return result
-        return None
-
-    async def acall_each(
-        self, hook: str, *, fail: bool = False, time_limit: float | None = None, **kwargs: Any
-    ) -> list[tuple[PluginRecord, Any]]:
-        """Await an async hook on each enabled plugin, one after the other, in order."""
-        results: list[tuple[PluginRecord, Any]] = []
+    async def _aanswers(
+        self, hook: str, fail: bool, time_limit: float | None, kwargs: dict[str, Any]
+    ) -> AsyncGenerator[tuple[PluginRecord, Any], None]:
+        """`_answers` for async hooks: each awaited in turn, within `time_limit`."""
         for record in self._in_call_order(hook, self.enabled()):
             started = time.perf_counter()
             try:
                 result = self.call_plugin(record, hook, **kwargs)
                 if inspect.isawaitable(result):
-                    result = (
-                        await asyncio.wait_for(result, time_limit) if time_limit else await result
-                    )
+                    result = await asyncio.wait_for(result, time_limit)
             except Exception as exc:
                 self._hook_failed(record, hook, exc, fail)
                 continue
             if self.trace:
-                log.info(
-                    "hook %s awaited in %s (%.1f ms)",
-                    hook,
-                    record.name,
-                    (time.perf_counter() - started) * 1000,
-                    extra={"plugin": record.name},
-                )
+                elapsed = (time.perf_counter() - started) * 1000
+                log.info("hook %s awaited in %s (%.1f ms)", hook, record.name, elapsed)
             if result is not None:
-                results.append((record, result))
-        return results
+                yield record, result
+
+    async def acall_each(
+        self, hook: str, *, fail: bool = False, time_limit: float | None = None, **kwargs: Any
+    ) -> list[tuple[PluginRecord, Any]]:
+        """Await an async hook on each enabled plugin, one after the other, in order."""
+        return [answer async for answer in self._aanswers(hook, fail, time_limit, kwargs)]
+
+    async def acall_first(self, hook: str, **kwargs: Any) -> Any:
+        """An async `firstresult` hook: the first enabled plugin's awaited answer that is
+        not None; a plugin raising is logged and skipped."""
+        answers = self._aanswers(hook, False, None, kwargs)
+        try:
+            async for _record, result in answers:
+                return result
+        finally:
+            await answers.aclose()  # the plugins after the first answer are not asked
+        return None
 
     def _trace_calls(self) -> None:
         """Log every hook call and its outcome through pluggy's monitoring."""

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
-from redis.exceptions import MaxConnectionsError
-from redis.exceptions import RedisError as _RedisError
 
+from lucien.core.cache_listener import InvalidationListener
 from lucien.core.plugin import CacheNamespace
+from lucien.core.redis_availability import REDIS_FAULTS, RedisAvailability
 from lucien.core.redis_batch import RedisBatcher, execute_batch
 
 if TYPE_CHECKING:
@@ -44,100 +44,13 @@ M = TypeVar("M", bound=BaseModel)
 
 CORE_NAMESPACES: list[CacheNamespace] = [
     # Invalidations reach every replica by pub/sub, so the local copy may live as long.
-    CacheNamespace("role", 60, "role of a Telegram user (admin / vip / free)", local_ttl=60),
+    CacheNamespace("role", 60, "role of a Telegram user, as the plugins resolve it", local_ttl=60),
     CacheNamespace("settings", 300, "plugin settings edited from chat; invalidated on edit"),
     CacheNamespace("channel", 600, "channel info (title, invite link) read from Telegram"),
 ]
 
-# Redis errors and the socket errors redis-py sometimes lets through unwrapped.
-REDIS_FAULTS: tuple[type[BaseException], ...] = (_RedisError, OSError, asyncio.TimeoutError)
-
 _MISSING: Any = object()
 _DEFAULT_LOCAL_TTL = 5.0  # bounded staleness if a published invalidation were ever missed
-
-
-class RedisAvailability:
-    """Tracks whether Redis answers, logs each outage once, and probes until it is back.
-
-    Shared by the cache and the state backend so one outage is one log line, and so that
-    while Redis is down nothing waits on a socket timeout per update: callers check `up`
-    and go straight to the in-process fallback.
-    """
-
-    def __init__(
-        self,
-        redis: aioredis.Redis | None,
-        *,
-        probe_interval: float = 0.5,
-        logger: logging.Logger | None = None,
-    ) -> None:
-        self.redis = redis
-        self.up = redis is not None
-        self.probe_interval = probe_interval
-        self.last_error: str = ""
-        self.down_since: float | None = None
-        self.outages = 0
-        self._log = logger or logging.getLogger("lucien.redis")
-        self._probe: asyncio.Task[None] | None = None
-        self._on_up: list[Callable[[], Any]] = []
-        self._closed = False
-
-    def on_up(self, callback: Callable[[], Any]) -> None:
-        """Call `callback()` (sync) each time Redis comes back after an outage."""
-        self._on_up.append(callback)
-
-    def mark_down(self, exc: BaseException) -> None:
-        """Record a fault; the first one of an outage is logged and starts the probe."""
-        if isinstance(exc, MaxConnectionsError):
-            # Pool exhaustion under a burst, not an outage: this call falls back, the
-            # next ones still use Redis.
-            self._log.debug("Redis pool exhausted: %s", exc)
-            return
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        if self.up:
-            self.up = False
-            self.down_since = time.monotonic()
-            self.outages += 1
-            self._log.warning(
-                "Redis unreachable (%s): falling back to in-process state, the cache falls "
-                "through to its loaders; reconnecting in the background",
-                self.last_error,
-            )
-        self._ensure_probe()
-
-    def _ensure_probe(self) -> None:
-        if self._closed or self.redis is None:
-            return
-        if self._probe is None or self._probe.done():
-            with contextlib.suppress(RuntimeError):  # no running loop (interpreter exit)
-                self._probe = asyncio.get_running_loop().create_task(self._probe_loop())
-
-    async def _probe_loop(self) -> None:
-        assert self.redis is not None
-        while not self._closed and not self.up:
-            await asyncio.sleep(self.probe_interval)
-            try:
-                await self.redis.ping()
-            except REDIS_FAULTS as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                continue
-            down_for = time.monotonic() - (self.down_since or time.monotonic())
-            self.up = True
-            self.down_since = None
-            self._log.warning("Redis reachable again after %.1f s; shared state resumed", down_for)
-            for callback in self._on_up:
-                try:
-                    callback()
-                except Exception:  # a bad callback must not stop the others
-                    self._log.exception("Redis on-up callback failed")
-
-    async def close(self) -> None:
-        """Stop the probe task."""
-        self._closed = True
-        if self._probe is not None:
-            self._probe.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._probe
 
 
 @dataclass
@@ -185,8 +98,7 @@ class Cache:
         self._key_gen: dict[tuple[str, str], int] = {}
         self._ns_gen: dict[str, int] = {}
         self._instance = uuid.uuid4().hex
-        self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
+        self._listener: InvalidationListener | None = None
         self._closed = False
         # Write-behind buffer of `remember()`: flushed in one pipeline per tick.
         self._pending_writes: dict[tuple[str, str], Any] = {}
@@ -501,9 +413,15 @@ class Cache:
         """
         if self.redis is None or self._listener is not None:
             return
-        self._listener = asyncio.get_running_loop().create_task(self._listen())
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), timeout=2.0)
+        self._listener = InvalidationListener(
+            self.redis, self.channel, self.availability, self._on_message, self.clear_local
+        )
+        await self._listener.start()
+
+    @property
+    def subscribed(self) -> bool:
+        """Whether invalidations from the other replicas are being received right now."""
+        return self._listener is not None and self._listener.subscribed.is_set()
 
     def _on_message(self, data: bytes | str) -> None:
         text = data.decode() if isinstance(data, bytes) else data
@@ -519,34 +437,6 @@ class Cache:
             self._ns_gen[ns] = self._ns_gen.get(ns, 0) + 1
             self._drop_local_namespace(ns)
 
-    async def _listen(self) -> None:
-        assert self.redis is not None
-        backoff = 0.2
-        while not self._closed:
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-            try:
-                await pubsub.subscribe(self.channel)
-                # Anything cached locally may have missed invalidations while we were not
-                # subscribed (first start is harmless: the level is empty).
-                self.clear_local()
-                self._subscribed.set()
-                backoff = 0.2
-                while not self._closed:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None and message.get("type") == "message":
-                        self._on_message(message["data"])
-            except asyncio.CancelledError:
-                raise
-            except REDIS_FAULTS as exc:
-                self._subscribed.clear()
-                self.clear_local()
-                self.availability.mark_down(exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-
     async def close(self) -> None:
         """Stop the listener (the Redis client belongs to the caller)."""
         self._closed = True
@@ -556,7 +446,5 @@ class Cache:
         with contextlib.suppress(Exception):
             await self.flush()
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._listener
+            await self._listener.close()
             self._listener = None

@@ -82,7 +82,7 @@ async def test_redis_outage_and_recovery(private_redis: PrivateRedis, prefix: st
         assert ("Eve", "9") in rec.done
 
         # The cache is shared again, invalidations cross replicas again.
-        await wait_for(lambda: b1.cache._subscribed.is_set() and b2.cache._subscribed.is_set())
+        await wait_for(lambda: b1.cache.subscribed and b2.cache.subscribed)
         await b1.cache.set("settings", "vip", {"price": 1})
         assert await b2.cache.get("settings", "vip") == {"price": 1}
         await b1.cache.set("settings", "vip", {"price": 2})

@@ -41,25 +41,26 @@ def build_dispatcher(
     dp = Dispatcher(storage=storage, events_isolation=events_isolation, ctx=ctx)
     # Also answers for the state backend when Redis was unreachable (no setup(dp) layer).
     dp.update.outer_middleware(ContextMiddleware(ctx))
-    for record, routers in ctx.registry.call_each("lucien_routers", ctx=ctx, fail=True):
-        try:
-            plugin_router = _plugin_router(record.name, list(routers))
-        except Exception as exc:
-            ctx.registry.fail(record.name, f"lucien_routers: {exc!r}")
-            continue
-        if plugin_router is None:
-            continue
-        # Every handler of the plugin names it for logs and errors (an inner middleware).
-        tag_handlers(plugin_router, record.name, skip=_UNTAGGED_OBSERVERS)
-        dp.include_router(plugin_router)
+    _include_routers(dp, ctx, "lucien_routers")
     # Catch-alls come after every plugin's routers (the built-in plugin's fallbacks).
-    for record, routers in ctx.registry.call_each("lucien_fallback_routers", ctx=ctx):
-        fallback = _plugin_router(record.name, list(routers))
-        if fallback is not None:
-            tag_handlers(fallback, record.name, skip=_UNTAGGED_OBSERVERS)
-            dp.include_router(fallback)
+    _include_routers(dp, ctx, "lucien_fallback_routers")
     dp.errors.register(_on_error)
     return dp
+
+
+def _include_routers(dp: Dispatcher, ctx: AppContext, hook: str) -> None:
+    """Each enabled plugin's routers from `hook`, under one router per plugin; a plugin
+    whose routers cannot be built or attached fails alone."""
+    for record, routers in ctx.registry.call_each(hook, ctx=ctx, fail=True):
+        try:
+            plugin_router = _plugin_router(record.name, list(routers))
+            if plugin_router is None:
+                continue
+            # Every handler of the plugin names it for logs and errors (an inner middleware).
+            tag_handlers(plugin_router, record.name, skip=_UNTAGGED_OBSERVERS)
+            dp.include_router(plugin_router)
+        except Exception as exc:
+            ctx.registry.fail(record.name, f"{hook}: {exc!r}")
 
 
 def _plugin_router(name: str, routers: list[Router]) -> Router | None:

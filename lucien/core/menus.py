@@ -10,6 +10,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -90,14 +91,15 @@ async def back_to_menu_button(ctx: AppContext, user: Any = None) -> InlineKeyboa
     )
 
 
-async def edit_or_send(query: CallbackQuery, text: str, markup: Any = None) -> None:
-    """Edit the pressed message in place; send anew only if it cannot be edited."""
+async def edit_or_send(query: CallbackQuery, text: str, markup: Any = None) -> Any:
+    """Edit the pressed message in place; send anew only if Telegram refuses the edit (too
+    old, deleted, unchanged). The message that shows the text (True for an inline one)."""
     message = query.message
     if isinstance(message, Message):
         try:
-            await message.edit_text(text, reply_markup=markup)
-            return
-        except Exception as exc:  # too old, deleted or unchanged: a new message will do
-            log.debug("edit failed, sending anew: %r", exc)
-    if query.bot is not None:
-        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+            return await message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as exc:  # anything else is a real failure: raised
+            log.debug("edit refused, sending anew: %r", exc)
+    if query.bot is None:
+        return None
+    return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)

@@ -137,7 +137,10 @@ class PluginRegistry:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.trace = settings.lucien_trace_hooks
+        # pluggy's per-plugin callers and each hook's call order, kept: hooks are called per
+        # update (roles, menus, welcome). Forgotten whenever a plugin comes or goes.
         self._callers: dict[tuple[str, str], Any] = {}
+        self._ranks: dict[str, dict[str, int]] = {}
         if self.trace:
             self._trace_calls()
 
@@ -165,7 +168,12 @@ class PluginRegistry:
         if problem is not None:
             return self._mark_failed(record, problem)
         self.pm.register(obj, name=name)
+        self._forget_calls()
         return record
+
+    def _forget_calls(self) -> None:
+        self._callers.clear()
+        self._ranks.clear()
 
     def add_failed(self, name: str, reason: str, distribution: str | None = None) -> PluginRecord:
         record = PluginRecord(name=name, distribution=distribution)
@@ -180,6 +188,7 @@ class PluginRegistry:
             raise PluginError(f"plugin {record.name} failed: {reason}")
         if record.obj is not None and self.pm.is_registered(record.obj):
             self.pm.unregister(record.obj)
+            self._forget_calls()
         return record
 
     def fail(self, name: str, reason: str) -> None:
@@ -291,9 +300,8 @@ class PluginRegistry:
 
     def call_plugin(self, record: PluginRecord, hook: str, **kwargs: Any) -> Any:
         """Call one plugin's hook; None if it does not implement it (or is not loaded)."""
-        if record.obj is None or not self.pm.is_registered(record.obj):
-            return None
-        if _impl(record.obj, hook) is None:
+        # Every plugin that loaded and validated is registered until it fails.
+        if record.obj is None or record.state == "failed" or _impl(record.obj, hook) is None:
             return None
         result = self._caller(record, hook)(**kwargs)
         if isinstance(result, list):  # not firstresult: [] when the plugin returned None
@@ -303,9 +311,12 @@ class PluginRegistry:
     def _in_call_order(self, hook: str, records: Iterable[PluginRecord]) -> list[PluginRecord]:
         """`records` in pluggy's call order for `hook`: `tryfirst` / `trylast` marks first,
         then the registry's order (requirements first)."""
-        ranks: dict[str, int] = {}
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
-            ranks[impl.plugin_name] = -1 if impl.tryfirst else 1 if impl.trylast else 0
+        ranks = self._ranks.get(hook)
+        if ranks is None:
+            ranks = self._ranks[hook] = {
+                impl.plugin_name: -1 if impl.tryfirst else 1 if impl.trylast else 0
+                for impl in getattr(self.pm.hook, hook).get_hookimpls()
+            }
         chosen = [r for r in records if r.name in ranks]
         return sorted(chosen, key=lambda r: ranks[r.name])  # stable: keeps the given order
 

@@ -24,6 +24,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from lucien.core.menus import edit_or_send
+
 log = logging.getLogger("lucien.prompts")
 
 # The FSM data key holding the ids of the messages that show the open prompt.
@@ -117,12 +119,4 @@ async def refuse_stale_cancel(query: CallbackQuery, alert: str) -> None:
 async def show_prompt(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> Any:
     """Turn the pressed message into the prompt (or send it anew when that message can no
     longer be edited); the message that shows it, for `remember_prompt`."""
-    message = query.message
-    if isinstance(message, Message):
-        try:
-            return await message.edit_text(text, reply_markup=markup)
-        except TelegramAPIError as exc:  # too old or deleted: a new message will do
-            log.debug("edit failed, sending the prompt anew: %r", exc)
-    if query.bot is None:
-        return None
-    return await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+    return await edit_or_send(query, text, markup)

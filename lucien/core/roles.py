@@ -25,8 +25,25 @@ class RoleBook:
 
     def __init__(self, specs: Iterable[RoleSpec] = ()) -> None:
         self.specs: dict[str, RoleSpec] = {}
+        self._at_least: dict[str, frozenset[Role]] = {}  # asked by filters on every update
         for spec in specs:
-            self.specs[spec.name] = spec
+            self.add(spec)
+
+    def add(self, spec: RoleSpec) -> None:
+        self.specs[spec.name] = spec
+        self._at_least.clear()
+
+    def clash(self, spec: RoleSpec) -> str | None:
+        """Why `spec` cannot join the declared roles (a name or a rank taken), or None."""
+        known = self.specs.get(spec.name)
+        if known is not None:
+            if known.rank != spec.rank:
+                return f"role {spec.name!r} already declared with rank {known.rank}"
+            return None
+        same_rank = [s.name for s in self.specs.values() if s.rank == spec.rank]
+        if same_rank:
+            return f"role {spec.name!r} has the rank of {same_rank[0]!r} ({spec.rank})"
+        return None
 
     @property
     def names(self) -> list[Role]:
@@ -45,10 +62,14 @@ class RoleBook:
 
     def at_least(self, role: str) -> frozenset[Role]:
         """The roles ranked at or above `role` (empty if `role` is not declared)."""
-        floor = self.rank(role)
-        if floor is None:
-            return frozenset()
-        return frozenset(s.name for s in self.specs.values() if s.rank >= floor)
+        found = self._at_least.get(role)
+        if found is None:
+            floor = self.rank(role)
+            found = frozenset(
+                s.name for s in self.specs.values() if floor is not None and s.rank >= floor
+            )
+            self._at_least[role] = found
+        return found
 
     def best(self, granted: Iterable[str]) -> Role | None:
         """The highest-ranked declared role among `granted`, else the base role."""
@@ -68,24 +89,23 @@ def collect_roles(registry: PluginRegistry) -> RoleBook:
     marks the later plugin failed (its grants would be ambiguous)."""
     book = RoleBook()
     for record, specs in registry.call_each("lucien_roles", fail=True):
+        # Checked against what this plugin declared so far too (two of its own roles
+        # may not share a rank either); joined only if all of them fit.
+        trial = RoleBook(book.specs.values())
         clash = None
         for spec in specs:
-            if not isinstance(spec, RoleSpec):
-                clash = f"lucien_roles returned {spec!r}, not a RoleSpec"
+            clash = (
+                f"lucien_roles returned {spec!r}, not a RoleSpec"
+                if not isinstance(spec, RoleSpec)
+                else trial.clash(spec)
+            )
+            if clash is not None:
                 break
-            known = book.specs.get(spec.name)
-            if known is not None and known.rank != spec.rank:
-                clash = f"role {spec.name!r} already declared with rank {known.rank}"
-                break
-            same_rank = [s.name for s in book.specs.values() if s.rank == spec.rank]
-            if known is None and same_rank:
-                clash = f"role {spec.name!r} has the rank of {same_rank[0]!r} ({spec.rank})"
-                break
+            trial.add(spec)
         if clash is not None:
             registry.fail(record.name, clash)
             continue
-        for spec in specs:
-            book.specs[spec.name] = spec
+        book = trial
     return book
 
 

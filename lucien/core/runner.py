@@ -105,7 +105,6 @@ class BotApplication:
             raise ConfigError(problems)
         ctx = self.ctx = AppContext(settings, registry, self.clock)
         ctx.app = self
-        ctx.roles = collect_roles(registry)
 
         self.phase = "database"
         from lucien.core.db import Database
@@ -149,6 +148,8 @@ class BotApplication:
 
         self.phase = "plugin startup"
         await registry.acall_each("lucien_startup", ctx=ctx, fail=True)
+        # After startup: a plugin that failed to start grants no role.
+        ctx.roles = collect_roles(registry)
         for _record, checks in registry.call_each("lucien_health_checks", ctx=ctx):
             self.plugin_health_checks.extend(checks)
 

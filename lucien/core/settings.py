@@ -253,7 +253,7 @@ class _TokenProbe(BaseSettings):
 
     model_config = Settings.model_config
     sandbox: bool = False
-    bot_token: str | None = None
+    bot_token: str | None = Field(None, repr=False)  # never in a repr or a log line
 
 
 def _token_missing(settings: Settings | None, overrides: dict[str, Any]) -> bool:

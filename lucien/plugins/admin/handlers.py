@@ -40,8 +40,8 @@ from lucien.plugins.admin.keyboards import (
     ConfigCallback,
 )
 from lucien.plugins.admin.services import (
-    AUDIENCES,
     admin_service,
+    audiences,
     broadcast_service,
     current_value,
     editable_fields,
@@ -330,13 +330,16 @@ def _guarded_router() -> Router:
         await remember_prompt(state, await message.answer(text, reply_markup=markup))
 
     @router.callback_query(
-        BroadcastCallback.filter((F.action == "audience") & F.audience.in_(AUDIENCES)),
+        BroadcastCallback.filter(F.action == "audience"),
         StateFilter(Broadcast.audience),
     )
     async def broadcast_audience(
         query: CallbackQuery, callback_data: BroadcastCallback, ctx: AppContext, state: FSMContext
     ) -> Any:
         user = query.from_user
+        if callback_data.audience not in audiences(ctx):  # a role whose plugin went away
+            text = await ctx.voice.say("menu.stale", user=user)
+            return query.answer(text[:200], show_alert=True)
         recipients = await broadcast_service(ctx).audience(callback_data.audience)
         if not recipients:
             chat_id, pressed = _pressed(query)

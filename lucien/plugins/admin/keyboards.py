@@ -12,7 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lucien.core.menus import back_to_menu_button
-from lucien.plugins.admin.services import EditableField, voice_keys
+from lucien.plugins.admin.services import EditableField, audiences, voice_keys
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -146,14 +146,17 @@ async def back_to_admins_markup(ctx: AppContext, user: Any) -> InlineKeyboardMar
 
 
 async def audience_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            await _button(
-                ctx, f"button.broadcast.{a}", BroadcastCallback(action="audience", audience=a), user
-            )
-        ]
-        for a in ("all", "vip", "free")
-    ]
+    """Everyone, then each declared role (highest first): a role's own label when its
+    plugin declares `button.broadcast.<role>`, else the generic one naming it."""
+    rows = []
+    for audience in audiences(ctx):
+        data = BroadcastCallback(action="audience", audience=audience).pack()
+        key = f"button.broadcast.{audience}"
+        if key in ctx.app.messages:
+            text = await ctx.voice.button(key, user=user)
+        else:
+            text = await ctx.voice.button("button.broadcast.role", user=user, role=audience)
+        rows.append([InlineKeyboardButton(text=text, callback_data=data)])
     rows.append([await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)])
     return _markup(rows)
 

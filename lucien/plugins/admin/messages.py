@@ -186,7 +186,10 @@ MESSAGES: list[MessageKey] = [
     _button("button.admins.remove", "Remove {member}", ("member",)),
     _button("button.broadcast", "Broadcast"),
     _button("button.broadcast.all", "Everyone"),
+    _button("button.broadcast.admin", "Administrators"),
     _button("button.broadcast.vip", "VIP members"),
     _button("button.broadcast.free", "Free members"),
+    # a role declared by another plugin, without a label of its own
+    _button("button.broadcast.role", "Role: {role}", ("role",)),
     _button("button.broadcast.send", "Send"),
 ]

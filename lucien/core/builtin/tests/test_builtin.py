@@ -4,6 +4,7 @@ the contract checks that keep one bad plugin from stopping the others."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from importlib.metadata import EntryPoint, entry_points
 
 import pytest
@@ -20,12 +21,21 @@ def _with(*names: str) -> list[EntryPoint]:
     return [*entry_points(group="lucien.plugins"), *extra]
 
 
+@pytest.fixture
+def moderators() -> Iterator[set[int]]:
+    """The moderator fixture plugin's users, emptied whatever the test's outcome."""
+    yield fixture_plugins.MODERATORS
+    fixture_plugins.MODERATORS.clear()
+
+
 @pytest.mark.lucien(entry_points=_with("moderator"))
-async def test_a_plugin_adds_a_role_between_admin_and_vip_with_its_own_menu(harness) -> None:
-    admin = harness.admin("Ada")
+async def test_a_plugin_adds_a_role_between_admin_and_vip_with_its_own_menu(
+    harness, moderators
+) -> None:
+    admin = harness.admin("Ada", language_code="en")
     mod = harness.user("Mona", language_code="en")
     guest = harness.user("Gus", language_code="en")
-    fixture_plugins.MODERATORS.add(mod.id)
+    moderators.add(mod.id)
     app = await harness.start_app()
     assert app.ctx.roles.names[:3] == ["admin", "moderator", "vip"]
 
@@ -40,6 +50,11 @@ async def test_a_plugin_adds_a_role_between_admin_and_vip_with_its_own_menu(harn
     # ...and keep their own menu, without the moderator's button.
     await admin.send("/start")
     assert ["Reports"] not in admin.last.buttons
+    # Any declared role is an audience for a broadcast, named when nobody labels it.
+    await admin.click("Broadcast")
+    await admin.send("Hello, moderators")
+    assert ["Role: moderator"] in admin.last.buttons
+    await admin.click("Cancel")
 
     # Everyone else: the base role's menu, and /mod is not theirs.
     await guest.send("/start")
@@ -63,7 +78,6 @@ async def test_a_plugin_adds_a_role_between_admin_and_vip_with_its_own_menu(harn
     await mod.click(menu)
     assert mod.last.text.startswith("Moderator menu")
     assert mod.last.buttons[0] == ["Reports"]
-    fixture_plugins.MODERATORS.discard(mod.id)
 
 
 @pytest.mark.lucien(entry_points=_with("misspelled", "wrongarg", "unmarked"))

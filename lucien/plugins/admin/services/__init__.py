@@ -11,7 +11,7 @@ Callers import every public name from here.
 """
 
 from lucien.plugins.admin.services.admins import AdminService, admin_service
-from lucien.plugins.admin.services.broadcast import AUDIENCES, BroadcastService, broadcast_service
+from lucien.plugins.admin.services.broadcast import BroadcastService, audiences, broadcast_service
 from lucien.plugins.admin.services.config import (
     KINDS,
     AdminSettings,
@@ -32,7 +32,6 @@ from lucien.plugins.admin.services.config import (
 )
 
 __all__ = [
-    "AUDIENCES",
     "KINDS",
     "AdminService",
     "AdminSettings",
@@ -42,6 +41,7 @@ __all__ = [
     "Refusal",
     "SaveResult",
     "admin_service",
+    "audiences",
     "broadcast_service",
     "check_channel",
     "current_value",

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lucien.admin")
 
-AUDIENCES = ("all", "vip", "free")
+EVERYONE = "all"
+
+
+def audiences(ctx: AppContext) -> list[str]:
+    """Who a broadcast may go to: everyone, or the users of one declared role."""
+    return [EVERYONE, *ctx.roles.names]
 
 
 class BroadcastService:
@@ -40,7 +45,7 @@ class BroadcastService:
                     select(User.id).where(User.blocked_bot.is_(False)).order_by(User.id)
                 )
             )
-        if audience == "all":
+        if audience == EVERYONE:
             return ids
         return [uid for uid in ids if await resolve_role(self.ctx, uid) == audience]
 

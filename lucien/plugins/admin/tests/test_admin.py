@@ -598,7 +598,13 @@ async def test_broadcast_reaches_the_chosen_audience_with_progress(harness: Any)
     await admin.click("Broadcast")
     await admin.send("New photos <tonight>!")
     assert admin.last.text == "Who should receive it?"
-    assert admin.last.buttons == [["Everyone"], ["VIP members"], ["Free members"], ["Cancel"]]
+    assert admin.last.buttons == [
+        ["Everyone"],
+        ["Administrators"],
+        ["VIP members"],
+        ["Free members"],
+        ["Cancel"],
+    ]
     await admin.click("Free members")
     assert admin.last.text == "Send this message to 2 users?"
     query = await admin.click("Send")

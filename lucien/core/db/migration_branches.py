@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 import lucien.migrations
+from lucien.core.db.alembic_internals import applied_revisions
 
 if TYPE_CHECKING:
     from lucien.core.plugins import PluginRecord, PluginRegistry
@@ -207,10 +208,7 @@ def _applied(script: ScriptDirectory, heads: tuple[str, ...]) -> set[str]:
     """Every revision applied, given the current heads (ancestors and dependencies)."""
     if not heads:
         return set()
-    nodes = script.revision_map._get_ancestor_nodes(
-        script.revision_map.get_revisions(heads), include_dependencies=True
-    )
-    return {n.revision for n in nodes}
+    return applied_revisions(script, heads)
 
 
 def branch_status(

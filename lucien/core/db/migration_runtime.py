@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from lucien.core.db.alembic_internals import downgrade_steps, upgrade_steps
 from lucien.core.db.engine import create_engine, readonly
 from lucien.core.db.migration_branches import (
     Branch,
@@ -131,7 +132,7 @@ def _upgrade_branch(
     def upgrade(rev: Any, _context: Any) -> Any:
         # Alembic's own `upgrade` passes the heads tuple here too; its stub says str.
         heads: Any = known_heads(script, rev)
-        steps = script._upgrade_revs(destination, heads)
+        steps = upgrade_steps(script, destination, heads)
         plan.extend(s.revision.revision for s in steps)
         return steps
 
@@ -316,7 +317,7 @@ def _downgrade_sync(
 
     def downgrade(rev: Any, _context: Any) -> Any:
         heads: Any = known_heads(script, rev)  # a tuple, as Alembic's `downgrade` passes
-        steps = script._downgrade_revs(destination, heads)
+        steps = downgrade_steps(script, destination, heads)
         plan.extend(s.revision.revision for s in steps)
         return steps
 

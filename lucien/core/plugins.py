@@ -141,6 +141,7 @@ class PluginRegistry:
         # update (roles, menus, welcome). Forgotten whenever a plugin comes or goes.
         self._callers: dict[tuple[str, str], Any] = {}
         self._ranks: dict[str, dict[str, int]] = {}
+        self._ordered: dict[str, list[PluginRecord]] = {}  # enabled plugins, per hook
         if self.trace:
             self._trace_calls()
 
@@ -174,6 +175,7 @@ class PluginRegistry:
     def _forget_calls(self) -> None:
         self._callers.clear()
         self._ranks.clear()
+        self._ordered.clear()
 
     def add_failed(self, name: str, reason: str, distribution: str | None = None) -> PluginRecord:
         record = PluginRecord(name=name, distribution=distribution)
@@ -182,6 +184,7 @@ class PluginRegistry:
 
     def _mark_failed(self, record: PluginRecord, reason: str) -> PluginRecord:
         record.state = "failed"
+        self._ordered.clear()
         record.reason = reason
         log.error("plugin %s failed: %s", record.name, reason, extra={"plugin": record.name})
         if self.settings.lucien_strict_plugins:
@@ -236,6 +239,7 @@ class PluginRegistry:
         except graphlib.CycleError as exc:
             cycle = " -> ".join(exc.args[1])
             raise PluginError(f"plugin requirements form a cycle: {cycle}") from None
+        self._ordered.clear()
         # A plugin whose requirement failed cannot work either; say why.
         for name in self.order:
             record = self.records[name]
@@ -308,6 +312,13 @@ class PluginRegistry:
             return result[0] if result else None
         return result
 
+    def _enabled_for(self, hook: str) -> list[PluginRecord]:
+        """The enabled plugins implementing `hook`, in call order (kept per hook)."""
+        ordered = self._ordered.get(hook)
+        if ordered is None:
+            ordered = self._ordered[hook] = self._in_call_order(hook, self.enabled())
+        return ordered
+
     def _in_call_order(self, hook: str, records: Iterable[PluginRecord]) -> list[PluginRecord]:
         """`records` in pluggy's call order for `hook`: `tryfirst` / `trylast` marks first,
         then the registry's order (requirements first)."""
@@ -324,8 +335,9 @@ class PluginRegistry:
         self, hook: str, records: Iterable[PluginRecord], fail: bool, kwargs: dict[str, Any]
     ) -> Iterator[tuple[PluginRecord, Any]]:
         """Each plugin's answer that is not None, lazily (a first-result caller stops at
-        the first); a plugin that raises is logged (marked failed when `fail`), skipped."""
-        for record in self._in_call_order(hook, records):
+        the first); a plugin that raises is logged (marked failed when `fail`), skipped.
+        `records` come in call order."""
+        for record in records:
             try:
                 result = self.call_plugin(record, hook, **kwargs)
             except Exception as exc:
@@ -343,19 +355,19 @@ class PluginRegistry:
         **kwargs: Any,
     ) -> list[tuple[PluginRecord, Any]]:
         """Call a sync hook on each enabled plugin (or `records`), in call order."""
-        chosen = list(records if records is not None else self.enabled())
+        chosen = self._enabled_for(hook) if records is None else self._in_call_order(hook, records)
         return list(self._answers(hook, chosen, fail, kwargs))
 
     def call_first(self, hook: str, *, fail: bool = False, **kwargs: Any) -> Any:
         """A `firstresult` hook: the first enabled plugin's answer that is not None."""
-        first = next(self._answers(hook, self.enabled(), fail, kwargs), None)
+        first = next(self._answers(hook, self._enabled_for(hook), fail, kwargs), None)
         return first[1] if first is not None else None
 
     async def _aanswers(
         self, hook: str, fail: bool, time_limit: float | None, kwargs: dict[str, Any]
     ) -> AsyncGenerator[tuple[PluginRecord, Any], None]:
         """`_answers` for async hooks: each awaited in turn, within `time_limit`."""
-        for record in self._in_call_order(hook, self.enabled()):
+        for record in self._enabled_for(hook):
             started = time.perf_counter()
             try:
                 result = self.call_plugin(record, hook, **kwargs)

@@ -16,7 +16,7 @@ import inspect
 import logging
 import time
 import traceback
-from collections.abc import AsyncGenerator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Literal
@@ -363,40 +363,51 @@ class PluginRegistry:
         first = next(self._answers(hook, self._enabled_for(hook), fail, kwargs), None)
         return first[1] if first is not None else None
 
-    async def _aanswers(
-        self, hook: str, fail: bool, time_limit: float | None, kwargs: dict[str, Any]
-    ) -> AsyncGenerator[tuple[PluginRecord, Any], None]:
-        """`_answers` for async hooks: each awaited in turn, within `time_limit`."""
-        for record in self._enabled_for(hook):
-            started = time.perf_counter()
-            try:
-                result = self.call_plugin(record, hook, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await asyncio.wait_for(result, time_limit)
-            except Exception as exc:
-                self._hook_failed(record, hook, exc, fail)
-                continue
-            if self.trace:
-                elapsed = (time.perf_counter() - started) * 1000
-                log.info("hook %s awaited in %s (%.1f ms)", hook, record.name, elapsed)
-            if result is not None:
-                yield record, result
+    async def _aanswer(
+        self,
+        record: PluginRecord,
+        hook: str,
+        fail: bool,
+        time_limit: float | None,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """One plugin's awaited answer to an async hook, within `time_limit`; None when it
+        raised (logged, marked failed when `fail`). Called per update: a plain coroutine,
+        not an async generator, and no `wait_for` task machinery without a limit."""
+        started = time.perf_counter()
+        try:
+            result = self.call_plugin(record, hook, **kwargs)
+            if inspect.isawaitable(result):
+                result = await (
+                    result if time_limit is None else asyncio.wait_for(result, time_limit)
+                )
+        except Exception as exc:
+            self._hook_failed(record, hook, exc, fail)
+            return None
+        if self.trace:
+            elapsed = (time.perf_counter() - started) * 1000
+            log.info("hook %s awaited in %s (%.1f ms)", hook, record.name, elapsed)
+        return result
 
     async def acall_each(
         self, hook: str, *, fail: bool = False, time_limit: float | None = None, **kwargs: Any
     ) -> list[tuple[PluginRecord, Any]]:
         """Await an async hook on each enabled plugin, one after the other, in order."""
-        return [answer async for answer in self._aanswers(hook, fail, time_limit, kwargs)]
+        answers: list[tuple[PluginRecord, Any]] = []
+        for record in self._enabled_for(hook):
+            result = await self._aanswer(record, hook, fail, time_limit, kwargs)
+            if result is not None:
+                answers.append((record, result))
+        return answers
 
     async def acall_first(self, hook: str, **kwargs: Any) -> Any:
         """An async `firstresult` hook: the first enabled plugin's awaited answer that is
-        not None; a plugin raising is logged and skipped."""
-        answers = self._aanswers(hook, False, None, kwargs)
-        try:
-            async for _record, result in answers:
+        not None (the plugins after it are not asked); a plugin raising is logged and
+        skipped."""
+        for record in self._enabled_for(hook):
+            result = await self._aanswer(record, hook, False, None, kwargs)
+            if result is not None:
                 return result
-        finally:
-            await answers.aclose()  # the plugins after the first answer are not asked
         return None
 
     def _trace_calls(self) -> None:

@@ -207,20 +207,24 @@ class UserActor:
         if "callback_data" not in button:
             kind = next((k for k in button if k != "text"), "unknown")
             raise ActorError(f"button {label!r} is a {kind} button, not a callback button")
+        return await self.press(target, str(button["callback_data"]), bot=account)
+
+    async def press(
+        self, message: StoredMessage, data: str, *, bot: BotAccount | None = None
+    ) -> CallbackQueryState:
+        """Send the callback `data` from ``message`` as a client showing it would, even
+        if the bot has since taken that button away (the client was not refreshed)."""
+        account = self._bot(bot)
         query = CallbackQueryState(
-            secrets.token_hex(8),
-            self.id,
-            account.id,
-            target.message_id,
-            str(button["callback_data"]),
+            secrets.token_hex(8), self.id, account.id, message.message_id, data
         )
         self._emu.callback_queries[query.id] = query
         body = {
             "id": query.id,
             "from": self.user.to_api(),
-            "message": target.to_api(),
+            "message": message.to_api(),
             "chat_instance": str(abs(hash((account.id, self.id)))),
-            "data": query.data,
+            "data": data,
         }
         await self._emu.wait_handled([account.queue.push("callback_query", body)])
         return query

@@ -10,12 +10,11 @@ claims "nothing changed" after something was saved.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import pytest
 
-from lucien.core.testing.emulator.state import CallbackQueryState, StoredMessage
+from lucien.core.testing.emulator.state import CallbackQueryState
 from lucien.plugins.admin.keyboards import BroadcastCallback, ConfigCallback
 from lucien.plugins.admin.models import Admin
 
@@ -23,23 +22,6 @@ pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "free"])
 
 CLOSED = re.compile(r"ya (estaba cerrada|quedó cerrado)")  # admin.prompt_closed, es
 CANCELLED = {"Cancelado. Nada ha cambiado.", "Como usted diga: lo dejo todo como estaba."}
-
-
-async def press(harness: Any, actor: Any, message: StoredMessage, data: str) -> CallbackQueryState:
-    """Press a button on `message` as a client still showing it would (the bot has since
-    taken it away, but the client's view was not refreshed yet)."""
-    account = harness.emulator.bot
-    query = CallbackQueryState(secrets.token_hex(8), actor.id, account.id, message.message_id, data)
-    harness.emulator.callback_queries[query.id] = query
-    body = {
-        "id": query.id,
-        "from": actor.user.to_api(),
-        "message": message.to_api(),
-        "chat_instance": "1",
-        "data": data,
-    }
-    await harness.emulator.wait_handled([account.queue.push("callback_query", body)])
-    return query
 
 
 async def wait_minutes(harness: Any) -> int:
@@ -75,7 +57,7 @@ async def test_a_cancel_left_on_a_saved_wait_time_does_not_undo_or_deny_it(harne
     prompt_text = prompt.text
 
     # A client that still shows the old [Cancelar] presses it: an alert, nothing else.
-    query = await press(harness, diana, prompt, ConfigCallback(action="cancel").pack())
+    query = await diana.press(prompt, ConfigCallback(action="cancel").pack())
     assert_closed_alert(query)
     assert prompt.text == prompt_text and prompt.text not in CANCELLED
     assert not any(m.text in CANCELLED for m in diana.messages)
@@ -145,7 +127,7 @@ async def test_a_cancel_left_on_an_added_custodian_keeps_them(harness: Any) -> N
     assert prompt.buttons == [] and error.buttons == []
 
     for message in (prompt, error):
-        query = await press(harness, diana, message, ConfigCallback(action="cancel").pack())
+        query = await diana.press(message, ConfigCallback(action="cancel").pack())
         assert_closed_alert(query)
     assert not any(m.text in CANCELLED for m in diana.messages)
     async with harness.ctx.db.session() as s:
@@ -172,7 +154,7 @@ async def test_broadcast_cancel_live_and_stale(harness: Any) -> None:
     assert audience.buttons == []  # the audience step went with it
 
     # Pressed again from a stale view of the audience step: the broadcast is already closed.
-    query = await press(harness, diana, audience, BroadcastCallback(action="cancel").pack())
+    query = await diana.press(audience, BroadcastCallback(action="cancel").pack())
     assert_closed_alert(query)
     assert audience.text == question
     assert len(fred.messages) == 1  # only the greeting: nothing was broadcast

@@ -7,13 +7,12 @@ member's redeem prompt can be cancelled back to the menu.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from lucien.core.testing.emulator.state import CallbackQueryState, StoredMessage
+from lucien.core.testing.emulator.state import CallbackQueryState
 from lucien.plugins.vip.keyboards import VipAdmin
 from lucien.plugins.vip.models import Plan, Subscription, Token
 from lucien.plugins.vip.services import VipService
@@ -23,23 +22,6 @@ pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 CLOSED_ES = re.compile(r"ya (estaba cerrada|quedó cerrado)")  # vip.prompt_closed
 CANCEL = VipAdmin(action="cancel").pack()
 CANCELLED_ES = "Como usted disponga: no se ha cambiado nada."
-
-
-async def press(harness: Any, actor: Any, message: StoredMessage, data: str) -> CallbackQueryState:
-    """Press a button on `message` as a client still showing it would (the bot has since
-    taken it away, but the client's view was not refreshed yet)."""
-    account = harness.emulator.bot
-    query = CallbackQueryState(secrets.token_hex(8), actor.id, account.id, message.message_id, data)
-    harness.emulator.callback_queries[query.id] = query
-    body = {
-        "id": query.id,
-        "from": actor.user.to_api(),
-        "message": message.to_api(),
-        "chat_instance": "1",
-        "data": data,
-    }
-    await harness.emulator.wait_handled([account.queue.push("callback_query", body)])
-    return query
 
 
 def assert_closed_alert(query: CallbackQueryState) -> None:
@@ -88,7 +70,7 @@ async def test_editing_a_plan_shows_the_plan_and_each_current_value(harness: Any
         assert message.buttons == [], message.text
 
     # A Cancel pressed from a stale view of the form: an alert, the edit stands.
-    query = await press(harness, diana, ask_price, CANCEL)
+    query = await diana.press(ask_price, CANCEL)
     assert_closed_alert(query)
     assert not any(m.text == CANCELLED_ES for m in diana.messages)
     assert await plans(harness) == [("Mensual plus", 45, 1200, "EUR")]
@@ -147,7 +129,7 @@ async def test_cancel_live_and_stale_on_the_plan_and_token_forms(harness: Any) -
     assert await count(harness, Token) == 2
     assert ask_count.buttons == [] and refused.buttons == []
     for message in (ask_count, refused):
-        assert_closed_alert(await press(harness, diana, message, CANCEL))
+        assert_closed_alert(await diana.press(message, CANCEL))
     assert await count(harness, Token) == 2
     assert not any(m.text == CANCELLED_ES for m in diana.messages[-3:])
 

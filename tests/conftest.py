@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import pytest
+
+from tests.core.clikit import pip_install
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -20,22 +21,7 @@ def greeter_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     distribution would be, without touching the developer's environment.
     """
     target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(FIXTURES / "greeter"),
-        ],
-        check=True,
-        timeout=300,
-    )
+    pip_install(FIXTURES / "greeter", target)
     sys.path.insert(0, str(target))
     import importlib
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,17 @@ if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.users")
+
+# C0 and C1 control characters (NUL among them): PostgreSQL refuses NUL in text, and none
+# of them belongs in a name shown in a message or an admin list.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable_name(name: str | None) -> str | None:
+    """`name` without control characters; the usual printable name is returned as is."""
+    if not name or name.isprintable():
+        return name
+    return _CONTROL.sub("", name)
 
 
 class UserTracker:
@@ -42,7 +54,15 @@ class UserTracker:
         self._recent.move_to_end(user.id)
         if len(self._recent) > self.capacity:
             self._recent.popitem(last=False)
-        task = asyncio.create_task(self._upsert(user.id, *fingerprint))
+        username, first_name, language = fingerprint
+        task = asyncio.create_task(
+            self._upsert(
+                user.id,
+                printable_name(username),
+                printable_name(first_name),
+                printable_name(language),
+            )
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

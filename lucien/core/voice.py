@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from lucien.core.formatting import render
 from lucien.core.plugin import MessageKey
+from lucien.core.users import printable_name
 
 log = logging.getLogger("lucien.voice")
 
@@ -43,10 +44,12 @@ class Voice(Protocol):
 
 
 def display_name(user: Any) -> str:
-    """The user's first name (or username), unescaped; callers escape."""
+    """The user's first name (or username), unescaped, without control characters (NUL,
+    escape sequences); callers escape."""
     if user is None:
         return ""
-    return getattr(user, "first_name", None) or getattr(user, "username", None) or ""
+    name = getattr(user, "first_name", None) or getattr(user, "username", None) or ""
+    return printable_name(name) or ""
 
 
 class PlainVoice:

@@ -12,6 +12,7 @@ import datetime
 import hmac
 import json
 import logging
+import re
 import time
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,42 @@ def _empty() -> web.Response:
 
 
 _MARKUP = {"reply_markup"}
+
+# How a surrogate gets into a parsed update: a JSON escape (\uD800-\uDFFF) or its raw
+# bytes, which json.loads lets through ("surrogatepass"). Paired ones join into one
+# character; a lone one cannot be encoded, so no reply, log line or row could carry it.
+_SURROGATE_IN_JSON = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """`value` (parsed JSON) with every lone surrogate, in keys and strings, as U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(REPLACEMENT, value)
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    return value
+
+
+def parse_update_json(body: bytes) -> Any:
+    """The body as JSON, lone surrogates replaced; ValueError or RecursionError if it is
+    not JSON (or nested too deep). The search for surrogates runs only on a body with an
+    escape or a byte that may start one, not on every update."""
+    data = json.loads(body)
+    if (b"\\u" in body or b"\xed" in body) and _SURROGATE_IN_JSON.search(body):
+        data = without_lone_surrogates(data)
+    return data
+
+
+def _utf8(text: str) -> bytes:
+    """`text` as UTF-8; a lone surrogate a handler put in its reply becomes U+FFFD."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub(REPLACEMENT, text).encode()
 
 
 class _NotPlainJson(Exception):
@@ -86,7 +123,7 @@ def method_response(app: BotApplication, result: TelegramMethod[Any]) -> web.Res
                 continue
         payload[key] = value
     try:
-        body = json.dumps(payload, ensure_ascii=False, default=_refuse).encode()
+        body = _utf8(json.dumps(payload, ensure_ascii=False, default=_refuse))
     except _NotPlainJson:
         return _prepared_response(app, result, dumped)
     return web.Response(body=body, content_type="application/json")
@@ -107,7 +144,7 @@ def _prepared_response(
     except _CarriesFiles:
         return _multipart_response(bot, result)
     return web.Response(
-        body=json.dumps(payload, ensure_ascii=False).encode(), content_type="application/json"
+        body=_utf8(json.dumps(payload, ensure_ascii=False)), content_type="application/json"
     )
 
 
@@ -177,7 +214,12 @@ class WebhookHandler:
         try:
             # json.loads, not pydantic's own JSON parser: that one refuses a lone surrogate
             # escape in a user's text, and a 400 would lose the update.
-            update = Update.model_validate(json.loads(body), context={"bot": app.ctx.bot})
+            # Lone surrogates are replaced there; nesting past the recursion limit (in
+            # json or in pydantic) is a RecursionError: both are a malformed update.
+            update = Update.model_validate(parse_update_json(body), context={"bot": app.ctx.bot})
+        except RecursionError:
+            log.warning("malformed update: nested too deep")
+            return web.Response(status=400, text="Bad Request: malformed update")
         except (ValueError, ValidationError) as exc:
             log.warning("malformed update: %s", str(exc)[:200])
             return web.Response(status=400, text="Bad Request: malformed update")

@@ -46,9 +46,18 @@ def menu_router() -> Router:
     # more frequent of the two).
     @router.message(Command("menu"))
     @router.message(CommandStart(deep_link=False))
-    async def start(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
-        """/start without payload (deep links belong to plugins) and /menu."""
-        await state.clear()  # a fresh menu abandons any half-done conversation
+    async def start(
+        message: Message, ctx: AppContext, role: Role | None, state: FSMContext | None = None
+    ) -> Any:
+        """/start without payload (deep links belong to plugins) and /menu.
+
+        A message without `from` (an anonymous group admin, a channel) has no FSM state
+        and no role: it gets the base menu, as anybody would.
+        """
+        if state is not None:
+            await state.clear()  # a fresh menu abandons any half-done conversation
+        if role is None:
+            role = ctx.roles.base or ""
         user = message.from_user
         text = await greeting(ctx, role, user)
         return message.answer(text, reply_markup=await main_menu_markup(ctx, role, user))

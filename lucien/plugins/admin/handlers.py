@@ -417,15 +417,17 @@ def _refusal_router() -> Router:
     @router.message(Command(*ADMIN_COMMANDS))
     @router.message(StateFilter(*ADMIN_STATES))
     async def refuse_message(
-        message: Message, ctx: AppContext, role: Role | None, state: FSMContext
+        message: Message, ctx: AppContext, role: Role | None, state: FSMContext | None = None
     ) -> Any:
+        # No state without a sender (an anonymous group admin): refused all the same.
         log.warning(
             "non-admin %s (role %s) tried admin message %r",
             message.from_user.id if message.from_user else None,
             role,
             (message.text or "")[:64],
         )
-        await state.clear()
+        if state is not None:
+            await state.clear()
         return message.answer(await ctx.voice.say("admin.forbidden", user=message.from_user))
 
     @router.callback_query(F.data.startswith(_ADMIN_PREFIXES))

@@ -5,6 +5,8 @@ chat_member updates. Everyone reaches these handlers; the service decides what t
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -18,6 +20,8 @@ from lucien.plugins.vip.handlers.common import clicked, plan_lines, service
 from lucien.plugins.vip.keyboards import VipMenu
 from lucien.plugins.vip.services import TOKEN_LIKE_RE
 
+log = logging.getLogger("lucien.vip")
+
 
 class RedeemForm(StatesGroup):
     """The user pressed Redeem / Renew: the next text is taken as a token. The prompt's
@@ -30,7 +34,11 @@ class RedeemForm(StatesGroup):
 async def redeem_and_answer(message: Message, ctx: AppContext, code: str) -> None:
     """Redeem `code` for the sender and tell them; on success hand over the channel link."""
     user = message.from_user
-    assert user is not None
+    if user is None:
+        # No sender (an anonymous group admin, a channel): nobody to credit; the token
+        # stays unused and the chat is not told about it.
+        log.info("token sent without a sender in chat %s: ignored", message.chat.id)
+        return
     result = await service(ctx).redeem(user.id, code)
     if result.status != "ok":
         await message.answer(await ctx.voice.say(f"vip.refused.{result.status}", user=user))
@@ -81,7 +89,7 @@ async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
     await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
 
 
-async def show_offer(message: Message, ctx: AppContext, user: User) -> None:
+async def show_offer(message: Message, ctx: AppContext, user: User | None) -> None:
     """What VIP offers: the plans with their prices, and how to get in."""
     plans = await service(ctx).list_plans()
     if plans:
@@ -111,8 +119,10 @@ def create_router() -> Router:
 
     @router.message(Command("vip"))
     async def vip_command(message: Message, ctx: AppContext) -> None:
-        assert message.from_user is not None
-        await show_menu(message, ctx, message.from_user)
+        if message.from_user is None:  # no sender: the public offer, no personal menu
+            await show_offer(message, ctx, None)
+        else:
+            await show_menu(message, ctx, message.from_user)
 
     @router.callback_query(VipMenu.filter(F.action == "menu"))
     async def menu_button(query: CallbackQuery, ctx: AppContext) -> None:

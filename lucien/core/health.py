@@ -3,11 +3,17 @@
 Readiness is 200 only when the database answers, migrations are at head and the
 dispatcher is ready; plugins and Redis are reported beside it (a failed plugin or a Redis
 outage is a warning: the rest of the bot still serves).
+
+The public body says ready or not per component and nothing else: the detail (channel
+ids, counts, failure reasons, latencies) is for whoever holds `HEALTH_TOKEN`, sent as
+`Authorization: Bearer <token>` or `?token=`. /diag builds the detail in-process
+(`collect_health`). The status code is the same either way (Railway's deploy check).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -64,10 +70,37 @@ async def collect_health(app: BotApplication) -> dict[str, Any]:
     }
 
 
+def public_health(body: dict[str, Any]) -> dict[str, Any]:
+    """`collect_health`'s answer without anything but pass / warn / fail per component
+    (and each plugin's enabled / disabled / failed state)."""
+    return {
+        "status": body["status"],
+        "ready": body["ready"],
+        "checks": {name: {"status": c["status"]} for name, c in body["checks"].items()},
+        "plugins": {
+            name: {"status": p["status"], "state": p.get("state")}
+            for name, p in body["plugins"].items()
+        },
+    }
+
+
+def has_health_token(request: web.Request, expected: str | None) -> bool:
+    """Whether the request carries HEALTH_TOKEN (header or query), compared in constant
+    time; never true when no token is configured."""
+    if not expected:
+        return False
+    header = request.headers.get("Authorization", "")
+    given = header[7:] if header[:7].lower() == "bearer " else request.query.get("token", "")
+    return hmac.compare_digest(given.encode(errors="replace"), expected.encode())
+
+
 async def health_view(request: web.Request) -> web.Response:
     app: BotApplication = request.app[APP_KEY]
     body = await collect_health(app)
-    return web.json_response(body, status=200 if body["ready"] else 503)
+    status = 200 if body["ready"] else 503
+    if not has_health_token(request, app.settings.health_token):
+        body = public_health(body)
+    return web.json_response(body, status=status)
 
 
 async def live_view(request: web.Request) -> web.Response:

@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     railway_public_domain: str | None = None
     webhook_path: str = "/webhook"
     webhook_secret: str | None = Field(default=None, repr=False)
+    health_token: str | None = Field(default=None, repr=False)  # unlocks /health's detail
     webhook_max_body: int = 1_048_576
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -44,6 +44,12 @@ from lucien.core.webhook import WebhookHandler
 log = logging.getLogger("lucien")
 
 
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """The error's type and the first line of its message (SQLAlchemy's run to many)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:limit]
+
+
 class StartupError(Exception):
     """Startup cannot go on (bad plugins, a failed migration); the message says why."""
 
@@ -293,13 +299,27 @@ class BotApplication:
             self._jobs.append(asyncio.create_task(self._job_loop(job), name=f"job:{job.name}"))
 
     async def _job_loop(self, job: Job) -> None:
+        """Run `job` every interval until shutdown. An outage (PostgreSQL down) fails every
+        tick alike: one warning when it starts, one line when it ends, a count between;
+        the traceback goes to debug so a long outage does not flood the log."""
+        failing: str | None = None  # the kind of failure in progress, if any
+        failed = 0
         while not self._stopping:
             try:
                 await job.run(self.ctx)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("job %s failed", job.name)
+            except Exception as exc:
+                kind = type(exc).__qualname__
+                failed += 1
+                if kind != failing:
+                    failing = kind
+                    log.warning("job %s failing: %s", job.name, _one_line(exc))
+                log.debug("job %s failed (tick %d)", job.name, failed, exc_info=True)
+            else:
+                if failing is not None:
+                    log.info("job %s recovered after %d failed runs", job.name, failed)
+                    failing, failed = None, 0
             await self.clock.sleep(job.interval)
 
     async def run_jobs_once(self) -> None:

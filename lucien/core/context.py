@@ -15,6 +15,7 @@ from lucien.core.roles import RoleBook
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
 
+    from lucien.core.alerts import AlertService
     from lucien.core.cache import Cache
     from lucien.core.config_store import ConfigStore
     from lucien.core.db import Database
@@ -52,6 +53,13 @@ class AppContext:
     @property
     def cache(self) -> Cache:
         return self.state.cache
+
+    @property
+    def alerts(self) -> AlertService:
+        """Admin alerts (`await ctx.alerts.send(key, once=cause, **context)`), made on first use."""
+        from lucien.core.alerts import AlertService
+
+        return self.service("core.alerts", AlertService)
 
     def plugin_settings(self, name: str) -> Any:
         """The validated settings model instance of plugin `name` (None if it has none)."""

@@ -205,6 +205,16 @@ def lucien_health_checks(ctx: AppContext) -> list[HealthCheck]:
     """Return async callables each giving a HealthResult for /health and diagnostics."""
 
 
+@hookspec
+async def lucien_alert_recipients(ctx: AppContext) -> list[int]:
+    """Return the Telegram ids of the users who receive admin alerts (`ctx.alerts`).
+
+    The answers of every enabled plugin are joined and deduplicated; when no plugin
+    answers, ADMIN_IDS receive them. Asked on every alert that goes out (alerts are
+    rare and rate-limited), not cached. Raising is logged and counts as no answer.
+    """
+
+
 @hookspec(firstresult=True)
 def lucien_voice(ctx: AppContext, messages: dict[str, MessageKey]) -> Voice | None:
     """Provide the Voice every text goes through (the voice plugin does).

@@ -82,6 +82,14 @@ class AdminPlugin:
         return "admin" if await admin_service(ctx).is_admin(user_id) else None
 
     @hookimpl
+    async def lucien_alert_recipients(self, ctx: Any) -> list[int]:
+        """Every admin gets the alerts: ADMIN_IDS, then the admins added from chat."""
+        from lucien.plugins.admin.services import admin_service
+
+        service = admin_service(ctx)
+        return sorted(service.env_ids()) + await service.stored_ids()
+
+    @hookimpl
     def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:
         """The admin entries of the main menu; other plugins add theirs (plans, tokens...)."""
         if role != "admin":

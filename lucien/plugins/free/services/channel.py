@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import CreateChatInviteLink, GetChat
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from lucien.core.db import upsert
-from lucien.core.db.models import User
 from lucien.plugins.free.models import FreeChannel
-from lucien.plugins.free.services.common import LINK_NS, FreePart, Recipient, log
+from lucien.plugins.free.services.common import LINK_NS, FreePart, log
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -88,19 +87,11 @@ class Channel(FreePart):
             channel = chat.title or channel
         except (TelegramBadRequest, TelegramForbiddenError):
             pass
-        admin_ids = list(self.ctx.settings.admin_ids)
-        async with self.ctx.db.session(readonly=True) as s:
-            # Speak each admin's language, as the core recorded it when they wrote to us.
-            found = await s.execute(
-                select(User.id, User.first_name, User.language_code).where(User.id.in_(admin_ids))
-            )
-            known = {r.id: Recipient(r.id, r.first_name, r.language_code) for r in found}
-        for admin_id in admin_ids:
-            recipient = known.get(admin_id, Recipient(admin_id, None, None))
-            text = await self.ctx.voice.say(
-                "free.admin.rights_lost", user=recipient, channel=channel
-            )
-            await self._dm(admin_id, text)
+        # The flag already makes this once per outage across replicas; the cause also
+        # rate-limits a channel whose rights flap.
+        await self.ctx.alerts.send(
+            "free.admin.rights_lost", once=f"free-rights:{chat_id}", channel=channel
+        )
 
     async def rights_ok(self, chat_id: int) -> None:
         """An approval went through: the outage (if any) is over; a new one alerts again."""

@@ -11,8 +11,6 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import SendMessage
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -75,18 +73,9 @@ class VipPart:
         return self.ctx.clock.now()
 
     async def alert_admins(self, key: str, *, once: str | None = None, **context: Any) -> None:
-        """Tell the admins listed in ADMIN_IDS (the plugin does not depend on the admin
-        plugin's own list of admins). `once` deduplicates an alert for the cache TTL."""
-        if once is not None:
-            if await self.ctx.cache.get(CACHE_ALERTS, once) is not None:
-                return
-            await self.ctx.cache.set(CACHE_ALERTS, once, True)
-        for admin_id in self.ctx.settings.admin_ids:
-            text = await self.ctx.voice.say(key, user=await self._user(admin_id), **context)
-            try:
-                await self.ctx.sender(SendMessage(chat_id=admin_id, text=text))
-            except TelegramAPIError as exc:
-                log.warning("cannot alert admin %s: %r", admin_id, exc)
+        """Tell every admin through the core's alert service; `once` names the cause, so
+        the same cause alerts at most once per the service's window."""
+        await self.ctx.alerts.send(key, once=once, **context)
 
     async def _user(self, user_id: int) -> Any:
         """The core's record of a user (first name, language) for the voice, if known."""

@@ -1,0 +1,95 @@
+"""Admin alerts: one service every plugin uses to tell every admin something went wrong.
+
+`await ctx.alerts.send("vip.admin.rights_missing", once="rights:-100", channel="...")`
+renders the message key in each admin's language through the voice and sends it with
+the shared sender. Who the admins are is the plugins' answer to the
+`lucien_alert_recipients` hook (the admin plugin: ADMIN_IDS and the admins added from
+chat); without an answer, ADMIN_IDS. The core names no role.
+
+`once` names the cause: the same cause alerts at most once per `window` seconds, across
+replicas through Redis when it is up (one `SET NX PX`), in this process otherwise. An
+alert without `once` is an event of its own (a member removed) and always goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import SendMessage
+from sqlalchemy import select
+
+from lucien.core.cache import REDIS_FAULTS
+from lucien.core.db.models import User
+
+if TYPE_CHECKING:
+    from lucien.core.context import AppContext
+
+log = logging.getLogger("lucien.alerts")
+
+# Ten minutes: an outage that lasts keeps reminding the admins, not every job tick.
+ALERT_WINDOW_S = 600.0
+
+
+class AlertService:
+    """Sends an alert to every admin, once per cause and window."""
+
+    def __init__(self, ctx: AppContext, window: float = ALERT_WINDOW_S) -> None:
+        self.ctx = ctx
+        self.window = window
+        # cause -> monotonic-ish deadline (the app clock, so tests can move time)
+        self._local: dict[str, float] = {}
+
+    async def recipients(self) -> list[int]:
+        """Every admin's Telegram id, deduplicated, in the order the plugins gave them."""
+        answers = await self.ctx.registry.acall_each("lucien_alert_recipients", ctx=self.ctx)
+        ids: list[int] = []
+        if not answers:
+            ids = list(self.ctx.settings.admin_ids or ())
+        for _record, found in answers:
+            ids.extend(found)
+        return list(dict.fromkeys(int(i) for i in ids))
+
+    async def _first_in_window(self, cause: str) -> bool:
+        """True for the first alert of `cause` in the window (this call claims it)."""
+        state = self.ctx.state
+        redis = getattr(state, "redis", None)
+        if redis is not None and state.connected:
+            key = f"{state.prefix}:alert:{cause}"
+            try:
+                return bool(await redis.set(key, "1", nx=True, px=int(self.window * 1000)))
+            except REDIS_FAULTS as exc:
+                state.availability.mark_down(exc)
+        now = self.ctx.clock.now().timestamp()
+        if self._local.get(cause, 0.0) > now:
+            return False
+        self._local = {c: d for c, d in self._local.items() if d > now}
+        self._local[cause] = now + self.window
+        return True
+
+    async def send(self, key: str, *, once: str | None = None, **context: Any) -> int:
+        """Tell every admin `key` (rendered with `context`); the number reached.
+
+        With `once`, a repeat of the same cause within the window sends nothing. A
+        failure to reach one admin is logged and the others still get it.
+        """
+        if once is not None and not await self._first_in_window(once):
+            return 0
+        ids = await self.recipients()
+        if not ids:
+            log.warning("alert %s: no admin to tell (set ADMIN_IDS)", key)
+            return 0
+        async with self.ctx.db.session(readonly=True) as s:
+            # Speak each admin's language, as the core recorded it when they wrote to us.
+            users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))}
+        reached = 0
+        for admin_id in ids:
+            text = await self.ctx.voice.say(key, user=users.get(admin_id), **context)
+            try:
+                await self.ctx.sender(SendMessage(chat_id=admin_id, text=text))
+            except TelegramAPIError as exc:
+                log.warning("cannot alert admin %s: %r", admin_id, exc)
+            else:
+                reached += 1
+        return reached

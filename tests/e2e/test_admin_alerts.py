@@ -100,3 +100,20 @@ async def test_without_the_admin_plugin_admin_ids_get_the_alerts(harness: Any) -
     assert await harness.ctx.alerts.send("vip.admin.rights_missing", once="c", channel="X") == 0
     await harness.emulator.wait_idle()
     assert seen(root, VIP_ALERT["en"]) == 1, [m.text for m in root.messages]
+
+
+@pytest.mark.lucien(plugins=["voice", "admin", "vip"], redis=True)
+async def test_two_replicas_raising_the_same_cause_tell_each_admin_once(harness: Any) -> None:
+    root = harness.admin("Root", language_code="en")
+    first = await harness.start_app()
+    second = await harness.start_app()
+    await root.send("/start")
+    await first.ctx.users.drain()
+    await second.ctx.users.drain()
+    sent = [
+        await app.ctx.alerts.send("vip.admin.rights_missing", once="rights:-1", channel="X")
+        for app in (first, second, first)
+    ]
+    await harness.emulator.wait_idle()
+    assert sorted(sent) == [0, 0, 1]
+    assert seen(root, VIP_ALERT["en"]) == 1

@@ -88,11 +88,10 @@ class VipPlugin:
 
     @hookimpl
     def lucien_cache_namespaces(self) -> list[CacheNamespace]:
-        from lucien.plugins.vip.services import CACHE_ALERTS, CACHE_PLANS
+        from lucien.plugins.vip.services import CACHE_PLANS
 
         return [
             CacheNamespace(CACHE_PLANS, 300, "active VIP plans (invalidated on every change)"),
-            CacheNamespace(CACHE_ALERTS, 600, "admin alerts already sent (rights missing)"),
         ]
 
     @hookimpl

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lucien.plugins.vip.services.common import (
-    CACHE_ALERTS,
     CACHE_PLANS,
     LIST_LIMIT,
     PLUGIN,
@@ -95,7 +94,6 @@ class VipService:
 
 
 __all__ = [
-    "CACHE_ALERTS",
     "CACHE_PLANS",
     "JOINED_STATUSES",
     "LIST_LIMIT",

@@ -24,7 +24,6 @@ log = logging.getLogger("lucien.vip")
 PLUGIN = "vip"
 LIST_LIMIT = 10
 CACHE_PLANS = "vip_plans"
-CACHE_ALERTS = "vip_alerts"
 
 
 class VipSettings(BaseSettings):

@@ -45,6 +45,11 @@ class Metrics:
         self.in_flight = Gauge(
             "lucien_updates_in_flight", "Updates being handled", registry=self.registry
         )
+        self.flood_dropped = Counter(
+            "lucien_flood_dropped",
+            "Updates refused by flood control (acknowledged, not handled)",
+            registry=self.registry,
+        )
 
     def watch_cache(self, ctx: AppContext) -> None:
         self.registry.register(_CacheCollector(ctx))

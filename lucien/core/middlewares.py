@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
-from aiogram.types import TelegramObject, User
+from aiogram.types import TelegramObject, Update, User
 
+from lucien.core.flood import FloodControl, Verdict
 from lucien.core.logging import plugin_var, user_id_var
 from lucien.core.roles import resolve_role
 
@@ -40,13 +41,23 @@ class ContextMiddleware(BaseMiddleware):
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.flood = FloodControl(ctx)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is not None and not user.is_bot:
             user_id_var.set(user.id)
-            data["role"] = await resolve_role(self.ctx, user.id)
+            role = data["role"] = await resolve_role(self.ctx, user.id)
             self.ctx.users.seen(user)
+            if (
+                self.flood.enabled
+                and isinstance(event, Update)
+                and _limited(event)
+                and not self.flood.exempt(role)
+            ):
+                verdict = await self.flood.check(user.id)
+                if verdict is not Verdict.ALLOW:
+                    return await self._refuse(event, user, verdict)
         else:
             data["role"] = None
         try:
@@ -59,6 +70,31 @@ class ContextMiddleware(BaseMiddleware):
         if result is UNHANDLED:
             return self.ctx.state.unhandled_reply(data)
         return result
+
+    async def _refuse(self, update: Update, user: User, verdict: Verdict) -> Any:
+        """Count a refused update; answer `error.too_fast` to the first of a streak."""
+        metrics = getattr(self.ctx.app, "metrics", None)
+        if metrics is not None:
+            metrics.flood_dropped.inc()
+        if verdict is Verdict.TELL:
+            text = await self.ctx.voice.say("error.too_fast", user=user)
+            if update.callback_query is not None:
+                return update.callback_query.answer(text=text[:200])
+            if update.message is not None:
+                return update.message.answer(text)
+        elif update.callback_query is not None:
+            # Answered anyway, else the user's button spins until Telegram gives up.
+            return update.callback_query.answer()
+        return None
+
+
+def _limited(update: Update) -> bool:
+    """Flood control applies to what a user sends the bot: private messages and button
+    presses (never join requests or membership changes, which are not the user's to repeat)."""
+    message = update.message
+    if message is not None:
+        return message.chat.type == "private"
+    return update.callback_query is not None
 
 
 class PluginTag(BaseMiddleware):

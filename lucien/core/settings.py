@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] | None = None
     log_level: str = "INFO"
     drain_timeout: float = Field(default=20.0, gt=0, le=600)
+    # Flood control per user: FLOOD_BURST updates at once, then FLOOD_RATE a second
+    # (either 0: off); FLOOD_EXEMPT_ROLES defaults to the highest-ranked role.
+    flood_rate: float = Field(default=1.0, ge=0)
+    flood_burst: int = Field(default=10, ge=0)
+    flood_exempt_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     replica_id: str | None = Field(default=None, validation_alias="RAILWAY_REPLICA_ID")
 
     @field_validator("admin_ids", mode="before")
@@ -133,6 +138,11 @@ class Settings(BaseSettings):
             if bad:
                 raise ValueError(f"not Telegram ids: {', '.join(map(str, bad))}")
         return value
+
+    @field_validator("flood_exempt_roles", mode="before")
+    @classmethod
+    def _parse_roles(cls, value: Any) -> Any:
+        return _split_csv(value)
 
     @field_validator("lucien_plugins", "lucien_disabled_plugins", mode="before")
     @classmethod

@@ -30,7 +30,7 @@ from lucien.core.redis_batch import Arg, Key, RedisBatcher
 from lucien.core.state.adapters import LucienIsolation, LucienStorage, UnavailableNotice
 from lucien.core.state.connection import connect_redis, redis_health
 from lucien.core.state.local import DEDUP_TTL, LocalLocks, MemoryDedup
-from lucien.core.state.scripts import ACQUIRE_LUA, RELEASE_LUA
+from lucien.core.state.scripts import ACQUIRE_LUA, FLOOD_LUA, RELEASE_LUA
 from lucien.core.state.tickets import TICKET, Held, Ticket, held_for
 
 if TYPE_CHECKING:
@@ -83,7 +83,9 @@ class StateBackend:
         # One batcher for the update's procedures and the cache: a loop turn's Redis
         # work is one script call, whoever asked for it.
         self.batcher = (
-            RedisBatcher(redis, {"acquire": ACQUIRE_LUA, "release": RELEASE_LUA})
+            RedisBatcher(
+                redis, {"acquire": ACQUIRE_LUA, "release": RELEASE_LUA, "flood": FLOOD_LUA}
+            )
             if redis is not None
             else None
         )

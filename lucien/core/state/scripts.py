@@ -1,4 +1,5 @@
-"""The two Lua procedures every update runs: one round trip to begin it, one to finish it.
+"""The Lua procedures every update runs: one round trip to begin it, one to finish it
+(and the flood-control check, batched with them).
 
 aiogram's RedisStorage + RedisEventIsolation spend several round trips per update (lock
 script, state GET, data GET, unlock script, each SET). These two do the same work in
@@ -44,4 +45,29 @@ if #KEYS > 3 then
 end
 if mine then return 1 end
 return 0
+"""
+
+# Flood control, GCRA: one theoretical arrival time per user (`t`, ms on the bot's clock,
+# sent by the caller so a test clock drives it) and whether the too-fast line was sent
+# since the bucket was last full (`w`). KEYS: the user's hash; ARGV: now ms, interval ms,
+# burst. Reply: 1 allowed | 2 refused, tell the user | 0 refused quietly.
+FLOOD_LUA = """
+local now, interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local v = redis.call('HMGET', KEYS[1], 't', 'w')
+local tat, told = tonumber(v[1]) or now, v[2]
+if tat <= now then tat, told = now, false end
+local reply
+if tat + interval - now <= burst * interval then
+  tat = tat + interval
+  redis.call('HSET', KEYS[1], 't', string.format('%d', tat))
+  if not told then redis.call('HDEL', KEYS[1], 'w') end
+  reply = 1
+elseif told then
+  return 0
+else
+  redis.call('HSET', KEYS[1], 't', string.format('%d', tat), 'w', '1')
+  reply = 2
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(tat - now) + 1000)
+return reply
 """

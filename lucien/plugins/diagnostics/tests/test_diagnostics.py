@@ -189,7 +189,8 @@ async def test_a_run_leaves_production_untouched_and_is_one_at_a_time(harness: A
 async def test_profile_returns_html_naming_the_handlers_that_ran(harness: Any) -> None:
     ada = harness.admin("Ada")
     fred = harness.user("Fred")
-    await harness.start_app()
+    # Fred sends /start for two real seconds while the test clock stands still.
+    await harness.start_app(flood_burst=0)
     await ada.send("/profile 2")
     assert ada.last.text == "Profiling for 2 s..."
     profiling = asyncio.ensure_future(diagnostics_service(harness.ctx).wait_idle())

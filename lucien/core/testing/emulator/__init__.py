@@ -25,13 +25,16 @@ A bot that has neither set a webhook nor polled yet is not waited for;
 Modules: ``server`` (the Emulator and HTTP routing), ``state`` (bots, users,
 chats, links, messages), ``membership`` (joins, leaves, updates), ``methods/``
 (one module per API area), ``delivery`` (webhook and getUpdates), ``limits``
-(429s), ``html`` (the HTML parse mode), ``params`` (reading aiogram's requests),
-``actors`` (users), ``cli`` (``python -m lucien.core.testing.emulator``).
+(429s), ``faults`` (failures, delays and hangs on demand: ``emu.faults.add(...)``,
+or ``POST /_emulator/faults`` over HTTP), ``html`` (the HTML parse mode),
+``params`` (reading aiogram's requests), ``actors`` (users), ``cli``
+(``python -m lucien.core.testing.emulator``).
 """
 
 from .actors import JOIN_REFUSALS, ActorError, UserActor
 from .delivery import DeliveryAttempt, PendingUpdate
 from .errors import ApiError
+from .faults import Fault, Faults, Held
 from .server import Call, Emulator
 from .state import (
     ALL_ADMIN_RIGHTS,
@@ -57,6 +60,9 @@ __all__ = [
     "DeliveryAttempt",
     "DocumentFile",
     "Emulator",
+    "Fault",
+    "Faults",
+    "Held",
     "InviteLink",
     "JoinRequest",
     "PendingUpdate",

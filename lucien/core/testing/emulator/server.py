@@ -30,6 +30,7 @@ from . import membership
 from .actors import UserActor
 from .delivery import DeliveryAttempt, PendingUpdate, UpdateQueue
 from .errors import ApiError, bad_request, not_found, unauthorized
+from .faults import Faults
 from .limits import RateLimiter
 from .methods import REGISTRY, MethodContext
 from .params import Params, read_request
@@ -83,6 +84,8 @@ class Emulator:
         self.deliveries: list[DeliveryAttempt] = []
         self.callback_queries: dict[str, Any] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
+        #: Injected failures, delays and hangs (``faults.add``; HTTP: /_emulator/faults).
+        self.faults = Faults()
         self._user_ids = itertools.count(5_000_000_001)
         self._chat_ids = itertools.count(1_000_000_001)
         self._app = self._build_app()
@@ -100,6 +103,7 @@ class Emulator:
     def _build_app(self) -> web.Application:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self.faults.register(app)
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -111,6 +115,8 @@ class Emulator:
         self.base_url = f"http://{host}:{bound}"
 
     async def stop(self) -> None:
+        """Close deliveries, end held calls (faults), close the server."""
+        self.faults.close()
         for bot in self.bots_by_id.values():
             await bot.queue.close()
         for bot in self.bots_by_id.values():
@@ -371,6 +377,9 @@ class Emulator:
             return error.status, error.to_json()
         name, handler = entry
         try:
+            fault = self.faults.pick(name, params.for_log()) if self.faults else None
+            if fault is not None:
+                await self.faults.apply(fault, name, params.for_log())
             result = await handler(MethodContext(self, bot, params, name, via))
         except ApiError as error:
             self.calls.append(Call(name, params.for_log(), error.status))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from lucien.core.cache import Cache
     from lucien.core.config_store import ConfigStore
     from lucien.core.db import Database
+    from lucien.core.outbox import Outbox
     from lucien.core.plugins import PluginRegistry
     from lucien.core.runner import BotApplication
     from lucien.core.sender import Sender
@@ -60,6 +61,13 @@ class AppContext:
         from lucien.core.alerts import AlertService
 
         return self.service("core.alerts", AlertService)
+
+    @property
+    def outbox(self) -> Outbox:
+        """Bot API calls queued with a transaction and delivered once (`ctx.outbox.add`)."""
+        from lucien.core.outbox import Outbox
+
+        return self.service("core.outbox", Outbox)
 
     def plugin_settings(self, name: str) -> Any:
         """The validated settings model instance of plugin `name` (None if it has none)."""

@@ -50,6 +50,13 @@ class Metrics:
             "Updates refused by flood control (acknowledged, not handled)",
             registry=self.registry,
         )
+        self.outbox_calls = Counter(
+            "lucien_outbox_calls",
+            "Outbox calls by outcome: sent, retried (transient failure), failed (the row "
+            "given up), skipped (an optional call given up)",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def watch_cache(self, ctx: AppContext) -> None:
         self.registry.register(_CacheCollector(ctx))

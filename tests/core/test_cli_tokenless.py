@@ -22,6 +22,8 @@ from lucien.core.testing.databases import temporary_postgres
 from tests.core.clikit import clean_env, lucien, pip_install, sqlite_url
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
+# The core branch's newest revision.
+CORE_HEAD = "core_0003"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,7 @@ def test_migrate_and_status_without_a_token(tmp_path: Path) -> None:
     before = lucien("migrate", "status", cwd=tmp_path, **env)
     assert before.returncode == 0, before.stderr
     core = next(line for line in before.stdout.splitlines() if line.startswith("core "))
-    assert core.split()[2] == "-" and core.split()[-1] == "core_0001"  # nothing applied yet
+    assert core.split()[2] == "-" and core.split()[-1] == CORE_HEAD  # nothing applied yet
 
     applied = lucien("migrate", cwd=tmp_path, **env)
     assert applied.returncode == 0, applied.stderr
@@ -91,7 +93,7 @@ def test_migrate_and_status_without_a_token(tmp_path: Path) -> None:
     after = lucien("migrate", "status", cwd=tmp_path, **env)
     assert after.returncode == 0, after.stderr
     core = next(line for line in after.stdout.splitlines() if line.startswith("core "))
-    assert core.split()[1:] == ["enabled", "core_0001", "core_0001", "-"]
+    assert core.split()[1:] == ["enabled", CORE_HEAD, CORE_HEAD, "-"]
     tables = {row[0] for row in sqlite3.connect(db).execute("SELECT name FROM sqlite_master")}
     assert {"users", "free_join_requests"} <= tables
 

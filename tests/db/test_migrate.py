@@ -19,6 +19,9 @@ from sqlalchemy import inspect, text
 from lucien.core.db import migrate
 from lucien.core.db.migrate import MigrationError
 
+# The core branch's revisions, oldest first.
+CORE = ["core_0001", "core_0002", "core_0003"]
+
 
 async def _tables(url: str) -> set[str]:
     engine = migrate.migration_engine(make_settings(url).database)
@@ -44,7 +47,7 @@ async def test_every_branch_up_to_head_and_down_to_base(db_url: str, registry_fo
     )
     settings = registry.settings
     report = await migrate.upgrade_all(settings, registry)
-    assert [r for _, r in report.applied] == ["core_0001", "a_0001", "a_0002", "b_0001"]
+    assert [r for _, r in report.applied] == [*CORE, "a_0001", "a_0002", "b_0001"]
     assert {"users", "plugin_settings", "plugin_setting_changes", "alpha_items", "beta_notes"} <= (
         await _tables(db_url)
     )
@@ -60,7 +63,7 @@ async def test_every_branch_up_to_head_and_down_to_base(db_url: str, registry_fo
     assert await migrate.downgrade_branch(settings, registry, "alpha") == ["a_0002", "a_0001"]
     assert await migrate.downgrade_branch(settings, registry, "beta") == ["b_0001"]
     assert "alpha_items" not in await _tables(db_url)
-    assert await migrate.downgrade_branch(settings, registry, "core") == ["core_0001"]
+    assert await migrate.downgrade_branch(settings, registry, "core") == CORE[::-1]
     assert await _tables(db_url) <= {"alembic_version", "migration_runs"}
     status = {s.branch: s for s in await migrate.migration_status(settings, registry)}
     assert all(s.current is None for s in status.values())
@@ -204,7 +207,7 @@ async def test_autogenerate_first_revision_of_a_new_branch(
     path = await migrate.new_revision(registry.settings, registry, "beta", "initial")
     body = _read(path)
     assert "branch_labels: str | Sequence[str] | None = ('beta',)" in body
-    assert "depends_on: str | Sequence[str] | None = 'core_0001'" in body
+    assert f"depends_on: str | Sequence[str] | None = '{CORE[-1]}'" in body
     report = await migrate.upgrade_all(registry.settings, registry)
     assert report.applied and report.applied[-1][0] == "beta"
     assert await migrate.compare_models(registry.settings, registry, "beta") == []
@@ -255,7 +258,7 @@ async def test_two_processes_upgrading_together_migrate_once(pg_database: str) -
     assert any(r["applied"] == [] for r in results)
     applied = [tuple(a) for r in results for a in r["applied"]]
     assert sorted(applied) == sorted(
-        [("core", "core_0001"), ("alpha", "a_0001"), ("alpha", "a_0002")]
+        [*(("core", r) for r in CORE), ("alpha", "a_0001"), ("alpha", "a_0002")]
     )
     assert await _scalar(pg_database, "SELECT count(*) FROM migration_runs") == 2
     settings = make_settings(pg_database)

@@ -1,6 +1,6 @@
 """The core's own behaviour as a plugin (Datasette's default plugins): /start and /menu,
-the main menu of every role, everyone's base role, and the fallbacks for links and
-buttons nobody claims, with their texts.
+the main menu of every role, everyone's base role, the fallbacks for links and buttons
+nobody claims, with their texts, and the outbox delivery job.
 
 It is registered by the core from `DEFAULT_PLUGINS`, always on, through the same hooks
 as any plugin; nothing here is reachable except through them.
@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import MessageKey, PluginInfo, RoleSpec, hookimpl
+from lucien.core.plugin import Job, MessageKey, PluginInfo, RoleSpec, hookimpl
 
 HERE = Path(__file__).parent
 NAME = "core"
+# The outbox job's pace: a message queued by a job goes out within about a second.
+OUTBOX_INTERVAL_S = 1.0
 # Everyone's role: the lowest rank, so any role another plugin grants outranks it.
 BASE_ROLE = RoleSpec("free", 0, "everyone: no plugin grants them another role")
 
@@ -47,6 +49,14 @@ class BuiltinPlugin:
         from lucien.core.builtin.handlers import fallback_router
 
         return [fallback_router()]
+
+    @hookimpl(trylast=True)
+    def lucien_jobs(self, ctx: Any) -> list[Job]:
+        """The outbox delivery, on every replica. Last, so that one `run_jobs_once` (tests,
+        the sandbox) delivers what the jobs before it queued."""
+        from lucien.core.outbox import run_outbox_job
+
+        return [Job("core.outbox", run_outbox_job, OUTBOX_INTERVAL_S)]
 
     @hookimpl
     def lucien_messages(self) -> list[MessageKey]:

@@ -1,11 +1,21 @@
-"""The core's tables: users and plugin settings (with their change history)."""
+"""The core's tables: users, plugin settings (with their change history) and the outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint, false, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lucien.core.db.base import Base
@@ -71,3 +81,38 @@ class PluginSettingChange(Base):
     changed_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, server_default=func.current_timestamp()
     )
+
+
+class OutboxEntry(Base):
+    """Bot API calls waiting to be made, written with the change that causes them.
+
+    One row is one `key` (unique: adding it twice adds it once) and its calls in order,
+    each stored as the API method name and its JSON params. `step` is the index of the
+    next call to make; `status` is pending, sent, failed or cancelled. A replica delivering
+    the row holds a lease (`claimed_by`, `claimed_until`); `next_attempt_at` is when any
+    replica may claim it (after a failure, or once a dead replica's lease ends). See
+    lucien/core/outbox.py.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    plugin: Mapped[str] = mapped_column(String(64), nullable=False)
+    calls: Mapped[Any] = mapped_column(JSON, nullable=False)
+    step: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(32))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by `Outbox.cancel` on a row already under way: its optional calls are dropped.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

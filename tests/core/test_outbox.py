@@ -1,0 +1,312 @@
+"""The outbox on SQLite and PostgreSQL: calls queued with a transaction are made once each,
+in order, resumed where they stopped after a failure or a kill, never twice by two
+replicas; only the call in flight at a kill may be repeated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramServerError
+from aiogram.methods import BanChatMember, SendMessage
+from sqlalchemy import func, select
+
+from lucien.core.db.models import OutboxEntry, User
+from lucien.core.outbox import Outbox, OutboxCall, OutboxFailure
+
+pytestmark = pytest.mark.lucien(plugins=["voice"])
+
+
+class Boom(Exception):
+    """Raised by a test inside a transaction to roll it back."""
+
+
+def texts(user: Any) -> list[str]:
+    return [m.text or "" for m in user.messages]
+
+
+async def started_user(harness: Any, name: str = "Ana") -> Any:
+    """A user who once wrote to the bot (so it may write to them)."""
+    user = harness.user(name)
+    user.chat_with(harness.account).started = True
+    return user
+
+
+async def queue(harness: Any, *calls: Any, key: str, app: Any = None) -> bool:
+    ctx = (app or harness.app).ctx
+    async with ctx.db.session() as s:
+        return await ctx.outbox.add(s, *calls, key=key, plugin="test")
+
+
+async def row(harness: Any, key: str) -> OutboxEntry:
+    async with harness.ctx.db.session(readonly=True) as s:
+        found = await s.scalar(select(OutboxEntry).where(OutboxEntry.key == key))
+    assert found is not None
+    return found
+
+
+def says(chat_id: int, *words: str) -> list[SendMessage]:
+    return [SendMessage(chat_id=chat_id, text=word) for word in words]
+
+
+Middleware = Callable[[Any, Any, Any], Awaitable[Any]]
+
+
+def on_text(harness: Any, text: str, middleware: Middleware) -> None:
+    """Run `middleware` (make_request, bot, method) on the bot's sendMessage of `text`."""
+
+    async def hook(make_request: Any, bot: Any, method: Any) -> Any:
+        if isinstance(method, SendMessage) and method.text == text:
+            return await middleware(make_request, bot, method)
+        return await make_request(bot, method)
+
+    harness.ctx.bot.session.middleware(hook)
+
+
+async def test_a_rolled_back_add_sends_nothing(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    with pytest.raises(Boom):
+        async with harness.ctx.db.session() as s:
+            await harness.ctx.outbox.add(s, *says(ana.id, "never"), key="k", plugin="test")
+            raise Boom
+    assert await harness.ctx.outbox.deliver_due() == 0
+    await harness.run_jobs()
+    assert texts(ana) == []
+    async with harness.ctx.db.session(readonly=True) as s:
+        assert await s.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+
+
+async def test_one_key_is_one_row_sent_once(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    assert await queue(harness, *says(ana.id, "hello"), key="greet:ana")
+    assert not await queue(harness, *says(ana.id, "hello again"), key="greet:ana")
+    async with harness.ctx.db.session() as s:  # twice in one transaction too
+        assert await harness.ctx.outbox.add(s, *says(ana.id, "a"), key="x", plugin="test")
+        assert not await harness.ctx.outbox.add(s, *says(ana.id, "b"), key="x", plugin="test")
+    await harness.run_jobs()  # the built-in job delivers
+    await harness.advance(minutes=5)
+    assert texts(ana) == ["hello", "a"]
+    done = await row(harness, "greet:ana")
+    assert (done.status, done.step, done.attempts) == ("sent", 1, 1)
+    assert done.sent_at is not None and done.claimed_by is None
+    metrics = harness.app.metrics.render().decode()
+    assert 'lucien_outbox_calls_total{outcome="sent"} 2.0' in metrics
+
+
+async def test_a_502_on_the_second_call_resumes_at_the_second(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    failed: list[str] = []
+
+    async def bad_gateway_once(make_request: Any, bot: Any, method: Any) -> Any:
+        if not failed:
+            failed.append(method.text)
+            raise TelegramServerError(method=method, message="Bad Gateway")
+        return await make_request(bot, method)
+
+    on_text(harness, "two", bad_gateway_once)
+    await queue(harness, *says(ana.id, "one", "two", "three"), key="count")
+    assert await harness.ctx.outbox.deliver_due() == 1
+    await harness.emulator.wait_idle()
+    assert texts(ana) == ["one"]
+    waiting = await row(harness, "count")
+    assert (waiting.status, waiting.step) == ("pending", 1)
+    assert "Bad Gateway" in (waiting.last_error or "")
+    # not before the back-off
+    assert await harness.ctx.outbox.deliver_due() == 0
+    await harness.advance(seconds=5)
+    assert texts(ana) == ["one", "two", "three"]
+    assert failed == ["two"]
+    assert (await row(harness, "count")).status == "sent"
+
+
+@pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
+async def test_two_replicas_never_send_one_row_twice(harness: Any) -> None:
+    first = await harness.start_app()
+    second = await harness.start_app()
+    users = [await started_user(harness, f"U{i}") for i in range(40)]
+    for user in users:
+        await queue(harness, *says(user.id, "a", "b"), key=f"pair:{user.id}")
+    made = await asyncio.gather(first.ctx.outbox.deliver_due(), second.ctx.outbox.deliver_due())
+    await harness.emulator.wait_idle()
+    assert sum(made) == 80
+    assert all(texts(user) == ["a", "b"] for user in users)
+    sends = Counter(int(c.params["chat_id"]) for c in harness.emulator.calls_of("sendMessage"))
+    assert sends == {user.id: 2 for user in users}
+
+
+async def test_a_kill_mid_row_repeats_at_most_the_call_in_flight(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    in_flight = asyncio.Event()
+
+    async def dies_after_telegram_answered(make_request: Any, bot: Any, method: Any) -> Any:
+        result = await make_request(bot, method)
+        if not in_flight.is_set():
+            in_flight.set()
+            await asyncio.Event().wait()  # killed here, before the call is recorded
+        return result
+
+    on_text(harness, "two", dies_after_telegram_answered)
+    await queue(harness, *says(ana.id, "one", "two", "three"), key="count")
+    delivery = asyncio.create_task(harness.ctx.outbox.deliver_due())
+    await in_flight.wait()
+    delivery.cancel()  # kill -9: nothing runs after this point in that replica
+    await asyncio.gather(delivery, return_exceptions=True)
+    await harness.emulator.wait_idle()
+    assert texts(ana) == ["one", "two"]
+
+    # while the dead replica's lease lasts, nobody takes the row
+    await harness.advance(seconds=30)
+    assert texts(ana) == ["one", "two"]
+    # then the next run resumes it: "one" was recorded and is not repeated; "two" was in
+    # flight (Telegram had it, the replica died before recording it): the one repeat.
+    await harness.advance(seconds=31)
+    assert texts(ana) == ["one", "two", "two", "three"]
+    assert (await row(harness, "count")).status == "sent"
+    await harness.advance(minutes=5)
+    assert len(texts(ana)) == 4
+
+
+async def test_permanent_errors_stop_a_row_unless_optional_or_expected(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    gone = harness.user("Gone")
+    await gone.send("/start")  # the core records him...
+    await harness.ctx.users.drain()
+    gone.chat_with(harness.account).blocked = True  # ...then he blocks the bot
+    failures: list[OutboxFailure] = []
+
+    async def listen(failure: OutboxFailure) -> None:
+        failures.append(failure)
+
+    harness.ctx.outbox.on_failure("test", listen)
+    await queue(harness, *says(gone.id, "hi"), *says(ana.id, "after"), key="stops")
+    await queue(
+        harness,
+        OutboxCall(SendMessage(chat_id=gone.id, text="hi"), optional=True),
+        *says(ana.id, "goes on"),
+        key="optional",
+    )
+    await queue(
+        harness,
+        OutboxCall(BanChatMember(chat_id=-1001, user_id=ana.id), ok_errors=("chat not found",)),
+        OutboxCall(BanChatMember(chat_id=-1001, user_id=ana.id), ok_errors=("CHAT NOT FOUND",)),
+        *says(ana.id, "expected"),
+        key="expected",
+    )
+    await harness.run_jobs()
+    assert sorted(texts(ana)) == ["expected", "goes on"]  # rows are independent
+    stopped = await row(harness, "stops")
+    assert stopped.status == "failed" and stopped.step == 0
+    assert "blocked" in (stopped.last_error or "")
+    assert (await row(harness, "optional")).status == "sent"
+    assert (await row(harness, "expected")).status == "sent"
+    assert sorted((f.key, f.outcome, f.step) for f in failures) == [
+        ("optional", "skipped", 0),
+        ("stops", "failed", 0),
+    ]
+    async with harness.ctx.db.session(readonly=True) as s:
+        user = await s.get(User, gone.id)
+    assert user is not None and user.blocked_bot  # the sender's on_blocked
+
+
+async def test_a_missing_right_waits_for_an_admin(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    channel = harness.emulator.create_channel("Salon")
+    await harness.emulator.wait_handled(
+        harness.emulator.set_bot_rights(channel.id, can_restrict_members=False)
+    )
+    ban = BanChatMember(chat_id=channel.id, user_id=ana.id)
+    await queue(harness, OutboxCall(ban, retry_errors=("not enough rights",)), key="ban")
+    await harness.run_jobs()
+    assert (await row(harness, "ban")).status == "pending"
+    await harness.advance(minutes=9)
+    assert len(harness.emulator.calls_of("banChatMember")) == 1
+    await harness.emulator.wait_handled(
+        harness.emulator.set_bot_rights(channel.id, can_restrict_members=True)
+    )
+    await harness.advance(minutes=2)
+    assert (await row(harness, "ban")).status == "sent"
+    assert [c.status for c in harness.emulator.calls_of("banChatMember")] == [400, 200]
+
+
+async def test_cancel_drops_an_untouched_row_and_trims_one_under_way(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    outbox: Outbox = harness.ctx.outbox
+    await queue(harness, *says(ana.id, "never"), key="untouched")
+    async with harness.ctx.db.session() as s:
+        assert await outbox.cancel(s, "untouched")
+    # under way: its required calls still go, its optional ones are dropped
+    failed: list[bool] = []
+
+    async def fails_once(make_request: Any, bot: Any, method: Any) -> Any:
+        if not failed:
+            failed.append(True)
+            raise TelegramServerError(method=method, message="Bad Gateway")
+        return await make_request(bot, method)
+
+    on_text(harness, "required", fails_once)
+    await queue(
+        harness,
+        *says(ana.id, "first", "required"),
+        OutboxCall(SendMessage(chat_id=ana.id, text="optional"), optional=True),
+        key="under way",
+    )
+    await outbox.deliver_due()
+    assert await outbox.pending("under ") == ["under way"]
+    async with harness.ctx.db.session() as s:
+        assert not await outbox.cancel(s, "under way")
+    await harness.advance(seconds=5)
+    assert texts(ana) == ["first", "required"]
+    assert (await row(harness, "untouched")).status == "cancelled"
+    assert (await row(harness, "under way")).status == "cancelled"
+    assert await outbox.pending("under ") == []
+
+
+async def test_not_before_and_pruning(harness: Any) -> None:
+    await harness.start_app()
+    ana = await started_user(harness)
+    later = harness.clock.now() + timedelta(hours=1)
+    async with harness.ctx.db.session() as s:
+        await harness.ctx.outbox.add(s, *says(ana.id, "later"), key="later", plugin="t")
+        await harness.ctx.outbox.add(
+            s, *says(ana.id, "in an hour"), key="hour", plugin="t", not_before=later
+        )
+    await harness.run_jobs()
+    assert texts(ana) == ["later"]
+    await harness.advance(hours=1)
+    assert texts(ana) == ["later", "in an hour"]
+    await queue(harness, SendMessage(chat_id=ana.id, text="x"), key="kept")
+    harness.clock.advance(days=8)  # no job runs: "kept" is still pending a week later
+    assert await harness.ctx.outbox.prune() == 2
+    async with harness.ctx.db.session(readonly=True) as s:
+        keys = set(await s.scalars(select(OutboxEntry.key)))
+    assert keys == {"kept"}  # sent rows go after a week, a pending one stays
+
+
+def test_calls_round_trip_through_json() -> None:
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from lucien.core.outbox import decode_method, encode_call
+
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Renew", callback_data="vip:renew")]]
+    )
+    plain = SendMessage(chat_id=5, text="<b>hi</b>", reply_markup=markup)
+    no_html = SendMessage(chat_id=5, text="<b>", parse_mode=None)
+    for method in (plain, no_html):
+        encoded = encode_call(OutboxCall(method, ok_errors=("x",), optional=True))
+        assert encoded["method"] == "sendMessage" and encoded["optional"] is True
+        assert decode_method(encoded) == method
+    # the bot's default parse mode stays a default; an explicit None stays None
+    assert "parse_mode" not in encode_call(plain)["params"]
+    assert encode_call(no_html)["params"]["parse_mode"] is None

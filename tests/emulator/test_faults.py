@@ -95,14 +95,20 @@ async def test_delay_answers_late_and_is_held_meanwhile(emu: Emulator, bot: Bot,
     ana = emu.add_user("Ana")
     await ana.send("/start")
     emu.faults.add(method="sendMessage", delay=0.2)
+    emu.faults.add(method="getMe", hang=True)
+    asking = asyncio.create_task(bot.get_me())
     sending = asyncio.create_task(bot.send_message(ana.id, "Tarde"))
-    await emu.faults.wait_held()
-    assert [h.method for h in emu.faults.held] == ["sendMessage"]
+    [held] = await emu.faults.wait_held(method="sendmessage")
+    assert held.params["text"] == "Tarde"
+    assert {h.method for h in emu.faults.held} <= {"sendMessage", "getMe"}
     assert ana.messages == []
     await sending
     assert [m.text for m in ana.messages] == ["Tarde"]
+    assert [h.method for h in emu.faults.held] == ["getMe"]
+    assert len(emu.faults.active) == 2  # without times: every call
+    emu.faults.clear()
+    assert (await asking).username == "lucien_bot"
     assert emu.faults.held == []
-    assert len(emu.faults.active) == 1  # delay without times: every call
 
 
 async def test_delayed_call_runs_even_if_the_client_gave_up(

@@ -7,7 +7,7 @@ In a test (``emu.faults`` is a :class:`Faults`)::
     emu.faults.add(method="*", hang=True)                # no answer until cleared
     emu.faults.add(method="sendMessage", delay=0.5)      # every answer 0.5 s late
     emu.faults.add(method="*", status=502, user_id=ana.id)   # only calls about Ana
-    await emu.faults.wait_held(2)     # until two calls are being delayed or hung
+    await emu.faults.wait_held(2, method="sendMessage")   # two sends delayed or hung now
     emu.faults.clear()
 
 Over HTTP, for an emulator that bots in other processes talk to::
@@ -199,13 +199,20 @@ class Faults:
         """The calls being delayed or hung right now (what is "in flight" at the emulator)."""
         return list(self._held)
 
-    async def wait_held(self, count: int = 1, within: float = 10.0) -> list[Held]:
-        """Wait until at least ``count`` calls are held; returns them (TimeoutError after
-        ``within`` seconds)."""
+    async def wait_held(
+        self, count: int = 1, *, method: str | None = None, within: float = 10.0
+    ) -> list[Held]:
+        """Wait until at least ``count`` calls (of ``method``, any capitalisation, when
+        given) are held; returns them (TimeoutError after ``within`` seconds)."""
+
+        def matching() -> list[Held]:
+            wanted = method.lower() if method else None
+            return [h for h in self._held if wanted is None or h.method.lower() == wanted]
+
         async with asyncio.timeout(within):
-            while len(self._held) < count:
+            while len(matching()) < count:
                 await self._changed.wait()
-        return self.held
+        return matching()
 
     async def wait_none_held(self, within: float = 10.0) -> None:
         """Wait until no call is held (every delayed call answered)."""

@@ -12,6 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.types import ErrorEvent
 
+from lucien.core.effects import OUTCOME, is_transient, track_effects
 from lucien.core.logging import plugin_var
 from lucien.core.middlewares import ContextMiddleware, tag_handlers
 
@@ -31,7 +32,9 @@ def create_bot(token: str, api_url: str | None = None) -> Bot:
     session = None
     if api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/")))
-    return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    track_effects(bot)
+    return bot
 
 
 def build_dispatcher(
@@ -96,9 +99,21 @@ def _routes_anything(router: Router) -> bool:
 
 
 async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:
-    """Log the failure with its update and plugin, and apologise to the user."""
+    """Log the failure with its update and plugin, and apologise to the user; or, when it
+    was a passing fault before anything happened, leave it for Telegram's redelivery."""
     update = event.update
     plugin = plugin_var.get() or "core"
+    outcome = OUTCOME.get()
+    if outcome is not None and outcome.retryable and is_transient(event.exception):
+        outcome.retry = True
+        log.warning(
+            "update %s: %r in plugin %s before any effect; left for redelivery",
+            update.update_id,
+            event.exception,
+            plugin,
+            extra={"plugin": plugin, "update_id": update.update_id},
+        )
+        return True
     log.error(
         "update %s failed in plugin %s: %r",
         update.update_id,

@@ -50,6 +50,11 @@ class Metrics:
             "Updates refused by flood control (acknowledged, not handled)",
             registry=self.registry,
         )
+        self.updates_retried = Counter(
+            "lucien_updates_retried",
+            "Updates answered 503 after a passing fault before any effect (redelivered)",
+            registry=self.registry,
+        )
         self.outbox_calls = Counter(
             "lucien_outbox_calls",
             "Outbox calls by outcome: sent, retried (transient failure), failed (the row "

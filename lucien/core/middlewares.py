@@ -10,6 +10,7 @@ from aiogram import BaseMiddleware, Router
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update, User
 
+from lucien.core.effects import OUTCOME
 from lucien.core.flood import FloodControl, Verdict
 from lucien.core.logging import plugin_var, user_id_var
 from lucien.core.roles import resolve_role
@@ -18,15 +19,6 @@ if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class UpdateOutcome:
-    """Filled while an update is handled, read by the webhook after."""
-
-    __slots__ = ("failed",)
-
-    def __init__(self) -> None:
-        self.failed = False
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -63,7 +55,7 @@ class ContextMiddleware(BaseMiddleware):
         try:
             result = await handler(event, data)
         except Exception:
-            outcome: UpdateOutcome | None = data.get("outcome")
+            outcome = OUTCOME.get()
             if outcome is not None:
                 outcome.failed = True
             raise

@@ -30,6 +30,7 @@ from lucien.core.app import build_dispatcher, create_bot
 from lucien.core.clock import Clock
 from lucien.core.config_store import ConfigStore
 from lucien.core.context import AppContext
+from lucien.core.effects import note_effect
 from lucien.core.health import APP_KEY, health_view, live_view, metrics_view
 from lucien.core.metrics import Metrics
 from lucien.core.plugin import HealthResult, Job, MessageKey
@@ -42,6 +43,11 @@ from lucien.core.voice import PlainVoice
 from lucien.core.webhook import WebhookHandler
 
 log = logging.getLogger("lucien")
+
+# Seconds the updates cancelled at the drain deadline get to release their claims.
+CANCEL_GRACE = 3.0
+# Seconds for all the plugins' shutdown hooks together (docs/deploy.md: drainingSeconds).
+SHUTDOWN_HOOKS_LIMIT = 10.0
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:
@@ -88,6 +94,9 @@ class BotApplication:
         self.metrics.in_flight.set_function(lambda: self.in_flight)
         self.idle = asyncio.Event()
         self.idle.set()
+        # The deadlines of the updates being handled: shutdown cuts them short.
+        self.deadlines: set[asyncio.Timeout] = set()
+        self.cancelling = False
         self.started_monotonic = time.monotonic()
         self.plugin_health_checks: list[Any] = []
         self.messages: dict[str, MessageKey] = {}
@@ -116,6 +125,7 @@ class BotApplication:
         from lucien.core.db import Database
 
         ctx.db = Database(settings.database)
+        ctx.db.after_commit = note_effect
         self.phase = "migrations"
         if self.migrate_in_subprocess:
             self._expected_versions = await self._migrate_out_of_process()
@@ -130,7 +140,7 @@ class BotApplication:
         from lucien.core.state import build_state
 
         token = settings.bot_token or ""
-        ctx.state = await build_state(settings, bot_id=int(token.split(":")[0]))
+        ctx.state = await build_state(settings, bot_id=int(token.split(":")[0]), database=ctx.db)
         for ns in CORE_NAMESPACES:
             ctx.cache.register(ns)
         for _record, namespaces in registry.call_each("lucien_cache_namespaces", fail=True):
@@ -206,7 +216,11 @@ class BotApplication:
         http.router.add_get("/metrics", metrics_view)
         # Before the app is frozen by setup(); a plugin raising leaves its routes out.
         self.ctx.registry.call_each("lucien_http_routes", ctx=self.ctx, app=http)
-        self._runner = web.AppRunner(http, access_log=None, handle_signals=False)
+        # shutdown_timeout: aiohttp's own wait for open requests (60 s by default) comes
+        # after our drain, which already settled every update: a second wait is too many.
+        self._runner = web.AppRunner(
+            http, access_log=None, handle_signals=False, shutdown_timeout=CANCEL_GRACE
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.host, self.settings.port, backlog=1024)
         await site.start()
@@ -392,16 +406,24 @@ class BotApplication:
         try:
             await asyncio.wait_for(self.idle.wait(), self.settings.drain_timeout)
         except TimeoutError:
-            log.warning("drain timeout: %s update(s) still in flight", self.in_flight)
+            await self._cancel_in_flight()
         for task in self._jobs:
             task.cancel()
         await asyncio.gather(*self._jobs, return_exceptions=True)
         if ctx is not None:
-            if ctx.dispatcher is not None:
-                await ctx.registry.acall_each("lucien_shutdown", ctx=ctx, time_limit=10)
-            users = getattr(ctx, "users", None)
-            if users is not None:
-                await users.drain()
+            try:
+                # One budget for every plugin's shutdown hook and the last user writes:
+                # the deployment's drainingSeconds allows DRAIN_TIMEOUT + this, no more.
+                async with asyncio.timeout(SHUTDOWN_HOOKS_LIMIT):
+                    if ctx.dispatcher is not None:
+                        await ctx.registry.acall_each(
+                            "lucien_shutdown", ctx=ctx, time_limit=SHUTDOWN_HOOKS_LIMIT
+                        )
+                    users = getattr(ctx, "users", None)
+                    if users is not None:
+                        await users.drain()
+            except TimeoutError:
+                log.warning("shutdown hooks overran %.0f s; cut short", SHUTDOWN_HOOKS_LIMIT)
         if self._runner is not None:
             await self._runner.cleanup()
         if ctx is not None:
@@ -413,6 +435,19 @@ class BotApplication:
                 await ctx.db.dispose()
         self.phase = "stopped"
         log.info("stopped")
+
+    async def _cancel_in_flight(self) -> None:
+        """Cut short the updates still running at the drain deadline: each releases its
+        claim and answers 503, so Telegram redelivers it to another replica (a Bot API
+        that hangs must not keep the process past Railway's drainingSeconds)."""
+        log.warning("drain timeout: cancelling %s update(s) in flight", self.in_flight)
+        self.cancelling = True
+        now = asyncio.get_running_loop().time()
+        for deadline in list(self.deadlines):
+            deadline.reschedule(now)
+        # Each one's release is one Redis or database call; a few seconds at most.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle.wait(), CANCEL_GRACE)
 
     async def run_until_signal(self) -> int:
         """Start, serve until SIGTERM or SIGINT, then stop. Returns the exit code."""

@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] | None = None
     log_level: str = "INFO"
     drain_timeout: float = Field(default=20.0, gt=0, le=600)
+    # Redeliveries Telegram is asked for when an update failed on a passing fault (the
+    # database or the Bot API down) before any effect; past them the user gets an apology.
+    update_retries: int = Field(default=8, ge=0, le=100)
     # Flood control per user: FLOOD_BURST updates at once, then FLOOD_RATE a second
     # (either 0: off); FLOOD_EXEMPT_ROLES defaults to the highest-ranked role.
     flood_rate: float = Field(default=1.0, ge=0)

@@ -1,7 +1,9 @@
 """POST /webhook: the secret checked, the update deduplicated, handled, then acknowledged.
 
 The update is handled before the HTTP answer (not in the background): if the process dies
-mid-way, Telegram redelivers it. A handler that returns one Telegram method has it sent
+mid-way, Telegram redelivers it. Nothing is acknowledged before it happened: an update in
+progress on another replica, one that failed on a passing fault before any effect, and
+one cut short by shutdown get 503, which Telegram redelivers. A handler that returns one Telegram method has it sent
 back in the response body, which saves the bot an API call per reply.
 """
 
@@ -23,9 +25,10 @@ from aiogram.types import InputFile, TelegramObject, Update
 from aiohttp import MultipartWriter, web
 from pydantic import ValidationError
 
+from lucien.core.effects import OUTCOME, UpdateOutcome
 from lucien.core.logging import update_id_var
-from lucien.core.middlewares import UpdateOutcome
 from lucien.core.replies import frozen_dump
+from lucien.core.state import Begin
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -39,6 +42,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SLOW_UPDATE_S = 5.0
 # Telegram waits about 60 s for the answer; past this a handler is given up (see `handle`).
 HANDLER_TIMEOUT = 55.0
+
+
+def _retry_later(reason: str) -> web.Response:
+    """A status Telegram treats as "not delivered": it sends the update again later."""
+    return web.Response(status=503, text=reason, headers={"Retry-After": "1"})
 
 
 def _empty() -> web.Response:
@@ -228,37 +236,57 @@ class WebhookHandler:
     async def handle(self, update: Update) -> web.Response:
         app = self.app
         state = app.ctx.state
-        update_id_var.set(update.update_id)
-        if not await state.begin_update(update.update_id, update=update):
-            return _empty()  # handled already (or right now, elsewhere): acknowledge only
-        outcome = UpdateOutcome()
+        update_id = update.update_id
+        update_id_var.set(update_id)
+        begun = await state.begin_update(update_id, update=update)
+        if not begun:
+            if begun is Begin.BUSY:
+                # Another replica's live lease holds it: if that replica dies, the update
+                # must still be handled, so Telegram is asked to deliver it again later.
+                return _retry_later("update in progress elsewhere")
+            return _empty()  # handled already: acknowledge only
+        outcome = UpdateOutcome(may_retry=state.attempts() < app.settings.update_retries)
+        outcome_token = OUTCOME.set(outcome)
         app.in_flight += 1
         app.idle.clear()
         started = time.perf_counter()
+        deadline: asyncio.Timeout | None = None
         try:
             # feed_update in this request's task, not aiogram's feed_webhook_update: that
             # one runs every update in a new task with a timer and two extra loop turns,
             # only to answer Telegram early and finish in the background, which this
             # webhook never wants (it acknowledges once the update is handled). Handlers
             # are short by design (long work goes to jobs); one that overruns Telegram's
-            # patience is cancelled and counts as failed.
+            # patience is cancelled and counts as failed. Shutdown cuts the same deadline
+            # short (`BotApplication.stop`).
             async with asyncio.timeout(HANDLER_TIMEOUT) as deadline:
-                result = await app.ctx.dispatcher.feed_update(app.ctx.bot, update, outcome=outcome)
+                app.deadlines.add(deadline)
+                result = await app.ctx.dispatcher.feed_update(app.ctx.bot, update)
         except TimeoutError:
-            await state.abort_update(update.update_id)
-            if not deadline.expired():
+            await state.abort_update(update_id)
+            if deadline is None or not deadline.expired():
                 raise
+            if app.cancelling:
+                log.warning(
+                    "update %s cancelled at shutdown; left for redelivery",
+                    update_id,
+                    extra={"update_id": update_id},
+                )
+                return _retry_later("shutting down")
             log.error(
                 "update %s: handling took over %.0f s; cancelled",
-                update.update_id,
+                update_id,
                 HANDLER_TIMEOUT,
-                extra={"update_id": update.update_id},
+                extra={"update_id": update_id},
             )
             return _empty()
         except BaseException:
-            await state.abort_update(update.update_id)
+            await state.abort_update(update_id)
             raise
         finally:
+            if deadline is not None:
+                app.deadlines.discard(deadline)
+            OUTCOME.reset(outcome_token)
             app.in_flight -= 1
             if app.in_flight == 0:
                 app.idle.set()
@@ -268,14 +296,16 @@ class WebhookHandler:
                 log.log(
                     logging.WARNING if elapsed > SLOW_UPDATE_S else logging.DEBUG,
                     "update %s handled",
-                    update.update_id,
-                    extra={"update_id": update.update_id, "latency_ms": round(elapsed * 1000, 1)},
+                    update_id,
+                    extra={"update_id": update_id, "latency_ms": round(elapsed * 1000, 1)},
                 )
-        if outcome.failed:
-            # The user got an apology; a redelivery of this update may still succeed.
-            await state.abort_update(update.update_id)
-        else:
-            await state.finish_update(update.update_id)
+        if outcome.retry:
+            # A passing fault before any effect: nothing to undo, Telegram tries again.
+            await state.retry_update(update_id)
+            app.metrics.updates_retried.inc()
+            return _retry_later("temporarily unable to handle the update")
+        # Handled, or failed and apologised for: either way done, never handled twice.
+        await state.finish_update(update_id)
         if isinstance(result, TelegramMethod):
             return method_response(app, result)
         return _empty()

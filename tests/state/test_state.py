@@ -19,7 +19,7 @@ from statekit import (
     text_update,
 )
 
-from lucien.core.state import MEMORY_WARNING, StateBackend, build_state
+from lucien.core.state import MEMORY_WARNING, Begin, StateBackend, build_state
 
 
 @pytest.fixture
@@ -109,24 +109,28 @@ async def test_failed_handler_runs_again_on_redelivery(pair, with_body: bool) ->
 
 
 async def test_dead_replica_claim_and_lock_expire(prefix: str, shared_redis) -> None:
-    """A replica that dies mid-update blocks neither the user nor the redelivery forever."""
+    """A replica that dies mid-update blocks neither the user nor the redelivery for
+    longer than one lease: while it lives its lease is renewed and a redelivery is told
+    to come back later (BUSY, never DONE); once it is gone the lease lapses."""
     settings = make_settings(SHARED_REDIS_URL, prefix)
     rec = Record()
-    dead = await build_state(settings, BOT_ID, lock_ttl=0.3, claim_ttl=0.3)
-    alive = await build_state(settings, BOT_ID, lock_ttl=0.3, claim_ttl=0.3)
+    dead = await build_state(settings, BOT_ID, lease=0.3)
+    alive = await build_state(settings, BOT_ID, lease=0.3)
     dp = make_dispatcher(alive, rec)
     bot = make_bot()
     update = text_update(507, "ping")
 
-    async def die() -> None:  # claims and locks, then never finishes
-        assert await dead.begin_update(update.update_id, update=update)
+    async def claim() -> None:  # claims and locks, then never finishes
+        assert await dead.begin_update(update.update_id, update=update) is Begin.CLAIMED
 
-    await asyncio.create_task(die())
-    assert await deliver(alive, dp, bot, update) == "duplicate"  # in progress elsewhere
+    await asyncio.create_task(claim())
+    await asyncio.sleep(0.5)  # longer than the lease: renewed while the replica lives
+    assert await alive.begin_update(update.update_id, update=update) is Begin.BUSY
+    await dead.close()  # the replica dies: nobody renews its lease any more
     await asyncio.sleep(0.35)
     assert await deliver(alive, dp, bot, update) is None
     assert rec.calls == ["ping"]
-    await dead.close()
+    assert await alive.begin_update(update.update_id, update=update) is Begin.DONE
     await alive.close()
     await bot.session.close()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -118,6 +118,9 @@ class Database:
         self.readonly_sessionmaker = async_sessionmaker(
             readonly(self.engine), expire_on_commit=False
         )
+        # Called after each committed write session: the runner notes it as an effect of
+        # the update being handled (`lucien.core.effects`), which then is not retried.
+        self.after_commit: Callable[[], None] | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -149,6 +152,8 @@ class Database:
                     yield session
             finally:
                 _open_writes.reset(token)
+            if self.after_commit is not None:
+                self.after_commit()
 
     def _refuse_nested_write(self, task: asyncio.Task[Any] | None) -> None:
         # Fail now with the reason rather than after the busy timeout with "locked".

@@ -116,3 +116,23 @@ class OutboxEntry(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set by `Outbox.cancel` on a row already under way: its optional calls are dropped.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProcessedUpdate(Base):
+    """An update's claim kept in the database while Redis is down, so that replicas
+    still handle each update once (lucien/core/state/db_claims.py).
+
+    `status` is Redis's mark: p (in progress, `token`'s lease until `lease_until`),
+    d (handled), r (`tries` attempts failed before any effect). Pruned after a day.
+    """
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (Index("ix_processed_updates_updated_at", "updated_at"),)
+
+    bot_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(1), nullable=False)
+    token: Mapped[str | None] = mapped_column(String(64))
+    tries: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

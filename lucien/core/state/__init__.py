@@ -8,14 +8,19 @@ process only), and the start-up log says so.
 
 The webhook drives one update like this::
 
-    if not await backend.begin_update(update_id, update=body):   # claim (+ lock + read)
-        return 200                                                 # duplicate: ack
+    begun = await backend.begin_update(update_id, update=body)     # claim (+ lock + read)
+    if begun is Begin.DONE: return 200                              # duplicate: ack
+    if begun is Begin.BUSY: return 503                              # live elsewhere: later
     try:
         reply = await dp.feed_update(bot, body)                    # handlers
     except Exception:
         await backend.abort_update(update_id)                      # redelivery handled
         raise
     await backend.finish_update(update_id)                         # unlock + writes + done
+
+The claim and the user's lock are leases (a few seconds) that the replica renews while
+it works: a replica killed mid-update holds the user and the update for one lease at
+most, and a redelivery meanwhile is told to come back later, never acknowledged unhandled.
 
 That is two round trips per update whatever the handler does with its FSM context: the
 handler's state/data writes are buffered while the lock is held. Without `update=`
@@ -41,11 +46,13 @@ from lucien.core.state.backend import (
 )
 from lucien.core.state.connection import connect_redis
 from lucien.core.state.local import DEDUP_TTL
+from lucien.core.state.tickets import Begin
 
 __all__ = [
     "DEDUP_TTL",
     "DEFAULT_UNAVAILABLE_TEXT",
     "MEMORY_WARNING",
+    "Begin",
     "LucienIsolation",
     "LucienStorage",
     "StateBackend",

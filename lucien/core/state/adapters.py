@@ -112,7 +112,7 @@ class LucienStorage(BaseStorage):
 
 class LucienIsolation(BaseEventIsolation):
     """One update at a time per user across replicas: a Redis lock with a timeout (a dead
-    replica blocks nobody longer than `lock_ttl`), behind an in-process FIFO lock."""
+    replica blocks nobody longer than one lease, `lock_ttl`), behind an in-process FIFO lock."""
 
     def __init__(self, backend: StateBackend) -> None:
         self._b = backend
@@ -134,7 +134,7 @@ class LucienIsolation(BaseEventIsolation):
     async def _lock(self, key: StorageKey, ticket: Ticket | None) -> AsyncGenerator[None, None]:
         defer = ticket is not None and ticket.held is None
         held = await self._b.acquire_lock(key)
-        assert held is not None  # no dedup key passed: never refused
+        assert isinstance(held, Held)  # no dedup key passed: never refused
         if defer:
             # Keep it until finish_update, so unlock and the done mark share a round trip.
             assert ticket is not None

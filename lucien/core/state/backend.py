@@ -29,14 +29,25 @@ from lucien.core.plugin import HealthResult
 from lucien.core.redis_batch import Arg, Key, RedisBatcher
 from lucien.core.state.adapters import LucienIsolation, LucienStorage, UnavailableNotice
 from lucien.core.state.connection import connect_redis, redis_health
+from lucien.core.state.db_claims import DatabaseClaims
+from lucien.core.state.leases import LEASE, Leases
 from lucien.core.state.local import DEDUP_TTL, LocalLocks, MemoryDedup
-from lucien.core.state.scripts import ACQUIRE_LUA, FLOOD_LUA, RELEASE_LUA
-from lucien.core.state.tickets import TICKET, Held, Ticket, held_for
+from lucien.core.state.recovery import flush_memory
+from lucien.core.state.scripts import (
+    ACQUIRE_LUA,
+    CLAIM_LUA,
+    FLOOD_LUA,
+    RELEASE_LUA,
+    RENEW_LUA,
+)
+from lucien.core.state.tickets import Begin, Held, Settle, held_for
+from lucien.core.state.updates import UpdateClaims
 
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
     from aiogram import Dispatcher
 
+    from lucien.core.db import Database
     from lucien.core.settings import Settings
 
 log = logging.getLogger("lucien.state")
@@ -49,7 +60,7 @@ DEFAULT_UNAVAILABLE_TEXT = (
 )
 
 
-class StateBackend:
+class StateBackend(UpdateClaims):
     """FSM storage, event isolation, update dedup and cache for one bot.
 
     `mode` is "redis" when REDIS_URL is configured (even while Redis is briefly down:
@@ -63,20 +74,26 @@ class StateBackend:
         prefix: str,
         bot_id: int,
         production: bool = False,
-        lock_ttl: float = 30.0,
-        claim_ttl: float = 60.0,
+        lease: float = LEASE,
+        lock_ttl: float | None = None,
+        claim_ttl: float | None = None,
         strategy: FSMStrategy = FSMStrategy.USER_IN_CHAT,
         unavailable_text: str = DEFAULT_UNAVAILABLE_TEXT,
         probe_interval: float = 0.5,
         clock_monotonic: Callable[[], float] = time.monotonic,
+        database: Database | None = None,
     ) -> None:
         self.redis = redis
         self.mode: Literal["redis", "memory"] = "redis" if redis is not None else "memory"
         self.prefix = prefix
         self.bot_id = bot_id
         self.production = production
-        self.lock_ttl = lock_ttl
-        self.claim_ttl = claim_ttl
+        # A user's lock and an update's claim are leases this replica renews while it
+        # works (`_renew_loop`): a replica killed mid-update blocks the user and the
+        # redelivery for one lease at most, never for the handler's whole timeout.
+        self.lock_ttl = lock_ttl if lock_ttl is not None else lease
+        self.claim_ttl = claim_ttl if claim_ttl is not None else lease
+        self._renewer: asyncio.Task[None] | None = None  # runs `self.leases`
         self.strategy = strategy
         self.unavailable_text = unavailable_text
         self.availability = RedisAvailability(redis, probe_interval=probe_interval)
@@ -84,7 +101,14 @@ class StateBackend:
         # work is one script call, whoever asked for it.
         self.batcher = (
             RedisBatcher(
-                redis, {"acquire": ACQUIRE_LUA, "release": RELEASE_LUA, "flood": FLOOD_LUA}
+                redis,
+                {
+                    "acquire": ACQUIRE_LUA,
+                    "claim": CLAIM_LUA,
+                    "release": RELEASE_LUA,
+                    "renew": RENEW_LUA,
+                    "flood": FLOOD_LUA,
+                },
             )
             if redis is not None
             else None
@@ -115,6 +139,18 @@ class StateBackend:
         self._token_prefix = os.urandom(8).hex() + ":"
         self._token_counter = itertools.count()
         self._dedup_memory = MemoryDedup(clock_monotonic)
+        # While Redis is down, replicas claim updates in the database they share.
+        claims = DatabaseClaims(database, bot_id) if database and redis is not None else None
+        self.leases = Leases(
+            batcher=self.batcher,
+            availability=self.availability,
+            claims=claims,
+            memory=self._dedup_memory,
+            lock_ttl=self.lock_ttl,
+            claim_ttl=self.claim_ttl,
+        )
+        self._flush: asyncio.Task[None] | None = None
+        self.availability.on_up(self._flush_memory_soon)
 
     # -- wiring ---------------------------------------------------------------------------
 
@@ -174,8 +210,12 @@ class StateBackend:
 
     # -- lock -----------------------------------------------------------------------------
 
-    async def acquire_lock(self, key: StorageKey, dedup_key: str | None = None) -> Held | None:
-        """Take the user's lock and read state/data; None when `dedup_key` was seen."""
+    async def acquire_lock(
+        self, key: StorageKey, dedup_key: str | None = None, update_id: int | None = None
+    ) -> Held | Begin:
+        """Take the user's lock and read state/data, claiming `dedup_key` with it when
+        given: Begin.DONE / Begin.BUSY instead when that update is handled already or in
+        progress elsewhere (the lock is then not taken)."""
         lock_key = self.key_builder.build(key, "lock")
         local = await self._local_locks.acquire(lock_key)
         held = Held(
@@ -183,7 +223,7 @@ class StateBackend:
             lock_key=lock_key,
             state_key=self.key_builder.build(key, "state"),
             data_key=self.key_builder.build(key, "data"),
-            token=f"{self._token_prefix}{next(self._token_counter)}",
+            token=self._new_token(),
             local=local,
             in_redis=False,
             degraded=self.redis is not None,
@@ -195,13 +235,17 @@ class StateBackend:
                 except REDIS_FAULTS as exc:
                     self.availability.mark_down(exc)
                 else:
-                    if outcome is None:
+                    if not isinstance(outcome, Held):
                         self._local_locks.release(lock_key, local)
                     return outcome
             # In-process only: memory mode, or Redis down for the duration.
-            if dedup_key is not None and not self._dedup_memory.claim(dedup_key, self.claim_ttl):
-                self._local_locks.release(lock_key, local)
-                return None
+            if dedup_key is not None:
+                begun, held.tries, held.claim_in_database = await self.leases.claim_without_redis(
+                    dedup_key, update_id, held.token
+                )
+                if not begun:
+                    self._local_locks.release(lock_key, local)
+                    return begun
             held.state = await self.memory.get_state(key)
             held.data = await self.memory.get_data(key)
             return held
@@ -209,7 +253,10 @@ class StateBackend:
             self._local_locks.release(lock_key, local)
             raise
 
-    async def _acquire_redis(self, held: Held, dedup_key: str | None) -> Held | None:
+    def _new_token(self) -> str:
+        return f"{self._token_prefix}{next(self._token_counter)}"
+
+    async def _acquire_redis(self, held: Held, dedup_key: str | None) -> Held | Begin:
         assert self.batcher is not None
         keys: list[Key] = [held.lock_key, held.state_key, held.data_key]
         if dedup_key is not None:
@@ -219,12 +266,16 @@ class StateBackend:
         while True:
             reply = await self.batcher.call("acquire", keys, args)
             if reply[0] == -1:
-                return None
+                return Begin.DONE
+            if reply[0] == -2:
+                return Begin.BUSY
             if reply[0] == 1:
                 held.in_redis, held.degraded = True, False
                 raw_state, raw_data = reply[1], reply[2]
                 held.state = raw_state.decode() if isinstance(raw_state, bytes) else raw_state
                 held.data = json.loads(raw_data) if raw_data else {}
+                held.tries = int(reply[3]) if len(reply) > 3 else 0
+                self.leases.hold(held.token, [held.lock_key, *([dedup_key] if dedup_key else [])])
                 return held
             # Held by another replica: poll with a short backoff, never past its expiry.
             pttl = reply[1] if isinstance(reply[1], int) and reply[1] > 0 else 50
@@ -234,13 +285,20 @@ class StateBackend:
                 raise ConnectionError("Redis went away while waiting for a user lock")
 
     async def release_lock(
-        self, held: Held, dedup_key: str | None, dedup_op: Literal["done", "abort"] | None
+        self,
+        held: Held,
+        dedup_key: str | None,
+        dedup_op: Settle | None,
+        claim_token: str | None = None,
     ) -> None:
-        """Write buffered state/data, release the lock, settle the dedup claim: one trip."""
+        """Write buffered state/data, release the lock, settle the dedup claim: one trip.
+
+        `claim_token` is the claim's token when it was taken apart from the lock."""
+        self.leases.drop(held.token)
         try:
             if held.in_redis and self.connected:
                 try:
-                    await self._release_redis(held, dedup_key, dedup_op)
+                    await self._release_redis(held, dedup_key, dedup_op, claim_token)
                     return
                 except REDIS_FAULTS as exc:
                     self.availability.mark_down(exc)
@@ -251,12 +309,16 @@ class StateBackend:
                 if held.data_dirty:
                     await self.memory.set_data(held.key, held.data)
             if dedup_key is not None:
-                self._settle_memory(dedup_key, dedup_op)
+                self._settle_memory(dedup_key, dedup_op, held.tries + 1)
         finally:
             self._local_locks.release(held.lock_key, held.local)
 
     async def _release_redis(
-        self, held: Held, dedup_key: str | None, dedup_op: Literal["done", "abort"] | None
+        self,
+        held: Held,
+        dedup_key: str | None,
+        dedup_op: Settle | None,
+        claim_token: str | None,
     ) -> None:
         assert self.batcher is not None
         keys: list[Key] = [held.lock_key, held.state_key, held.data_key]
@@ -276,94 +338,29 @@ class StateBackend:
             data_val,
             dedup_op or "",
             int(DEDUP_TTL * 1000),
+            held.tries + 1,
+            claim_token or held.token,
         ]
         mine = await self.batcher.call("release", keys, args)
         if not mine:
             log.warning(
-                "user lock %s expired before the update finished (longer than %.0f s)",
+                "user lock %s lapsed before the update finished (not renewed for %.0f s)",
                 held.lock_key,
                 self.lock_ttl,
             )
 
-    def _settle_memory(self, dedup_key: str, op: Literal["done", "abort"] | None) -> None:
+    def _settle_memory(self, dedup_key: str, op: Settle | None, tries: int) -> None:
         if op == "done":
             self._dedup_memory.done(dedup_key)
         elif op == "abort":
             self._dedup_memory.abort(dedup_key)
+        elif op == "retry":
+            self._dedup_memory.retry(dedup_key, tries)
 
-    # -- update dedup ---------------------------------------------------------------------
-
-    async def begin_update(
-        self, update_id: int, update: Update | Mapping[str, Any] | None = None
-    ) -> bool:
-        """Claim `update_id`; False when it was handled already or is in progress.
-
-        Pass the update body as `update=` to also take the user's lock and read their
-        state in the same round trip. Call it in the task that then calls
-        `dp.feed_update` or `dp.feed_webhook_update` (the claim travels in a contextvar),
-        and always follow with `finish_update` or `abort_update`.
-        """
-        dedup_key = self._dedup_key(update_id)
-        key: StorageKey | None = None
-        if update is not None:
-            try:
-                key = self.key_for_update(update)
-            except Exception:  # unusual body: plain claim, aiogram will complain itself
-                key = None
-        if key is not None:
-            held = await self.acquire_lock(key, dedup_key)
-            if held is None:
-                return False
-            TICKET.set(Ticket(update_id, dedup_key, held.in_redis, held))
-            return True
-        redis = self.redis
-        if redis is not None and self.connected:
-            try:
-                claimed = await redis.set(dedup_key, "p", nx=True, px=int(self.claim_ttl * 1000))
-            except REDIS_FAULTS as exc:
-                self.availability.mark_down(exc)
-            else:
-                if not claimed:
-                    return False
-                TICKET.set(Ticket(update_id, dedup_key, True))
-                return True
-        if not self._dedup_memory.claim(dedup_key, self.claim_ttl):
-            return False
-        TICKET.set(Ticket(update_id, dedup_key, False))
-        return True
-
-    def _take_ticket(self, update_id: int) -> Ticket | None:
-        ticket = TICKET.get()
-        if ticket is None or ticket.update_id != update_id:
-            return None
-        TICKET.set(None)
-        return ticket
-
-    async def finish_update(self, update_id: int) -> None:
-        """Mark handled (kept 24 h), with the lock release and state writes if pending."""
-        await self._settle(update_id, "done")
-
-    async def abort_update(self, update_id: int) -> None:
-        """Handling failed: release the claim so Telegram's redelivery is handled."""
-        await self._settle(update_id, "abort")
-
-    async def _settle(self, update_id: int, op: Literal["done", "abort"]) -> None:
-        ticket = self._take_ticket(update_id)
-        dedup_key = ticket.dedup_key if ticket else self._dedup_key(update_id)
-        if ticket is not None and ticket.held is not None:
-            await self.release_lock(ticket.held, dedup_key, op)
-            return
-        redis = self.redis
-        if redis is not None and self.connected and (ticket is None or ticket.claimed_in_redis):
-            try:
-                if op == "done":
-                    await redis.set(dedup_key, "d", px=int(DEDUP_TTL * 1000))
-                else:
-                    await redis.delete(dedup_key)
-                return
-            except REDIS_FAULTS as exc:
-                self.availability.mark_down(exc)
-        self._settle_memory(dedup_key, op)
+    def _flush_memory_soon(self) -> None:
+        """On Redis's return: move the conversations kept in memory back to it."""
+        if self.memory.storage:
+            self._flush = asyncio.get_running_loop().create_task(flush_memory(self))
 
     # -- health and lifecycle -------------------------------------------------------------
 
@@ -375,6 +372,7 @@ class StateBackend:
         """Check the connection (a failure starts the fallback) and start the cache."""
         if self.redis is None:
             return
+        self._renewer = asyncio.create_task(self.leases.run(), name="lucien-lease-renewal")
         try:
             await self.redis.ping()
         except REDIS_FAULTS as exc:
@@ -383,6 +381,13 @@ class StateBackend:
 
     async def close(self) -> None:
         """Stop background tasks and close the Redis connection pool."""
+        if self._flush is not None:
+            with contextlib.suppress(Exception):
+                await self._flush
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
         await self.cache.close()
         await self.availability.close()
         if self.redis is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from lucien.core.state.tickets import Begin
+
 DEDUP_TTL = 24 * 3600.0  # Telegram gives up redelivering long before a day has passed
 _DEDUP_SWEEP_AT = 50_000  # entries before the expired ones are swept out
 
@@ -47,39 +49,56 @@ class LocalLocks:
 
 
 class MemoryDedup:
-    """update_id dedup for memory mode and for Redis outages (this process only).
+    """update_id claims for memory mode and for Redis outages without a database (this
+    process only).
 
-    The marks are Redis's: "p" while an update is in progress (a lease), "d" once done.
+    The marks are Redis's (`lucien.core.state.scripts`): ("p", tries) while an update is
+    in progress, ("d", 0) once done, ("r", tries) after attempts that failed before any
+    effect. An in-process claim needs no renewal: it dies with the process anyway.
     """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._now = clock
-        self._seen: dict[str, tuple[str, float]] = {}
+        self._seen: dict[str, tuple[str, int, float]] = {}
 
-    def _get(self, key: str) -> str | None:
+    def _get(self, key: str) -> tuple[str, int] | None:
         entry = self._seen.get(key)
         if entry is None:
             return None
-        if entry[1] <= self._now():
+        if entry[2] <= self._now():
             del self._seen[key]
             return None
-        return entry[0]
+        return entry[0], entry[1]
 
-    def claim(self, key: str, lease: float) -> bool:
-        """Claim `key` for `lease` seconds; False when it is claimed or done already."""
-        if self._get(key) is not None:
-            return False
+    def claim(self, key: str, lease: float) -> tuple[Begin, int]:
+        """Claim `key` for `lease` seconds: (CLAIMED, earlier failed tries), or DONE /
+        BUSY when it is handled already or in progress."""
+        mark = self._get(key)
+        tries = 0
+        if mark is not None:
+            if mark[0] == "p":
+                return Begin.BUSY, 0
+            if mark[0] == "d":
+                return Begin.DONE, 0
+            tries = mark[1]
         if len(self._seen) > _DEDUP_SWEEP_AT:
             now = self._now()
-            self._seen = {k: v for k, v in self._seen.items() if v[1] > now}
-        self._seen[key] = ("p", self._now() + lease)
-        return True
+            self._seen = {k: v for k, v in self._seen.items() if v[2] > now}
+        self._seen[key] = ("p", tries, self._now() + lease)
+        return Begin.CLAIMED, tries
 
     def done(self, key: str) -> None:
         """Mark `key` handled, for DEDUP_TTL."""
-        self._seen[key] = ("d", self._now() + DEDUP_TTL)
+        self._seen[key] = ("d", 0, self._now() + DEDUP_TTL)
 
     def abort(self, key: str) -> None:
         """Drop an in-progress claim so a redelivery is handled (a done mark stays)."""
-        if self._get(key) == "p":
+        mark = self._get(key)
+        if mark is not None and mark[0] == "p":
             del self._seen[key]
+
+    def retry(self, key: str, tries: int) -> None:
+        """Record `tries` failed attempts of an in-progress update; a redelivery runs."""
+        mark = self._get(key)
+        if mark is not None and mark[0] == "p":
+            self._seen[key] = ("r", tries, self._now() + DEDUP_TTL)

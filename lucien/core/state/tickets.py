@@ -8,11 +8,26 @@ its context), so the storage and the isolation see the same objects there.
 from __future__ import annotations
 
 import asyncio
+import enum
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aiogram.fsm.storage.base import StorageKey
+
+
+class Begin(enum.Enum):
+    """What `StateBackend.begin_update` made of an update: true only when CLAIMED."""
+
+    CLAIMED = "claimed"  # this replica handles it now
+    DONE = "done"  # handled already: acknowledge
+    BUSY = "busy"  # in progress elsewhere, its lease alive: ask Telegram to retry later
+
+    def __bool__(self) -> bool:
+        return self is Begin.CLAIMED
+
+
+Settle = Literal["done", "abort", "retry"]
 
 
 @dataclass
@@ -32,6 +47,8 @@ class Held:
     state_dirty: bool = False
     data_dirty: bool = False
     in_use: bool = False
+    tries: int = 0  # the claimed update's earlier failed attempts (see `Ticket.tries`)
+    claim_in_database: bool = False  # its update was claimed in the database
 
 
 @dataclass
@@ -42,6 +59,9 @@ class Ticket:
     dedup_key: str
     claimed_in_redis: bool
     held: Held | None = None
+    token: str = ""  # the claim's lease token (Redis and database claims)
+    tries: int = 0  # earlier attempts that failed before any effect
+    in_database: bool = False  # claimed in the database (Redis configured but down)
 
 
 TICKET: ContextVar[Ticket | None] = ContextVar("lucien_update_ticket", default=None)

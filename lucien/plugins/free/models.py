@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lucien.core.db.base import Base
@@ -24,7 +24,10 @@ APPROVED = "approved"
 GONE = "gone"  # withdrawn, or the user left before approval (HIDE_REQUESTER_MISSING)
 DECLINED = "declined"  # banned from the channel
 
-# Welcome statuses: still to send, sent, or Telegram would not let us write to the user.
+# Welcome statuses: queued in the core outbox (which sends it once). Rows written before
+# the outbox may hold the older ones: still to send (the `free.welcomes` job queues them),
+# sent, or Telegram would not let us write to the user.
+WELCOME_QUEUED = "queued"
 WELCOME_DUE = "due"
 WELCOME_SENT = "sent"
 WELCOME_UNREACHABLE = "unreachable"
@@ -55,6 +58,11 @@ class FreeJoinRequest(Base):
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     welcome: Mapped[str | None] = mapped_column(String(16))
     times_requested: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The row is written before the ban check (a failed check must not lose the request);
+    # False until a check passed: then the approval job checks before approving.
+    ban_checked: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )
 
 
 class FreeChannel(Base):

@@ -2,23 +2,28 @@
 
 The life of a join request:
 
-1. `receive` records it (one row per channel and user) with `due_at = now + wait`, and
-   tells the user the wait and the creator's social links. Telegram lets the bot write to
-   a user who never started it only within 5 minutes of the request, so this message goes
-   out at once, from the handler.
+1. `receive` records it (one row per channel and user) with `due_at = now + wait` before
+   anything else: until the row is committed nothing is sent, and a database failure
+   propagates (the core answers Telegram with a retryable status). Then it checks the ban
+   and tells the user the wait and the creator's social links (Telegram lets the bot write
+   to a user who never started it only within 5 minutes of the request, so this message
+   goes out at once, from the handler). A Bot API failure after the row exists is only
+   logged: a ban check that failed leaves the row unchecked, and the job checks it.
 2. `approve_due` (the `free.approvals` job, every second on every replica) claims due rows
    with `FOR UPDATE SKIP LOCKED`, leases them (so a crashed replica's claim expires rather
-   than getting lost), approves them concurrently and records the outcome.
-3. The welcome: when the request is still inside the 5-minute window it is sent just
+   than getting lost), handles them concurrently and stores each row's outcome when that
+   row is done.
+3. The welcome goes through the core outbox, queued in the same transaction as the row's
+   change under a key of the request's own (row id and `requested_at`), so each request is
+   welcomed once, across kills and replicas. Inside the 5-minute window it is made just
    before the approval (afterwards Telegram would refuse it to users who never started the
-   bot); otherwise after the approval, by the `free.welcomes` job, so that paced messages
-   never hold back approvals.
+   bot); otherwise it is queued with the approval and the outbox job makes it.
 
 Rights errors keep the rows and retry them with exponential backoff; the admins are told
 once per outage (the flag lives in the database, so one replica tells them). Any other
 failure of one approval (5xx, network, a 429 outlasting the sender) retries that row alone
-with the same backoff: the batch's other outcomes are always stored. A retry that finds
-the request missing checks the membership, since the lost attempt may have gone through.
+with the same backoff. A retry that finds the request missing checks the membership, since
+the lost attempt may have gone through.
 
 Where each step lives: `requests.py` (1, and reading requests back), `approvals.py` (2),
 `welcomes.py` (3), `channel.py` (the channel's link and rights outages), `common.py`

@@ -32,7 +32,8 @@ BACKOFF_CAP_S = 15 * 60.0
 #: messages: Telegram does not count them toward the 30/s sending limit).
 APPROVE_BATCH = 200
 APPROVE_CONCURRENCY = 16
-#: Welcomes per job run: the sender paces them at ~25/s, so a run stays a few seconds.
+#: Rows per run of the `free.welcomes` job, which queues in the outbox the welcomes rows
+#: from before the outbox still owe (one transaction each run).
 WELCOME_BATCH = 100
 #: The cache namespace holding each channel's join-request invite link.
 LINK_NS = "free_link"

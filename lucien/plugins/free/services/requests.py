@@ -1,6 +1,7 @@
 """Receiving join requests and reading them back: one row per channel and user, recorded
-with its due time, the user told the wait and the creator's social links at once (Telegram
-lets the bot write to a requester only within 5 minutes), and the counts health reads.
+with its due time before anything else, the user told the wait and the creator's social
+links at once (Telegram lets the bot write to a requester only within 5 minutes), and the
+counts health reads.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import DeclineChatJoinRequest, GetChatMember
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lucien.core.db import upsert
 from lucien.plugins.free.models import APPROVED, DECLINED, PENDING, WELCOME_DUE, FreeJoinRequest
 from lucien.plugins.free.services.common import FreePart, Recipient, log
+from lucien.plugins.free.services.welcomes import WELCOME_PREFIX
 
 if TYPE_CHECKING:
     from aiogram.types import ChatJoinRequest
@@ -43,18 +45,29 @@ class Requests(FreePart):
         self.approvals = approvals
 
     async def receive(self, request: ChatJoinRequest, role: Role | None) -> Received:
-        """Record a join request, answer the user, approve at once when nothing to wait."""
+        """Record a join request, then check the ban, answer the user, approve at once when
+        there is nothing to wait for.
+
+        The row comes first: until it is committed nothing is sent, and a failure (the
+        database is down) propagates so the core answers Telegram with a retryable status.
+        Once it is committed no Bot API failure escapes: a ban check that failed leaves the
+        row unchecked (the approvals job checks it), a message that failed is only logged,
+        and the job approves the request after the wait.
+        """
         cfg = await self.settings()
         user = request.from_user
         chat_id = request.chat.id
         now = self.ctx.clock.now()
-        if await self._is_banned(chat_id, user.id):
-            await self._decline(chat_id, user.id)
-            await self._record(chat_id, user, now, now, status=DECLINED)
-            return Received(DECLINED)
         immediate = role in ("vip", "admin") and cfg.approve_vip_immediately
         due = now + timedelta(minutes=0 if immediate else cfg.wait_minutes)
-        outcome, row_due = await self._record(chat_id, user, now, due)
+        outcome, row_due, checked = await self._record(chat_id, user, now, due)
+        banned = await self._is_banned(chat_id, user.id)
+        if banned:
+            if await self._decline(chat_id, user.id):
+                await self._settle_check(chat_id, user.id, declined_at=now)
+            return Received(DECLINED)  # a decline that failed is the job's to retry
+        if banned is False and not checked:
+            await self._settle_check(chat_id, user.id)
         if row_due <= now:
             # Nothing to wait for: approve (and welcome) from here rather than a job tick.
             await self.approvals.approve_due(only_user=(chat_id, user.id))
@@ -76,50 +89,77 @@ class Requests(FreePart):
             text = await self.ctx.voice.say(
                 "free.request.received_no_links", user=recipient, wait_minutes=cfg.wait_minutes
             )
-        await self._dm(request.user_chat_id, text)
+        try:
+            await self._dm(request.user_chat_id, text)
+        except Exception as exc:  # 5xx, network, 429 past the retries: the row is safe
+            log.warning("could not tell %s about the wait: %r", user.id, exc)
         return Received(outcome, row_due)
 
-    async def _is_banned(self, chat_id: int, user_id: int) -> bool:
-        """A user the channel banned: Telegram normally stops them earlier; be sure."""
+    async def _is_banned(self, chat_id: int, user_id: int) -> bool | None:
+        """A user the channel banned (Telegram normally stops them earlier; be sure); None
+        when Telegram cannot tell us now (rights, 5xx, network): the job checks later."""
         try:
             member = await self.ctx.sender(GetChatMember(chat_id=chat_id, user_id=user_id))
-        except (TelegramBadRequest, TelegramForbiddenError):
-            return False  # cannot tell (rights): the approval path handles that outage
+        except Exception as exc:
+            log.info("could not check %s in %s: %r", user_id, chat_id, exc)
+            return None
         return member.status == "kicked"
 
-    async def _decline(self, chat_id: int, user_id: int) -> None:
+    async def _decline(self, chat_id: int, user_id: int) -> bool:
+        """Decline a banned user's request; False when it failed for now (the job retries)."""
         try:
             await self.ctx.sender(DeclineChatJoinRequest(chat_id=chat_id, user_id=user_id))
-        except (TelegramBadRequest, TelegramForbiddenError) as exc:
-            log.info("could not decline banned user %s: %s", user_id, exc)
+        except TelegramBadRequest as exc:
+            # Gone already (withdrawn, or declined by an earlier delivery of this update).
+            log.info("could not decline banned user %s: %s", user_id, exc.message)
+        except Exception as exc:
+            log.warning("declining banned user %s failed: %r; the job retries", user_id, exc)
+            return False
+        return True
+
+    async def _settle_check(
+        self, chat_id: int, user_id: int, *, declined_at: datetime | None = None
+    ) -> None:
+        """Store a passed ban check, or the decline of a banned user's pending request."""
+        T = FreeJoinRequest
+        values: dict[str, Any] = {"ban_checked": True}
+        if declined_at is not None:
+            values.update(status=DECLINED, handled_at=declined_at, next_attempt_at=None)
+        async with self.ctx.db.session() as s:
+            await s.execute(
+                update(T)
+                .where(T.chat_id == chat_id, T.user_id == user_id, T.status == PENDING)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _record(
-        self, chat_id: int, user: Any, now: datetime, due: datetime, *, status: str = PENDING
-    ) -> tuple[str, datetime]:
-        """Insert or refresh the row; ("pending", its due) when one is already waiting.
+        self, chat_id: int, user: Any, now: datetime, due: datetime
+    ) -> tuple[str, datetime, bool]:
+        """Insert or refresh the row: (outcome, its due, whether its ban check passed);
+        the outcome is "pending" when one was already waiting, "new" otherwise.
 
         The unit of work starts with the INSERT (ON CONFLICT DO NOTHING): of two concurrent
         first requests for the same pair one inserts, the other finds the row and locks it.
         """
-        handled = now if status != PENDING else None
         async with self.ctx.db.session() as s:
             values = {
                 "chat_id": chat_id,
                 "user_id": user.id,
                 "first_name": user.first_name,
                 "language_code": user.language_code,
-                "status": status,
+                "status": PENDING,
                 "requested_at": now,
                 "due_at": due,
                 "attempts": 0,
                 "times_requested": 1,
-                "handled_at": handled,
+                "ban_checked": False,
             }
             stmt = upsert(s, FreeJoinRequest, values, conflict=["chat_id", "user_id"])
             # An INSERT's result is a CursorResult: rowcount 0 when the row was there already.
             inserted = cast("CursorResult[Any]", await s.execute(stmt))
             if inserted.rowcount == 1:
-                return "new", due
+                return "new", due, False
             row = await s.scalar(
                 select(FreeJoinRequest)
                 .where(FreeJoinRequest.chat_id == chat_id, FreeJoinRequest.user_id == user.id)
@@ -128,15 +168,15 @@ class Requests(FreePart):
             assert row is not None
             row.times_requested += 1
             row.first_name, row.language_code = user.first_name, user.language_code
-            if row.status == PENDING and status == PENDING:
+            if row.status == PENDING:
                 # Asking again does not restart the wait (a VIP may shorten it).
                 if due < row.due_at:
                     row.due_at = due
-                return "pending", row.due_at
-            row.status, row.requested_at, row.due_at = status, now, due
+                return "pending", row.due_at, row.ban_checked
+            row.status, row.requested_at, row.due_at = PENDING, now, due
             row.attempts, row.next_attempt_at, row.welcome = 0, None, None
-            row.handled_at = handled
-            return "new", due
+            row.handled_at, row.ban_checked = None, False
+            return "new", due, False
 
     async def request_of(self, chat_id: int, user_id: int) -> FreeJoinRequest | None:
         """The stored request of a user (tests, diagnostics)."""
@@ -157,7 +197,8 @@ class Requests(FreePart):
 
 
 async def queue_depths(ctx: AppContext) -> dict[str, int]:
-    """Rows each job would take now (diagnostics shows them beside the jobs)."""
+    """Work waiting now (diagnostics shows it beside the jobs): due approvals, and welcomes
+    not made yet (in the outbox, or owed by rows from before the outbox)."""
     now = ctx.clock.now()
     async with ctx.db.session(readonly=True) as s:
         approvals = await s.scalar(
@@ -165,9 +206,10 @@ async def queue_depths(ctx: AppContext) -> dict[str, int]:
             .select_from(FreeJoinRequest)
             .where(FreeJoinRequest.status == PENDING, FreeJoinRequest.due_at <= now)
         )
-        welcomes = await s.scalar(
+        owed = await s.scalar(
             select(func.count())
             .select_from(FreeJoinRequest)
             .where(FreeJoinRequest.welcome == WELCOME_DUE)
         )
-    return {"free.approvals": int(approvals or 0), "free.welcomes": int(welcomes or 0)}
+        queued = await ctx.outbox.pending(WELCOME_PREFIX, session=s)
+    return {"free.approvals": int(approvals or 0), "free.welcomes": int(owed or 0) + len(queued)}

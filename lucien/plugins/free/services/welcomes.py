@@ -1,73 +1,80 @@
-"""Welcoming approved users: the message itself, and the `free.welcomes` job that sends
-the welcomes an approval left due (outside the 5-minute window, after the approval).
+"""Welcoming approved users through the core outbox: each welcome is queued in the same
+transaction as its row's change, under a key of its own, so each request is welcomed once.
+
+The key is the row id and its `requested_at`: a user who leaves and asks again gets a new
+welcome, a retried or re-claimed row never does (`Outbox.add` ignores a known key). The
+outbox makes the call; a kill in flight may repeat only that call. A welcome Telegram
+refuses (a user who never started the bot, once the window is over) is given up quietly.
+
+Also the `free.welcomes` job: rows a version before the outbox approved with their welcome
+still due are queued the same way.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from datetime import datetime
 
-from lucien.plugins.free.models import (
-    APPROVED,
-    WELCOME_DUE,
-    WELCOME_SENT,
-    WELCOME_UNREACHABLE,
-    FreeJoinRequest,
-)
-from lucien.plugins.free.services.common import LEASE, WELCOME_BATCH, FreePart, Recipient, log
+from aiogram.methods import SendMessage
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lucien.core.outbox import OutboxCall
+from lucien.plugins.free.models import APPROVED, WELCOME_DUE, WELCOME_QUEUED, FreeJoinRequest
+from lucien.plugins.free.services.common import WELCOME_BATCH, FreePart, Recipient
+
+#: The start of every welcome's outbox key.
+WELCOME_PREFIX = "free.welcome:"
+
+
+def welcome_key(row_id: int, requested_at: datetime) -> str:
+    """The outbox key of one request's welcome."""
+    return f"{WELCOME_PREFIX}{row_id}:{round(requested_at.timestamp() * 1_000_000)}"
 
 
 class Welcomes(FreePart):
-    """The welcome message and the job that sends the due ones."""
+    """The welcome message, queued in the outbox and, when it must go first, sent now."""
+
+    async def text(self, recipient: Recipient) -> str:
+        """The welcome in the user's language (rendered before a write transaction opens)."""
+        return await self.ctx.voice.say("free.approved", user=recipient)
+
+    async def enqueue(self, session: AsyncSession, key: str, user_id: int, text: str) -> bool:
+        """Queue the welcome in `session`'s transaction; False when `key` was queued before."""
+        call = OutboxCall(SendMessage(chat_id=user_id, text=text), optional=True)
+        return await self.ctx.outbox.add(session, call, key=key, plugin="free")
+
+    async def deliver(self, key: str) -> bool:
+        """Make the queued welcome now if nobody else holds it; True once it is no longer
+        pending (sent, or refused by Telegram)."""
+        await self.ctx.outbox.send_now(key)
+        return key not in await self.ctx.outbox.pending(key)
 
     async def send_welcomes(self) -> int:
-        """Welcome approved users not yet welcomed (the job); returns how many were sent."""
-        now = self.ctx.clock.now()
+        """Queue the welcomes rows approved before the outbox still owe (the job); how many."""
         T = FreeJoinRequest
-        due = (
-            select(T.id)
-            .where(
-                T.status == APPROVED,
-                T.welcome == WELCOME_DUE,
-                or_(T.next_attempt_at.is_(None), T.next_attempt_at <= now),
-            )
-            .order_by(T.handled_at)
-            .limit(WELCOME_BATCH)
-            .with_for_update(skip_locked=True)
-        )
-        async with self.ctx.db.session() as s:
-            result = await s.execute(
-                update(T)
-                .where(T.id.in_(due.scalar_subquery()))
-                .values(next_attempt_at=now + LEASE)
-                .returning(T.id, T.user_id, T.first_name, T.language_code)
-                .execution_options(synchronize_session=False)
-            )
-            recipients = [
-                (r.id, Recipient(r.user_id, r.first_name, r.language_code)) for r in result
-            ]
-        if not recipients:
+        async with self.ctx.db.session(readonly=True) as s:
+            owed = (
+                await s.execute(
+                    select(T.id, T.user_id, T.first_name, T.language_code, T.requested_at)
+                    .where(T.status == APPROVED, T.welcome == WELCOME_DUE)
+                    .limit(WELCOME_BATCH)
+                )
+            ).all()
+        if not owed:
             return 0
-        sent: list[int] = []
-        unreachable: list[int] = []
-        for row_id, recipient in recipients:
-            try:
-                reached = await self.welcome(recipient)
-            except Exception as exc:  # 5xx, network: this one comes back when its lease ends
-                log.warning("welcoming %s failed: %r; retrying later", recipient.id, exc)
-                continue
-            (sent if reached else unreachable).append(row_id)
+        texts = {
+            r.id: await self.text(Recipient(r.user_id, r.first_name, r.language_code)) for r in owed
+        }
+        queued = 0
         async with self.ctx.db.session() as s:
-            for status, ids in ((WELCOME_SENT, sent), (WELCOME_UNREACHABLE, unreachable)):
-                if ids:
-                    await s.execute(
-                        update(FreeJoinRequest)
-                        .where(FreeJoinRequest.id.in_(ids))
-                        .values(welcome=status, next_attempt_at=None)
-                        .execution_options(synchronize_session=False)
-                    )
-        return len(sent)
-
-    async def welcome(self, recipient: Recipient) -> bool:
-        """Say welcome; False when Telegram will not let us write to them."""
-        text = await self.ctx.voice.say("free.approved", user=recipient)
-        return await self._dm(recipient.id, text)
+            for r in owed:
+                moved = await s.execute(
+                    update(T)
+                    .where(T.id == r.id, T.welcome == WELCOME_DUE)
+                    .values(welcome=WELCOME_QUEUED)
+                    .execution_options(synchronize_session=False)
+                )
+                if moved.rowcount:  # type: ignore[attr-defined]
+                    key = welcome_key(r.id, r.requested_at)
+                    queued += await self.enqueue(s, key, r.user_id, texts[r.id])
+        return queued

@@ -46,7 +46,7 @@ async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     await harness.advance(seconds=1)
     assert channel.members.get(ana.id) == "member"
     row = (await rows(harness))[0]
-    assert (row.status, row.welcome) == ("approved", "sent")
+    assert (row.status, row.welcome) == ("approved", "queued")  # the outbox made it
     assert "Ana" in ana.last_text and "vestibule" in ana.last_text.lower()
     assert len(ana.messages) == before + 2
 
@@ -64,7 +64,7 @@ async def test_never_started_user_is_told_in_window_and_welcomed_if_still_in_it(
     assert channel.members.get(bea.id) == "member"
     assert len(bea.messages) == 2  # welcomed before the approval closed the window
     assert "Bea" in bea.last_text
-    assert (await rows(harness))[0].welcome == "sent"
+    assert (await rows(harness))[0].welcome == "queued"
 
 
 async def test_never_started_user_after_the_window_is_approved_without_welcome(
@@ -77,7 +77,10 @@ async def test_never_started_user_after_the_window_is_approved_without_welcome(
     await harness.advance(minutes=10)
     assert channel.members.get(cai.id) == "member"
     assert len(cai.messages) == 1  # Telegram refuses the welcome; nothing else to do
-    assert (await rows(harness))[0].welcome == "unreachable"
+    refused = [c.status for c in harness.emulator.calls_of("sendMessage")][1:]
+    assert refused == [403]  # tried once, not again
+    await harness.advance(minutes=10)
+    assert [c.status for c in harness.emulator.calls_of("sendMessage")][1:] == [403]
 
 
 async def test_zero_wait_approves_at_once(harness: Any) -> None:
@@ -255,12 +258,12 @@ async def test_failed_approvals_keep_the_batch_and_are_retried_once(harness: Any
     # The batch's other outcomes are stored, whatever the failures.
     for user in (ada, dov, eli):
         assert channel.members.get(user.id) == "member"
-        assert (by_user[user.id].status, by_user[user.id].welcome) == ("approved", "sent")
+        assert (by_user[user.id].status, by_user[user.id].welcome) == ("approved", "queued")
     # The failed ones wait for a retry, their in-window welcome already recorded.
     assert ben.id not in channel.members
     for user in (ben, cat):
         row = by_user[user.id]
-        assert (row.status, row.attempts, row.welcome) == ("pending", 1, "sent")
+        assert (row.status, row.attempts, row.welcome) == ("pending", 1, "queued")
     assert channel.members.get(cat.id) == "member"  # Telegram did approve her
 
     await harness.advance(seconds=29)  # the backoff (30 s) is not over
@@ -269,7 +272,7 @@ async def test_failed_approvals_keep_the_batch_and_are_retried_once(harness: Any
     assert channel.members.get(ben.id) == "member"
     by_user = {r.user_id: r for r in await rows(harness)}
     assert {r.status for r in by_user.values()} == {"approved"}  # nobody marked gone
-    assert {r.welcome for r in by_user.values()} == {"sent"}
+    assert {r.welcome for r in by_user.values()} == {"queued"}
     for user in users:
         assert len(user.messages) == 2, user.first_name  # the wait, one welcome
         approved = [

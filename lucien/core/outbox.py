@@ -116,6 +116,7 @@ class _Outcome:
     error: str | None = None
     delay: float = 0.0
     method: TelegramMethod[Any] | None = None
+    refused: bool = False
 
 
 class Outbox:
@@ -350,11 +351,10 @@ class Outbox:
             if contains(exc.message, spec.get("ok_errors", ())):
                 outcome = _Outcome("done", None, method=method)
             elif contains(exc.message, spec.get("retry_errors", ())):
-                outcome = _Outcome("retry", error, NEEDS_ADMIN_RETRY_S, method)
+                outcome = _Outcome("retry", error, NEEDS_ADMIN_RETRY_S, method, True)
             else:
-                outcome = _Outcome(
-                    "skipped" if spec.get("optional") else "failed", error, 0, method
-                )
+                kind: Literal["skipped", "failed"] = "skipped" if spec.get("optional") else "failed"
+                outcome = _Outcome(kind, error, 0, method, True)
         except TelegramRetryAfter as exc:
             delay = max(float(exc.retry_after), backoff)
             outcome = _Outcome("retry", f"TelegramRetryAfter: {exc.retry_after}s", delay, method)
@@ -425,6 +425,7 @@ class Outbox:
             outcome.method,
             outcome.error or "",
             cast("Literal['retry', 'failed', 'skipped']", outcome.kind),
+            outcome.refused,
         )
         for listener in self._listeners.get(row.plugin, ()):
             try:

@@ -55,7 +55,8 @@ class OutboxFailure:
 
     `outcome`: "retry" (the row waits and tries this call again), "failed" (the row is
     given up, its later calls dropped) or "skipped" (an optional call given up; the row
-    goes on).
+    goes on). `refused`: Telegram answered with a 4xx (the call itself was refused, as
+    opposed to a 5xx, a timeout or a 429).
     """
 
     key: str
@@ -64,6 +65,7 @@ class OutboxFailure:
     method: TelegramMethod[Any] | None
     error: str
     outcome: Literal["retry", "failed", "skipped"]
+    refused: bool = False
 
 
 FailureListener = Callable[[OutboxFailure], Awaitable[None]]

@@ -117,6 +117,11 @@ class VipPlugin:
         return "vip" if await _service(ctx).is_active(user_id) else None
 
     @hookimpl
+    async def lucien_startup(self, ctx: AppContext) -> None:
+        """Removals the outbox cannot make (rights lost) alert the admins."""
+        ctx.outbox.on_failure("vip", _service(ctx).jobs.on_outbox_failure)
+
+    @hookimpl
     def lucien_jobs(self, ctx: AppContext) -> list[Job]:
         settings = ctx.plugin_settings("vip")
         interval = settings.job_interval_seconds if settings else 30.0

@@ -53,6 +53,16 @@ class VipSettings(BaseSettings):
     job_batch: int = Field(100, ge=1, le=1000)
 
 
+def expiry_key(user_id: int, ends_at: datetime) -> str:
+    """The outbox key of the removal that closes the period ending at `ends_at`."""
+    return f"{expiry_prefix(user_id)}{int(ends_at.timestamp())}"
+
+
+def expiry_prefix(user_id: int) -> str:
+    """What the outbox keys of every removal of `user_id` start with."""
+    return f"vip.expiry:{user_id}:"
+
+
 def days_left(ends_at: datetime, now: datetime) -> int:
     """Whole days remaining, rounded up (a membership ending in 3 h has 1 day left)."""
     return max(0, math.ceil((ends_at - now).total_seconds() / 86400))

@@ -4,26 +4,25 @@ These are what `lucien_jobs` runs on every replica, so each row must be handled 
 
 Job safety (reminders and expiry): a replica claims due rows with one
 `UPDATE ... WHERE user_id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)` that writes a
-lease (`claimed_by`, `claimed_until`) and commits; then it acts (Telegram calls) and marks
-each row done (`reminded_at` / `expired_at`) only if it still holds the lease. A replica
-that crashes after claiming leaves a lease that runs out, and another replica retries the
-row: nobody is skipped. The price is at-least-once delivery in one narrow window (Telegram
-accepted the message, then the process died before the one-row UPDATE that marks it
-done); marking before sending would instead lose the message in the same window, and a
-lost expiry would leave a non-paying member in the channel, so we prefer the retry.
+lease (`claimed_by`, `claimed_until`) and commits; then, for each row, one transaction
+marks it done (`reminded_at` / `expired_at`) only if this replica still holds the lease
+and writes the Telegram calls that follow to the core's outbox. The outbox makes them
+after the commit, each once (only a call in flight at a crash may be repeated), and
+retries them when Telegram fails. A replica that crashes after claiming leaves a lease
+that runs out, and another replica takes the row: nobody is skipped, nothing doubles.
 
-A row whose attempt failed for a reason that may pass (Telegram down, the bot without the
-right to ban) is given back with a next-attempt time instead: `claimed_by` NULL and
-`claimed_until` `retry_seconds` ahead, so no replica claims it again before then and a
-job run never spins on the same rows. A pass that settles no row ends the run.
+Expiry: the transaction that marks the row expired (it locks the row on PostgreSQL, the
+database on SQLite) queues one outbox row: ban, unban (only if banned), the revocation
+of the member's leftover links, the farewell. A member already gone counts as removed; a
+removal Telegram refuses (the bot lost the right to ban) waits for an admin and is tried
+again, and the admins are told (`on_outbox_failure`). A redemption racing the expiry
+either took the lease back first (the expiry leaves the member alone) or comes after the
+commit: it cancels the removal if no call of it was made yet, else drops the farewell
+and hands the member a link back (see tokens.redeem and membership.invite).
 
-Expiry acts under a lock: one UPDATE marks the row expired only if this replica still holds
-its lease and the subscription still ended (it locks the row on PostgreSQL, the database on
-SQLite); ban and unban run inside that transaction, which commits only if both succeeded
-and rolls back (the row stays unexpired, then backs off) otherwise. A redemption racing
-it either took the lease back first (the expiry leaves the member alone) or waits for the
-commit and starts a fresh period. The farewell goes out after the commit (at most once:
-a lost farewell costs less than a removal repeated or never made).
+A row without a VIP channel to remove the member from is given back with a next-attempt
+time: `claimed_by` NULL and `claimed_until` `retry_seconds` ahead, so no replica claims it
+again before then. A pass that settles no row ends the run.
 """
 
 from __future__ import annotations
@@ -32,13 +31,19 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import SendMessage
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods import BanChatMember, RevokeChatInviteLink, SendMessage, UnbanChatMember
 from sqlalchemy import and_, func, or_, select, update
 
+from lucien.core.outbox import OutboxCall, OutboxFailure
 from lucien.plugins.vip.models import InviteLink, Subscription
-from lucien.plugins.vip.services.common import VipPart, VipSettings, days_left, log
+from lucien.plugins.vip.services.common import (
+    PLUGIN,
+    VipPart,
+    VipSettings,
+    days_left,
+    expiry_key,
+    log,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -48,8 +53,40 @@ if TYPE_CHECKING:
     from lucien.plugins.vip.services.plans import Plans
 
 
-class _RemovalFailed(Exception):
-    """Raised inside the expiry transaction when Telegram refused, to roll it back."""
+# Telegram's answers to a ban or unban that mean the member is not there to remove (or
+# cannot be: the channel's owner and admins stay), so the removal is done.
+GONE = (
+    "USER_NOT_PARTICIPANT",
+    "PARTICIPANT_ID_INVALID",
+    "user not found",
+    "can't remove chat owner",
+    "user is an administrator",
+)
+# Answers an admin can fix (give the bot its rights back): the outbox waits and retries.
+NEEDS_RIGHTS = (
+    "not enough rights",
+    "CHAT_ADMIN_REQUIRED",
+    "need administrator rights",
+    "bot is not a member",
+    "bot was kicked",
+    "chat not found",
+)
+
+
+def removal_calls(channel: int, user_id: int) -> list[OutboxCall]:
+    """Ban then unban (only if banned): out of the channel, free to come back later."""
+    return [
+        OutboxCall(
+            BanChatMember(chat_id=channel, user_id=user_id),
+            ok_errors=GONE,
+            retry_errors=NEEDS_RIGHTS,
+        ),
+        OutboxCall(
+            UnbanChatMember(chat_id=channel, user_id=user_id, only_if_banned=True),
+            ok_errors=GONE,
+            retry_errors=NEEDS_RIGHTS,
+        ),
+    ]
 
 
 class ExpiryJobs(VipPart):
@@ -86,8 +123,11 @@ class ExpiryJobs(VipPart):
             ).all()
         return lease, list(rows)
 
-    async def _finish(self, user_id: int, lease: str, **values: Any) -> bool:
-        """Mark a claimed row done, only if this replica still holds its lease."""
+    async def _finish(
+        self, user_id: int, lease: str, *calls: Any, key: str = "", **values: Any
+    ) -> bool:
+        """Mark a claimed row done, only if this replica still holds its lease; `calls`
+        go to the outbox under `key` in the same transaction."""
         async with self.ctx.db.session() as s:
             # An UPDATE's result is a CursorResult: rowcount 0 when the lease was lost.
             result = cast(
@@ -99,6 +139,8 @@ class ExpiryJobs(VipPart):
                     .execution_options(synchronize_session=False)
                 ),
             )
+            if result.rowcount and calls:
+                await self.ctx.outbox.add(s, *calls, key=key, plugin=PLUGIN)
             return bool(result.rowcount)
 
     async def _back_off(self, user_id: int, lease: str, seconds: int) -> None:
@@ -150,8 +192,9 @@ class ExpiryJobs(VipPart):
     # ------------------------------------------------------------------ the jobs
 
     async def send_reminders(self) -> int:
-        """Remind every member whose subscription ends within `reminder_hours`; count sent."""
-        sent = 0
+        """Remind every member whose subscription ends within `reminder_hours`; the number
+        of reminders queued (each marked and queued in one transaction)."""
+        queued = 0
         settings = await self.settings()
         if settings.reminder_hours <= 0:
             return 0
@@ -166,17 +209,19 @@ class ExpiryJobs(VipPart):
                     days_left=days_left(row.ends_at, self._now()),
                     end_date=row.ends_at,
                 )
-                if await self._deliver(row.user_id, text, None):
-                    await self._finish(row.user_id, lease, reminded_at=self._now())
-                    sent += 1
+                reminder = SendMessage(chat_id=row.user_id, text=text)
+                key = f"vip.reminder:{row.user_id}:{int(row.ends_at.timestamp())}"
+                if await self._finish(
+                    row.user_id, lease, reminder, key=key, reminded_at=self._now()
+                ):
+                    queued += 1
                     settled += 1
-                else:
-                    await self._back_off(row.user_id, lease, settings.retry_seconds)
             if len(rows) < settings.job_batch or not settled:
-                return sent
+                return queued
 
     async def expire_subscriptions(self, farewell_markup: Any = None) -> int:
-        """Remove every member whose subscription ended, say farewell; count expired."""
+        """Close every subscription that ended and queue the member's removal and farewell;
+        the number expired."""
         done = 0
         settings = await self.settings()
         channel = settings.channel_id
@@ -184,108 +229,94 @@ class ExpiryJobs(VipPart):
             lease, rows = await self.claim_expiries()
             settled = 0
             for row in rows:
-                outcome, links = await self._expire_one(row.user_id, lease, channel)
+                outcome = await self._expire_one(row, lease, channel, farewell_markup)
                 if outcome == "retry":
                     await self._back_off(row.user_id, lease, settings.retry_seconds)
                     continue
                 settled += 1
                 if outcome == "expired":
-                    assert channel is not None
                     done += 1
-                    await self._after_expiry(
-                        row.user_id, row.plan_id, channel, links, farewell_markup
-                    )
+                    await self.ctx.invalidate_role(row.user_id)
             if len(rows) < settings.job_batch or not settled:
                 return done
 
     async def _expire_one(
-        self, user_id: int, lease: str, channel: int | None
-    ) -> tuple[Literal["expired", "renewed", "retry"], list[str]]:
-        """Remove one claimed member and mark the row expired, atomically (module docstring).
+        self, row: Any, lease: str, channel: int | None, farewell_markup: Any
+    ) -> Literal["expired", "renewed", "retry"]:
+        """Mark one claimed subscription expired and queue its removal, atomically.
 
-        "expired" comes with the member's links it marked revoked (to revoke on Telegram);
-        "renewed": the row is no longer ours or no longer ended (a redemption won the race);
-        "retry": there is no channel or Telegram refused; the row stays unexpired.
+        "renewed": the row is no longer ours or no longer ended (a redemption won the
+        race); "retry": there is no channel yet.
         """
+        user_id = row.user_id
         if channel is None:
             log.warning("VIP subscription of %s ended but no VIP channel is set", user_id)
             await self.alert_admins("vip.admin.no_channel", once="no-channel:expiry")
-            return "retry", []
-        now = self._now()
-        try:
-            async with self.ctx.db.session() as s:
-                locked = await s.scalar(
-                    update(Subscription)
-                    .where(
-                        Subscription.user_id == user_id,
-                        Subscription.claimed_by == lease,
-                        Subscription.expired_at.is_(None),
-                        Subscription.ends_at <= now,
-                    )
-                    .values(expired_at=now, claimed_by=None, claimed_until=None)
-                    .returning(Subscription.user_id)
-                    .execution_options(synchronize_session=False)
-                )
-                if locked is None:
-                    return "renewed", []
-                try:
-                    await self.membership.ban_and_unban(channel, user_id)
-                except Exception as exc:
-                    raise _RemovalFailed(exc) from exc  # rolls the mark back
-                # Under the same lock: a renewal waiting for it makes its new link after.
-                links = list(
-                    await s.scalars(
-                        update(InviteLink)
-                        .where(
-                            InviteLink.user_id == user_id,
-                            InviteLink.chat_id == channel,
-                            InviteLink.revoked_at.is_(None),
-                        )
-                        .values(revoked_at=now)
-                        .returning(InviteLink.link)
-                        .execution_options(synchronize_session=False)
-                    )
-                )
-        except _RemovalFailed as failure:
-            log.warning("cannot remove %s from %s, will retry: %r", user_id, channel, failure)
-            await self.alert_admins(
-                "vip.admin.restrict_rights_missing",
-                once=f"restrict:{channel}",
-                channel=str(channel),
-            )
-            return "retry", []
-        return "expired", links
-
-    async def _after_expiry(
-        self, user_id: int, plan_id: int, channel: int, links: list[str], farewell_markup: Any
-    ) -> None:
-        """After a committed expiry: revoke the leftover links on Telegram, drop the role,
-        say farewell (unless the member renewed meanwhile). Failures here are only logged."""
-        for link in links:
-            await self.membership.revoke_on_telegram(channel, link)
-        await self.ctx.invalidate_role(user_id)
-        if await self.membership.is_active(user_id):
-            return
-        plan = await self.plans.get_plan(plan_id)
+            return "retry"
+        # Rendered before the transaction: the voice and the keyboard read on their own.
+        plan = await self.plans.get_plan(row.plan_id)
         user = await self._user(user_id)
         text = await self.ctx.voice.say("vip.expired", user=user, plan=plan.name if plan else "")
         markup = await farewell_markup(user) if farewell_markup else None
-        await self._deliver(user_id, text, markup)
+        now = self._now()
+        async with self.ctx.db.session() as s:
+            locked = await s.scalar(
+                update(Subscription)
+                .where(
+                    Subscription.user_id == user_id,
+                    Subscription.claimed_by == lease,
+                    Subscription.expired_at.is_(None),
+                    Subscription.ends_at <= now,
+                )
+                .values(expired_at=now, claimed_by=None, claimed_until=None)
+                .returning(Subscription.user_id)
+                .execution_options(synchronize_session=False)
+            )
+            if locked is None:
+                return "renewed"
+            # Under the same lock: a renewal waiting for it makes its new link after.
+            links = list(
+                await s.scalars(
+                    update(InviteLink)
+                    .where(
+                        InviteLink.user_id == user_id,
+                        InviteLink.chat_id == channel,
+                        InviteLink.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=now)
+                    .returning(InviteLink.link)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            await self.ctx.outbox.add(
+                s,
+                *removal_calls(channel, user_id),
+                *(
+                    OutboxCall(
+                        RevokeChatInviteLink(chat_id=channel, invite_link=link), optional=True
+                    )
+                    for link in links
+                ),
+                OutboxCall(
+                    SendMessage(chat_id=user_id, text=text, reply_markup=markup), optional=True
+                ),
+                key=expiry_key(user_id, row.ends_at),
+                plugin=PLUGIN,
+            )
+        return "expired"
 
-    async def _deliver(self, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        """Send one job message; False when it failed in a way a later attempt may fix.
-
-        A user who blocked the bot or cannot be written to counts as done (retrying cannot
-        help); any other failure (Telegram down, 429 after the sender's retries) is False.
-        """
-        try:
-            await self.ctx.sender(SendMessage(chat_id=user_id, text=text, reply_markup=markup))
-        except (TelegramForbiddenError, TelegramBadRequest) as exc:
-            log.info("vip message to %s not delivered: %r", user_id, exc)
-        except Exception as exc:
-            log.warning("vip message to %s failed: %r", user_id, exc)
-            return False
-        return True
+    async def on_outbox_failure(self, failure: OutboxFailure) -> None:
+        """A removal Telegram refused (the bot lost the right to ban): tell the admins, once
+        per channel and window; the outbox tries again later."""
+        method = failure.method
+        if not failure.refused or not isinstance(method, BanChatMember | UnbanChatMember):
+            return
+        log.warning("cannot remove %s from %s: %s", method.user_id, method.chat_id, failure.error)
+        await self.alert_admins(
+            "vip.admin.restrict_rights_missing",
+            once=f"restrict:{method.chat_id}",
+            channel=str(method.chat_id),
+        )
 
     async def revoke_expired_links(self) -> int:
         """Revoke links that expired unused (they are dead anyway; this tidies the chat)."""

@@ -23,7 +23,7 @@ from aiogram.methods import (
 from sqlalchemy import and_, func, or_, select, update
 
 from lucien.plugins.vip.models import InviteLink, Plan, Subscription, Token
-from lucien.plugins.vip.services.common import VipPart, days_left, log
+from lucien.plugins.vip.services.common import VipPart, days_left, expiry_prefix, log
 
 InviteStatus = Literal["link", "member", "not_vip", "unavailable"]
 JOINED_STATUSES = frozenset({"member", "restricted"})
@@ -119,7 +119,9 @@ class Membership(VipPart):
         now = self._now()
         try:
             member = await self.ctx.bot(GetChatMember(chat_id=channel, user_id=user.id))
-            if _is_present(member):
+            # Still in, but an expiry's removal is under way (a renewal raced it): the
+            # link lets them back in once it is done.
+            if _is_present(member) and not await self.ctx.outbox.pending(expiry_prefix(user.id)):
                 return InviteOutcome("member")
             if getattr(member, "status", None) == "kicked" and not await self._unban(
                 channel, user.id

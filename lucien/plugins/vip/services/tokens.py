@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from lucien.core.db import upsert
 from lucien.core.db.models import User
 from lucien.plugins.vip.models import Plan, Subscription, Token
-from lucien.plugins.vip.services.common import LIST_LIMIT, VipPart, log
+from lucien.plugins.vip.services.common import LIST_LIMIT, VipPart, expiry_key, log
 from lucien.plugins.vip.services.plans import PlanView
 
 # Tokens: a fixed prefix makes a pasted token recognisable; 18 random bytes are 144 bits,
@@ -211,6 +211,11 @@ class Tokens(VipPart):
             )
             assert sub is not None
             active = sub.expired_at is None and sub.ends_at > now
+            if sub.expired_at is not None:
+                # The last period's removal may still wait in the outbox: cancelled if
+                # no call of it was made, else it ends (the farewell dropped) and the
+                # member gets a link back (membership.invite).
+                await self.ctx.outbox.cancel(s, expiry_key(user_id, sub.ends_at))
             if not active:
                 sub.started_at, sub.expired_at = now, None
             sub.ends_at = (sub.ends_at if active else now) + timedelta(days=plan.days)

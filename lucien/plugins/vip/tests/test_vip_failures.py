@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from lucien.core.testing.emulator.methods import REGISTRY, ApiError
+from lucien.core.testing.emulator.methods import REGISTRY
 from lucien.plugins.vip.models import InviteLink, Subscription
 from lucien.plugins.vip.services import VipService
 
@@ -68,19 +68,12 @@ async def subscription_row(harness: Any, user_id: int) -> Any:
         return await s.get(Subscription, user_id)
 
 
+async def removal_pending(harness: Any, user_id: int) -> bool:
+    return bool(await harness.ctx.outbox.pending(f"vip.expiry:{user_id}:"))
+
+
 async def set_rights(harness: Any, channel: Any, **rights: bool) -> None:
     await harness.emulator.wait_handled(harness.emulator.set_bot_rights(channel.id, **rights))
-
-
-def fail_method(monkeypatch: Any, method: str, status: int = 502) -> Any:
-    """Make the emulator answer `method` with a server error; returns the restorer."""
-    name, handler = REGISTRY[method.lower()]
-
-    async def failing(_ctx: Any) -> Any:
-        raise ApiError(status, "Bad Gateway")
-
-    monkeypatch.setitem(REGISTRY, method.lower(), (name, failing))
-    return lambda: monkeypatch.setitem(REGISTRY, method.lower(), (name, handler))
 
 
 # --------------------------------------------------------------------------- 1. rights lost
@@ -93,11 +86,13 @@ async def test_expiry_without_ban_rights_retries_later_and_removes_once(harness:
     await harness.advance(hours=25)  # the reminder, out of the way
     await set_rights(harness, channel, can_restrict_members=False)
 
-    # the end comes while the bot cannot ban: Ana stays, her row is not closed, no farewell
+    # the end comes while the bot cannot ban: her subscription is closed, her removal and
+    # farewell wait in the outbox for the right to come back; she stays meanwhile
     await harness.advance(hours=23)
     assert channel.status_of(ana.id) == "member"
     row = await subscription_row(harness, ana.id)
-    assert row.expired_at is None
+    assert row.expired_at is not None
+    assert await removal_pending(harness, ana.id)
     assert farewells(ana) == 0
     alerts = [m for m in admin.messages if CANNOT_BAN in (m.text or "")]
     assert len(alerts) == 1, [m.text for m in admin.messages]
@@ -111,7 +106,7 @@ async def test_expiry_without_ban_rights_retries_later_and_removes_once(harness:
     await set_rights(harness, channel, can_restrict_members=True)
     await harness.advance(minutes=6)
     assert channel.status_of(ana.id) == "left"
-    assert (await subscription_row(harness, ana.id)).expired_at is not None
+    assert not await removal_pending(harness, ana.id)
     assert ok_calls(harness, "banChatMember") == {ana.id: 1}
     assert farewells(ana) == 1
     await harness.advance(hours=1)
@@ -171,16 +166,18 @@ async def test_renewal_during_the_removal_keeps_the_member(harness: Any, monkeyp
     await harness.run_jobs()
     await renewal[0]
     await harness.emulator.wait_idle()
-    assert finished_first == [False]  # the redemption waited for the removal to commit
-
+    # The expiry committed before the ban (the outbox makes it): the redemption does not
+    # wait for Telegram. The removal under way ends, its farewell is dropped, and she was
+    # handed a link that lets her back in.
+    assert finished_first == [True]
+    assert farewells(ana) == 0
     sub = await svc.subscription(ana.id)
     assert sub is not None and sub.ends_at == harness.clock.now() + timedelta(days=2)
-    # she is either still in, or was handed a link that lets her back in
-    if channel.status_of(ana.id) != "member":
-        assert await ana.join(last_link(ana)) == "joined"
-    assert channel.status_of(ana.id) == "member"
+    assert channel.status_of(ana.id) == "left"
+    assert await ana.join(last_link(ana)) == "joined"
     await harness.advance(hours=1)
     assert channel.status_of(ana.id) == "member"
+    assert farewells(ana) == 0
 
 
 async def test_half_done_removal_does_not_lock_a_returning_member_out(harness: Any) -> None:
@@ -206,14 +203,13 @@ async def test_half_done_removal_does_not_lock_a_returning_member_out(harness: A
 # --------------------------------------------------------------------------- 3. outages
 
 
-async def test_telegram_outage_does_not_spin_the_job_loop(harness: Any, monkeypatch: Any) -> None:
+async def test_telegram_outage_does_not_spin_the_job_loop(harness: Any) -> None:
     channel, users = await setup(harness, n=3, job_batch=2)
-    restore = fail_method(monkeypatch, "sendMessage")
+    harness.emulator.faults.add(method="sendMessage", status=502)
     sent_before = len(harness.emulator.calls_of("sendMessage"))
 
-    # reminders due for everyone while every message fails: a run returns promptly (it
-    # stops after a pass that settled nothing); the next one takes the rows left, never
-    # the ones that just failed
+    # reminders due for everyone while every message fails: each is marked and queued
+    # once, tried once, and waits for its back-off; runs return promptly, nothing spins
     harness.clock.advance(hours=25)
     for _ in range(2):
         await asyncio.wait_for(harness.app.run_jobs_once(), timeout=20)
@@ -222,18 +218,20 @@ async def test_telegram_outage_does_not_spin_the_job_loop(harness: Any, monkeypa
     )
     assert attempts == {u.id: 1 for u in users}
     for user in users:
-        assert (await subscription_row(harness, user.id)).reminded_at is None
+        assert (await subscription_row(harness, user.id)).reminded_at is not None
 
     # Telegram is back: past the back-off each reminder goes out once
-    restore()
+    harness.emulator.faults.clear()
     await harness.advance(minutes=11)
-    for user in users:
-        assert (await subscription_row(harness, user.id)).reminded_at is not None
     delivered = ok_calls(harness, "sendMessage", "chat_id")
+    reminders = harness.emulator.calls_of("sendMessage")[sent_before:]
+    assert Counter(int(c.params["chat_id"]) for c in reminders if c.status == 200) == {
+        u.id: 1 for u in users
+    }
     await harness.advance(minutes=11)
     assert ok_calls(harness, "sendMessage", "chat_id") == delivered  # nothing more
 
-    # the end comes while the bot cannot ban anyone: the same, one try each
+    # the end comes while the bot cannot ban anyone: one try each, the removals wait
     await set_rights(harness, channel, can_restrict_members=False)
     harness.clock.advance(hours=23)
     for _ in range(2):
@@ -243,7 +241,7 @@ async def test_telegram_outage_does_not_spin_the_job_loop(harness: Any, monkeypa
     ) == {u.id: 1 for u in users}
     for user in users:
         assert channel.status_of(user.id) == "member"
-        assert (await subscription_row(harness, user.id)).expired_at is None
+        assert await removal_pending(harness, user.id)
         assert farewells(user) == 0
 
 

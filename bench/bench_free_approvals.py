@@ -118,9 +118,15 @@ async def run_plugin(n: int, url: str) -> None:
 
 
 async def _welcomes_left(ctx: Any) -> int:
-    async with ctx.db.session() as s:
-        rows = await s.scalars(select(FreeJoinRequest.id).where(FreeJoinRequest.welcome != "sent"))
-        return len(list(rows))
+    """Welcomes still owed: rows not yet queued, and queued ones the outbox has not sent."""
+    async with ctx.db.session(readonly=True) as s:
+        rows = await s.scalars(
+            select(FreeJoinRequest.id).where(
+                FreeJoinRequest.welcome.not_in(["queued", "sent", "unreachable"])
+            )
+        )
+        owed = len(list(rows))
+    return owed + len(await ctx.outbox.pending("free.welcome:"))
 
 
 async def run_baseline(n: int, url: str) -> None:

@@ -1,22 +1,27 @@
 """Admin alerts: one service every plugin uses to tell every admin something went wrong.
 
 `await ctx.alerts.send("vip.admin.rights_missing", once="rights:-100", channel="...")`
-renders the message key in each admin's language through the voice and sends it with
-the shared sender. Who the admins are is the plugins' answer to the
-`lucien_alert_recipients` hook (the admin plugin: ADMIN_IDS and the admins added from
-chat); without an answer, ADMIN_IDS. The core names no role.
+renders the message key in each admin's language through the voice and queues it in the
+outbox, one row per admin, then delivers those rows at once (the outbox job retries what
+Telegram refused for now; one admin unreachable does not stop the others). Who the
+admins are is the plugins' answer to the `lucien_alert_recipients` hook (the admin
+plugin: ADMIN_IDS and the admins added from chat); without an answer, ADMIN_IDS. The
+core names no role.
 
 `once` names the cause: the same cause alerts at most once per `window` seconds, across
-replicas through Redis when it is up (one `SET NX PX`), in this process otherwise. An
-alert without `once` is an event of its own (a member removed) and always goes out.
+replicas through Redis when it is up (one `SET NX PX`), in this process otherwise. The
+outbox key (cause, admin, the window's number) also keeps two replicas that each think
+they are first (Redis down) from telling an admin twice in one window. An alert without
+`once` is an event of its own (a member removed) and always goes out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
-from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
@@ -68,8 +73,18 @@ class AlertService:
         self._local[cause] = now + self.window
         return True
 
+    def _outbox_key(self, key: str, once: str | None, admin_id: int) -> str:
+        """The alert's outbox key: its cause, the admin and the window's number; an alert
+        without a cause is an event of its own."""
+        if once is None:
+            return f"alert:{key}:{admin_id}:{uuid.uuid4().hex}"
+        cause = once if len(once) <= 120 else hashlib.sha256(once.encode()).hexdigest()
+        window = int(self.ctx.clock.now().timestamp() // self.window)
+        return f"alert:{cause}:{admin_id}:{window}"
+
     async def send(self, key: str, *, once: str | None = None, **context: Any) -> int:
-        """Tell every admin `key` (rendered with `context`); the number reached.
+        """Tell every admin `key` (rendered with `context`); the number of admins it was
+        queued for (and sent to at once, unless Telegram refused for now).
 
         With `once`, a repeat of the same cause within the window sends nothing. A
         failure to reach one admin is logged and the others still get it.
@@ -83,13 +98,19 @@ class AlertService:
         async with self.ctx.db.session(readonly=True) as s:
             # Speak each admin's language, as the core recorded it when they wrote to us.
             users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))}
-        reached = 0
-        for admin_id in ids:
-            text = await self.ctx.voice.say(key, user=users.get(admin_id), **context)
-            try:
-                await self.ctx.sender(SendMessage(chat_id=admin_id, text=text))
-            except TelegramAPIError as exc:
-                log.warning("cannot alert admin %s: %r", admin_id, exc)
-            else:
-                reached += 1
-        return reached
+        texts = {
+            admin_id: await self.ctx.voice.say(key, user=users.get(admin_id), **context)
+            for admin_id in ids
+        }
+        queued: list[str] = []
+        async with self.ctx.db.session() as s:
+            for admin_id, text in texts.items():
+                row_key = self._outbox_key(key, once, admin_id)
+                message = SendMessage(chat_id=admin_id, text=text)
+                if await self.ctx.outbox.add(s, message, key=row_key, plugin="core"):
+                    queued.append(row_key)
+        try:
+            await self.ctx.outbox.send_now(*queued)
+        except Exception as exc:  # the database went away meanwhile: the outbox job retries
+            log.warning("alert %s queued, not sent yet: %r", key, exc)
+        return len(queued)

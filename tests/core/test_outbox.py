@@ -286,3 +286,75 @@ def test_calls_round_trip_through_json() -> None:
     # the bot's default parse mode stays a default; an explicit None stays None
     assert "parse_mode" not in encode_call(plain)["params"]
     assert encode_call(no_html)["params"]["parse_mode"] is None
+
+
+# ------------------------------------------------------------------ alerts (ctx.alerts)
+
+RIGHTS_ALERT = "the bot cannot create invite links in the VIP channel"
+
+
+async def admin_who_started(harness: Any) -> Any:
+    root = harness.admin("Root", language_code="en")
+    await harness.start_app()
+    await root.send("/start")
+    await harness.ctx.users.drain()
+    return root
+
+
+def alerts_seen(admin: Any) -> int:
+    return sum(1 for m in admin.messages if RIGHTS_ALERT in (m.text or ""))
+
+
+@pytest.mark.lucien(plugins=["voice", "vip"])
+async def test_an_alert_telegram_refused_for_now_arrives_later_once(harness: Any) -> None:
+    root = await admin_who_started(harness)
+    harness.emulator.faults.add(method="sendMessage", chat_id=root.id, status=502, times=1)
+    alerts = harness.ctx.alerts
+    assert await alerts.send("vip.admin.rights_missing", once="rights", channel="X") == 1
+    await harness.emulator.wait_idle()
+    assert alerts_seen(root) == 0
+    await harness.advance(seconds=5)  # the outbox job, past its back-off
+    assert alerts_seen(root) == 1
+    await harness.advance(minutes=5)
+    assert alerts_seen(root) == 1
+
+
+@pytest.mark.lucien(plugins=["voice", "vip"])
+async def test_replicas_without_redis_tell_each_admin_once_per_window(harness: Any) -> None:
+    root = await admin_who_started(harness)
+    second = await harness.start_app()
+    # Without Redis each replica keeps its own window: both think they are first; the
+    # outbox key (cause, admin, window) lets one row through.
+    sent = [
+        await app.ctx.alerts.send("vip.admin.rights_missing", once="rights:-1", channel="X")
+        for app in (harness.app, second)
+    ]
+    await harness.run_jobs()
+    assert sorted(sent) == [0, 1]
+    assert alerts_seen(root) == 1
+    # an alert without a cause is an event of its own: each goes out
+    for app in (harness.app, second):
+        await app.ctx.alerts.send("vip.admin.rights_missing", channel="Y")
+    await harness.run_jobs()
+    assert alerts_seen(root) == 3
+
+
+@pytest.mark.lucien(plugins=["voice", "vip"])
+async def test_an_admin_who_blocked_the_bot_does_not_stop_the_others(harness: Any) -> None:
+    root = harness.admin("Root", language_code="en")
+    gone = harness.admin("Gone", language_code="en")
+    await harness.start_app()
+    for admin in (root, gone):
+        await admin.send("/start")
+    await harness.ctx.users.drain()
+    gone.chat_with(harness.account).blocked = True
+    assert await harness.ctx.alerts.send("vip.admin.rights_missing", once="c", channel="X") == 2
+    await harness.run_jobs()
+    assert alerts_seen(root) == 1 and alerts_seen(gone) == 0
+    async with harness.ctx.db.session(readonly=True) as s:
+        user = await s.get(User, gone.id)
+        failed = await s.scalar(
+            select(OutboxEntry.status).where(OutboxEntry.key.startswith(f"alert:c:{gone.id}:"))
+        )
+    assert user is not None and user.blocked_bot
+    assert failed == "failed"

@@ -26,6 +26,9 @@ log = logging.getLogger("lucien.state")
 
 # Seconds a lock or claim outlives its replica; renewed every quarter of it.
 LEASE = 4.0
+# An in-process claim dies with its process anyway: it only has to outlast the handler
+# (the webhook cancels one past 55 s), so a slow update is never handled twice here.
+MEMORY_LEASE = 60.0
 
 
 class Leases:
@@ -74,7 +77,7 @@ class Leases:
                 if begun:
                     self._database.add(token)
                 return begun, tries, True
-        begun, tries = self.memory.claim(dedup_key, self.claim_ttl)
+        begun, tries = self.memory.claim(dedup_key, max(self.claim_ttl, MEMORY_LEASE))
         return begun, tries, False
 
     async def settle_database(self, ticket: Ticket, op: Settle) -> None:

@@ -100,6 +100,8 @@ _METRIC = {"done": "sent", "retry": "retried", "failed": "failed", "skipped": "s
 
 @dataclass
 class _Claimed:
+    """A row this replica holds (`token` is its lease) and what is left of it."""
+
     id: int
     key: str
     plugin: str
@@ -112,6 +114,8 @@ class _Claimed:
 
 @dataclass(frozen=True)
 class _Outcome:
+    """What one call's attempt means for its row (module docstring: when a call fails)."""
+
     kind: Literal["done", "retry", "failed", "skipped"]
     error: str | None = None
     delay: float = 0.0
@@ -277,20 +281,11 @@ class Outbox:
                     .execution_options(synchronize_session=False)
                 )
             ).all()
-        claimed = [
-            _Claimed(
-                r.id,
-                r.key,
-                r.plugin,
-                r.calls,
-                r.step,
-                r.attempts,
-                r.cancelled_at is not None,
-                token,
-            )
-            for r in rows
+        found = [
+            _Claimed(id_, key, plugin, calls, step, tries, cancelled is not None, token)
+            for id_, key, plugin, calls, step, tries, cancelled in rows
         ]
-        return sorted(claimed, key=lambda c: c.id)
+        return sorted(found, key=lambda c: c.id)
 
     async def _run_all(self, rows: list[_Claimed]) -> int:
         if not rows:

@@ -91,10 +91,35 @@ class AlertService:
         """
         if once is not None and not await self._first_in_window(once):
             return 0
+        try:
+            queued = await self._queue(key, once, context)
+        except BaseException:
+            # Not queued (the database away): the window must not silence the next try.
+            if once is not None:
+                await self._forget_window(once)
+            raise
+        try:
+            await self.ctx.outbox.send_now(*queued)
+        except Exception as exc:  # the database went away meanwhile: the outbox job retries
+            log.warning("alert %s queued, not sent yet: %r", key, exc)
+        return len(queued)
+
+    async def _forget_window(self, cause: str) -> None:
+        state = self.ctx.state
+        redis = getattr(state, "redis", None)
+        if redis is not None and state.connected:
+            try:
+                await redis.delete(f"{state.prefix}:alert:{cause}")
+            except REDIS_FAULTS as exc:
+                state.availability.mark_down(exc)
+        self._local.pop(cause, None)
+
+    async def _queue(self, key: str, once: str | None, context: dict[str, Any]) -> list[str]:
+        """Write one outbox row per admin; the keys written."""
         ids = await self.recipients()
         if not ids:
             log.warning("alert %s: no admin to tell (set ADMIN_IDS)", key)
-            return 0
+            return []
         async with self.ctx.db.session(readonly=True) as s:
             # Speak each admin's language, as the core recorded it when they wrote to us.
             users = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(ids)))}
@@ -109,8 +134,4 @@ class AlertService:
                 message = SendMessage(chat_id=admin_id, text=text)
                 if await self.ctx.outbox.add(s, message, key=row_key, plugin="core"):
                     queued.append(row_key)
-        try:
-            await self.ctx.outbox.send_now(*queued)
-        except Exception as exc:  # the database went away meanwhile: the outbox job retries
-            log.warning("alert %s queued, not sent yet: %r", key, exc)
-        return len(queued)
+        return queued

@@ -13,11 +13,17 @@ database's unit of work and the bot's session note their effects in it.
 from __future__ import annotations
 
 import asyncio
+import re
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -31,23 +37,26 @@ if TYPE_CHECKING:
 class UpdateOutcome:
     """Filled while an update is handled, read by the webhook after.
 
-    `failed`: a handler raised. `effects`: something was committed or sent. `may_retry`:
-    the webhook may still ask for a redelivery (within the bound). `retry`: the error
-    handler chose to, instead of apologising.
+    `failed`: a handler raised. `effects`: something was committed or sent.
+    `uncertain`: a Bot API call got no answer (it may have been done). `may_retry`: the
+    webhook may still ask for a redelivery (within the bound). `retry`: the error handler
+    chose to, instead of apologising.
     """
 
-    __slots__ = ("effects", "failed", "may_retry", "retry")
+    __slots__ = ("effects", "failed", "may_retry", "retry", "uncertain")
 
     def __init__(self, *, may_retry: bool = False) -> None:
         self.failed = False
         self.effects = False
+        self.uncertain = False
         self.may_retry = may_retry
         self.retry = False
 
     @property
     def retryable(self) -> bool:
-        """Handled again without doubling anything: nothing happened yet, bound not hit."""
-        return self.may_retry and not self.effects
+        """Handled again without doubling anything: nothing happened (or may have
+        happened) yet, and the bound is not reached."""
+        return self.may_retry and not self.effects and not self.uncertain
 
 
 OUTCOME: ContextVar[UpdateOutcome | None] = ContextVar("lucien_update_outcome", default=None)
@@ -58,6 +67,12 @@ def note_effect() -> None:
     outcome = OUTCOME.get()
     if outcome is not None:
         outcome.effects = True
+
+
+def _note_uncertain() -> None:
+    outcome = OUTCOME.get()
+    if outcome is not None:
+        outcome.uncertain = True
 
 
 _TRANSIENT: tuple[type[BaseException], ...] = (
@@ -73,11 +88,16 @@ _TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+_SCHEMA_ERROR = re.compile(r"no such (table|column)|syntax error|does not exist", re.IGNORECASE)
+
+
 def is_transient(exc: BaseException) -> bool:
     """A fault that may pass by itself (an outage), rather than a bug or a refusal."""
     seen = 0
     current: BaseException | None = exc
     while current is not None and seen < 5:  # the driver's error is often the cause
+        if isinstance(current, OperationalError) and _SCHEMA_ERROR.search(str(current)):
+            return False  # a missing table or column: a bug or a migration, not an outage
         if isinstance(current, _TRANSIENT):
             return True
         if isinstance(current, DBAPIError) and current.connection_invalidated:
@@ -89,7 +109,7 @@ def is_transient(exc: BaseException) -> bool:
 
 class EffectTracker(BaseRequestMiddleware):
     """Notes every Bot API call that changes something (anything but get*) as an effect
-    of the update being handled."""
+    of the update being handled: once it succeeded, or when its answer never came."""
 
     async def __call__(
         self,
@@ -97,9 +117,20 @@ class EffectTracker(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        response = await make_request(bot, method)
-        if not method.__api_method__.startswith("get"):
-            note_effect()
+        if method.__api_method__.startswith("get"):
+            return await make_request(bot, method)
+        try:
+            response = await make_request(bot, method)
+        except TelegramAPIError as exc:
+            if isinstance(exc, TelegramNetworkError):  # no answer came: it may be done
+                _note_uncertain()
+            raise  # otherwise Telegram answered with an error: it did not do it
+        except BaseException:
+            # No answer (a timeout, a cancellation): it may have been done, so handling
+            # the update again after a passing fault could do it twice.
+            _note_uncertain()
+            raise
+        note_effect()
         return response
 
 

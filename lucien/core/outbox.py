@@ -88,8 +88,8 @@ BACKOFF_MAX_S = 300.0
 # A right the bot lacks comes back when an admin acts: trying every few seconds until
 # then would only spend the rate limit.
 NEEDS_ADMIN_RETRY_S = 600.0
-BATCH = 100
-# Rows delivered at once by one replica (the sender paces them all).
+BATCH = 100  # rows one run of the job delivers at most
+# Rows delivered at once by one replica (the sender paces them all), and claimed at once.
 CONCURRENCY = 8
 RETENTION = timedelta(days=7)
 PRUNE_EVERY = timedelta(minutes=10)
@@ -211,17 +211,25 @@ class Outbox:
         crashed replica's rows come back when the lease ends), run their calls through
         ctx.sender one by one, recording each finished step before the next, so a kill -9
         repeats at most the call in flight. Returns calls made."""
-        made = 0
-        while True:
-            rows = await self._claim(limit)
+        # Claimed no faster than they are run: a row waiting its turn behind slow calls
+        # would see its lease lapse and another replica send it too.
+        made, left, batch = 0, limit, min(limit, CONCURRENCY)
+        while left > 0:
+            rows = await self._claim(min(batch, left))
             made += await self._run_all(rows)
-            if len(rows) < limit:
-                return made
+            left -= len(rows)
+            if len(rows) < batch:
+                break
+        return made
 
     async def send_now(self, *keys: str) -> int:
         """Deliver the rows of `keys` now, if due and nobody holds them (a caller that just
         committed them saves the job's tick). Returns calls made; the job takes the rest."""
-        return await self._run_all(await self._claim(len(keys), keys)) if keys else 0
+        made = 0
+        for start in range(0, len(keys), CONCURRENCY):
+            chunk = keys[start : start + CONCURRENCY]
+            made += await self._run_all(await self._claim(len(chunk), chunk))
+        return made
 
     async def prune(self, older_than: timedelta = RETENTION) -> int:
         """Delete rows sent, failed or cancelled before `older_than` ago; how many."""

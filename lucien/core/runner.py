@@ -444,7 +444,8 @@ class BotApplication:
         self.cancelling = True
         now = asyncio.get_running_loop().time()
         for deadline in list(self.deadlines):
-            deadline.reschedule(now)
+            with contextlib.suppress(RuntimeError):  # finished meanwhile
+                deadline.reschedule(now)
         # Each one's release is one Redis or database call; a few seconds at most.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.idle.wait(), CANCEL_GRACE)

@@ -245,6 +245,11 @@ class WebhookHandler:
                 # must still be handled, so Telegram is asked to deliver it again later.
                 return _retry_later("update in progress elsewhere")
             return _empty()  # handled already: acknowledge only
+        if not app.accepting:
+            # It waited for its user's lock past the start of a shutdown: leave it to the
+            # replica that replaces this one.
+            await state.abort_update(update_id)
+            return _retry_later("shutting down")
         outcome = UpdateOutcome(may_retry=state.attempts() < app.settings.update_retries)
         outcome_token = OUTCOME.set(outcome)
         app.in_flight += 1
@@ -261,12 +266,18 @@ class WebhookHandler:
             # short (`BotApplication.stop`).
             async with asyncio.timeout(HANDLER_TIMEOUT) as deadline:
                 app.deadlines.add(deadline)
-                result = await app.ctx.dispatcher.feed_update(app.ctx.bot, update)
+                try:
+                    result = await app.ctx.dispatcher.feed_update(app.ctx.bot, update)
+                finally:
+                    # While the timeout is live: shutdown reschedules only live ones.
+                    app.deadlines.discard(deadline)
         except TimeoutError:
             await state.abort_update(update_id)
             if deadline is None or not deadline.expired():
                 raise
             if app.cancelling:
+                # Redelivered elsewhere even after an effect: a call in flight may be made
+                # twice, but nothing the handler had still to do is lost.
                 log.warning(
                     "update %s cancelled at shutdown; left for redelivery",
                     update_id,
@@ -284,8 +295,6 @@ class WebhookHandler:
             await state.abort_update(update_id)
             raise
         finally:
-            if deadline is not None:
-                app.deadlines.discard(deadline)
             OUTCOME.reset(outcome_token)
             app.in_flight -= 1
             if app.in_flight == 0:

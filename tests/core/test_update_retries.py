@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from lucien.core.testing.databases import redis_test_url
 from lucien.core.testing.harness import BotHarness
 
 pytestmark = pytest.mark.lucien(plugins=["greeter"])
@@ -69,6 +70,57 @@ async def test_a_passing_fault_before_any_effect_is_redelivered_and_handled_once
     update_id = greeter_harness.emulator.deliveries[-1].update_id
     assert _statuses(greeter_harness, update_id) == [503, 503, 200]
     assert greeter_harness.app.metrics.updates_retried._value.get() == 2
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["memory", "redis"])
+async def test_a_retried_update_leaves_the_conversation_where_it_was(
+    greeter_harness: BotHarness, redis: bool
+) -> None:
+    """The failed attempt moved the conversation on; its redelivery must not find it
+    moved (it would be taken as the answer to the next question)."""
+    if redis:
+        greeter_harness.redis_url = redis_test_url()
+    await greeter_harness.start_app()
+    ana = greeter_harness.user("Ana")
+    await ana.send("/outage_state 1")
+    assert [m.text for m in ana.messages] == ["found state None"]
+
+
+async def test_a_call_without_an_answer_is_an_effect_of_unknown_outcome() -> None:
+    """A send whose answer never came may have been made: not retried after a fault."""
+    from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+    from aiogram.methods import GetMe, SendMessage
+
+    from lucien.core.effects import OUTCOME, EffectTracker, UpdateOutcome
+
+    tracker = EffectTracker()
+    send = SendMessage(chat_id=1, text="hi")
+
+    async def run(error: Exception | None, method: Any = send) -> UpdateOutcome:
+        outcome = UpdateOutcome(may_retry=True)
+        token = OUTCOME.set(outcome)
+
+        async def make_request(bot: Any, method: Any) -> Any:
+            if error is not None:
+                raise error
+            return "ok"
+
+        try:
+            await tracker(make_request, None, method)  # type: ignore[arg-type]
+        except Exception:
+            pass
+        finally:
+            OUTCOME.reset(token)
+        return outcome
+
+    lost = await run(TelegramNetworkError(send, "timeout"))
+    assert lost.uncertain and not lost.retryable
+    refused = await run(TelegramBadRequest(send, "Bad Request: chat not found"))
+    assert refused.retryable and not refused.effects  # Telegram answered: not done
+    done = await run(None)
+    assert done.effects and not done.retryable
+    read = await run(TelegramNetworkError(GetMe(), "timeout"), GetMe())
+    assert read.retryable  # a read changes nothing
 
 
 async def test_a_fault_after_an_effect_is_apologised_for_not_repeated(

@@ -190,3 +190,29 @@ async def test_polling_path_without_begin_update(pair) -> None:
     await dp2.feed_update(bot, text_update(510, "Carol"))
     await dp1.feed_update(bot, text_update(510, "30"))
     assert rec.done == [("Carol", "30")]
+
+
+async def test_after_an_outage_memory_goes_back_to_redis_without_erasing_it(
+    prefix: str, shared_redis
+) -> None:
+    """What a replica kept in memory during an outage is written back; a user it only
+    read (an empty record) leaves alone what Redis holds for them."""
+    from aiogram.fsm.storage.base import StorageKey
+
+    from lucien.core.state.recovery import flush_memory
+
+    backend = await build_state(make_settings(SHARED_REDIS_URL, prefix), BOT_ID)
+    talked = StorageKey(bot_id=BOT_ID, chat_id=601, user_id=601)
+    only_read = StorageKey(bot_id=BOT_ID, chat_id=602, user_id=602)
+    elsewhere = backend.key_builder.build(only_read, "state")
+    await shared_redis.set(elsewhere, "Form:age")  # written by another replica
+    await backend.memory.set_state(talked, "Form:name")
+    await backend.memory.set_data(talked, {"name": "Eva"})
+    assert await backend.memory.get_state(only_read) is None  # an empty record now
+
+    await flush_memory(backend)
+    assert await backend.storage.get_state(talked) == "Form:name"
+    assert await backend.storage.get_data(talked) == {"name": "Eva"}
+    assert await shared_redis.get(elsewhere) == b"Form:age"
+    assert not backend.memory.storage
+    await backend.close()

@@ -29,8 +29,10 @@ class LucienStorage(BaseStorage):
     """aiogram FSM storage on Redis with an in-process fallback.
 
     While this process holds a user's lock the state and data read with it are served
-    from memory and writes are buffered, to be written by the release script; without a
-    held lock (another user's context, background jobs) it reads and writes Redis.
+    from memory and writes are buffered, to be written when the lock is released (by
+    the release script, or in-process without Redis) and dropped when the update is to
+    be handled again (`retry_update`); without a held lock (another user's context,
+    background jobs) it reads and writes Redis.
     """
 
     def __init__(self, backend: StateBackend) -> None:
@@ -41,8 +43,6 @@ class LucienStorage(BaseStorage):
         held = held_for(key)
         if held is not None:
             held.state, held.state_dirty = value, True
-            if not held.in_redis:
-                await self._b.memory.set_state(key, value)
             return
         redis = self._b.redis
         if redis is not None and self._b.connected:
@@ -77,8 +77,6 @@ class LucienStorage(BaseStorage):
         held = held_for(key)
         if held is not None:
             held.data, held.data_dirty = dict(data), True
-            if not held.in_redis:
-                await self._b.memory.set_data(key, data)
             return
         redis = self._b.redis
         if redis is not None and self._b.connected:

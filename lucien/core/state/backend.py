@@ -302,16 +302,36 @@ class StateBackend(UpdateClaims):
                     return
                 except REDIS_FAULTS as exc:
                     self.availability.mark_down(exc)
-            if held.in_redis:
-                # Redis went away mid-update: keep the conversation going in-process.
-                if held.state_dirty:
-                    await self.memory.set_state(held.key, held.state)
-                if held.data_dirty:
-                    await self.memory.set_data(held.key, held.data)
+            if held.state_dirty or held.data_dirty:
+                await self._write_without_lock_script(held)
             if dedup_key is not None:
                 self._settle_memory(dedup_key, dedup_op, held.tries + 1)
         finally:
             self._local_locks.release(held.lock_key, held.local)
+
+    async def _write_without_lock_script(self, held: Held) -> None:
+        """Buffered writes of an update that did not hold the Redis lock at the end: to
+        Redis when it answers again (it came back while the update ran, and every replica
+        reads there now), else in-process (memory mode, or Redis still away)."""
+        if held.degraded and self.redis is not None and self.connected:
+            try:
+                if held.state_dirty:
+                    if held.state is None:
+                        await self.redis.delete(held.state_key)
+                    else:
+                        await self.redis.set(held.state_key, held.state)
+                if held.data_dirty:
+                    if held.data:
+                        await self.redis.set(held.data_key, json.dumps(held.data))
+                    else:
+                        await self.redis.delete(held.data_key)
+                return
+            except REDIS_FAULTS as exc:
+                self.availability.mark_down(exc)
+        if held.state_dirty:
+            await self.memory.set_state(held.key, held.state)
+        if held.data_dirty:
+            await self.memory.set_data(held.key, held.data)
 
     async def _release_redis(
         self,

@@ -94,13 +94,14 @@ class Leases:
         interval = min(self.lock_ttl, self.claim_ttl) / 4
         while True:
             await asyncio.sleep(interval)
+            # Redis first: a slow database (a connect timeout) must not let them lapse.
+            if self._redis and self.batcher is not None and self.availability.up:
+                await self._renew_redis(self.batcher)
             if self._database and self.claims is not None:
                 try:
                     await self.claims.renew(set(self._database), self.claim_ttl)
                 except Exception as exc:
                     log.warning("could not renew update claims in the database: %r", exc)
-            if self._redis and self.batcher is not None and self.availability.up:
-                await self._renew_redis(self.batcher)
 
     async def _renew_redis(self, batcher: RedisBatcher) -> None:
         keys: list[Key] = []

@@ -25,24 +25,32 @@ async def flush_memory(backend: StateBackend) -> None:
     meanwhile); on a new fault they stay for the next recovery."""
     assert backend.redis is not None
     storage = backend.memory.storage
-    records = list(storage.items())
-    if not records:
+    # Copies: aiogram's MemoryStorage changes records in place, so only a copy tells
+    # whether a record changed during the round trip. Empty records (a user whose state
+    # was only read) are left out: writing them would erase what Redis holds.
+    snapshot = [
+        (key, record.state, dict(record.data))
+        for key, record in list(storage.items())
+        if record.state or record.data
+    ]
+    if not snapshot:
+        storage.clear()
         return
     commands: list[tuple[Arg, ...]] = []
-    for key, record in records:
+    for key, state, data in snapshot:
         state_key = backend.key_builder.build(key, "state")
         data_key = backend.key_builder.build(key, "data")
-        commands.append(("SET", state_key, record.state) if record.state else ("DEL", state_key))
-        if record.data:
-            commands.append(("SET", data_key, json.dumps(record.data)))
-        else:
-            commands.append(("DEL", data_key))
+        commands.append(("SET", state_key, state) if state else ("DEL", state_key))
+        commands.append(("SET", data_key, json.dumps(data)) if data else ("DEL", data_key))
     try:
         await execute_batch(backend.redis, commands)
     except REDIS_FAULTS as exc:
         backend.availability.mark_down(exc)
         return
-    for key, record in records:
-        if storage.get(key) is record:
+    for key, state, data in snapshot:
+        record = storage.get(key)
+        if record is not None and record.state == state and record.data == data:
             del storage[key]
-    log.info("%d conversation(s) kept in memory during the outage moved to Redis", len(records))
+    for key in [k for k, r in storage.items() if not r.state and not r.data]:
+        del storage[key]
+    log.info("%d conversation(s) kept in memory during the outage moved to Redis", len(snapshot))

@@ -134,6 +134,10 @@ class UpdateClaims:
     async def _settle(self, update_id: int, op: Settle) -> None:
         ticket = self._take_ticket(update_id)
         dedup_key = ticket.dedup_key if ticket else self._dedup_key(update_id)
+        if op == "retry" and ticket is not None and ticket.held is not None:
+            # Handled again from the start: what the failed attempt wrote does not stand
+            # (its state would make the redelivery look like the next step's answer).
+            ticket.held.state_dirty = ticket.held.data_dirty = False
         if ticket is not None and ticket.in_database:
             if ticket.held is not None:
                 await self.release_lock(ticket.held, None, None)

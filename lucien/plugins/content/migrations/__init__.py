@@ -1,0 +1,1 @@
+"""Alembic branch of the content plugin."""

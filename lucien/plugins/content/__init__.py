@@ -18,8 +18,10 @@ from lucien import __version__
 from lucien.core.plugin import (
     CacheNamespace,
     HealthResult,
+    MenuButton,
     MessageKey,
     PluginInfo,
+    Role,
     hookimpl,
 )
 
@@ -85,6 +87,36 @@ class ContentPlugin:
                 "active content packages per audience (free, vip, all); invalidated on edit",
                 local_ttl=PACKAGES_TTL_S,
             )
+        ]
+
+    @hookimpl
+    def lucien_routers(self, ctx: Any) -> list[Any]:
+        from lucien.plugins.content.handlers import create_router
+
+        return [create_router()]
+
+    @hookimpl
+    def lucien_menu_buttons(self, ctx: AppContext, role: Role) -> list[MenuButton]:
+        from lucien.plugins.content.keyboards import ContentAdmin, ContentInbox, ContentMenu
+
+        if role == "admin":
+            return [
+                MenuButton(
+                    "Content packages",
+                    ContentAdmin(action="list").pack(),
+                    order=30,
+                    voice_key="button.content.admin.packages",
+                ),
+                MenuButton(
+                    "Interests",
+                    ContentInbox().pack(),
+                    order=31,
+                    voice_key="button.content.admin.interests",
+                ),
+            ]
+        key = "button.content.premium" if role == "vip" else "button.content.mine"
+        return [
+            MenuButton("My content", ContentMenu(action="list").pack(), order=30, voice_key=key)
         ]
 
     @hookimpl

@@ -1,0 +1,80 @@
+"""What every content handler module shares: the service, the acknowledged button press,
+and a package shown as users see it (text, or media with a caption) — the users' detail
+and the admins' preview are the same screen."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from lucien.core.context import AppContext
+from lucien.core.formatting import Markup
+from lucien.core.menus import edit_or_send
+from lucien.plugins.content.services import PackageView, service
+
+log = logging.getLogger("lucien.content")
+
+#: Telegram's limit for a media caption; a longer detail goes as media, then the text.
+MAX_CAPTION = 1024
+
+__all__ = ["category_label", "clicked", "package_text", "price_line", "service", "show_package"]
+
+
+async def clicked(query: CallbackQuery) -> Message | None:
+    """Acknowledge a button press; the message it was on, or None when Telegram no longer
+    gives it (too old to answer under)."""
+    await query.answer()
+    return query.message if isinstance(query.message, Message) else None
+
+
+async def price_line(ctx: AppContext, user: Any, package: PackageView) -> Markup:
+    """ "Precio: 9,99 €" or "Precio: a consultar", rendered (placed as is in a template)."""
+    price = package.price
+    if price is None:
+        return Markup(await ctx.voice.say("content.package.price_on_request", user=user))
+    return Markup(await ctx.voice.say("content.package.price", user=user, price=price))
+
+
+async def category_label(ctx: AppContext, user: Any, category: str) -> Markup:
+    return Markup(await ctx.voice.say(f"content.category.{category}", user=user))
+
+
+async def package_text(ctx: AppContext, user: Any, package: PackageView) -> str:
+    """The detail users read: name, description, price."""
+    return await ctx.voice.say(
+        "content.package.detail",
+        user=user,
+        package=package.name,
+        description=package.description,
+        price_line=await price_line(ctx, user, package),
+    )
+
+
+async def show_package(
+    query: CallbackQuery, ctx: AppContext, package: PackageView, markup: InlineKeyboardMarkup
+) -> None:
+    """Show a package as users see it: its media (by Telegram file id) with the detail as
+    caption, or the detail in place of the pressed screen when it has no media."""
+    user = query.from_user
+    text = await package_text(ctx, user, package)
+    if not package.media_file_id or query.bot is None:
+        await edit_or_send(query, text, markup)
+        return
+    bot, chat_id, media = query.bot, user.id, package.media_file_id
+    caption: str | None = text if len(text) <= MAX_CAPTION else None
+    keyboard = markup if caption is not None else None
+    try:
+        if package.media_kind == "photo":
+            await bot.send_photo(chat_id, media, caption=caption, reply_markup=keyboard)
+        elif package.media_kind == "video":
+            await bot.send_video(chat_id, media, caption=caption, reply_markup=keyboard)
+        else:
+            await bot.send_document(chat_id, media, caption=caption, reply_markup=keyboard)
+    except TelegramBadRequest as exc:  # a file id Telegram no longer knows: the text alone
+        log.warning("package %s: its media could not be sent: %s", package.id, exc.message)
+        caption = None
+    if caption is None:
+        await bot.send_message(chat_id, text, reply_markup=markup)

@@ -1,8 +1,8 @@
 """Aiogram routers of the content plugin: thin, no SQL; `ContentService` does the work.
 
 `create_router()` puts three routers under one parent: the admins' one (guarded once, at
-its own level, with the packages' screens of `admin_packages.py` and the form of
-`admin_form.py` under it), the refusal one
+its own level, with the packages' screens of `admin_packages.py`, the form of
+`admin_form.py` and the interests of `admin_interests.py` under it), the refusal one
 (a non-admin pressing an admin button or caught in the form's states is told politely),
 and the users' one of `users.py` (lists, detail, "Me interesa").
 """
@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
 from lucien.core.plugin import Role
-from lucien.plugins.content.handlers import admin_form, admin_packages, users
+from lucien.plugins.content.handlers import admin_form, admin_interests, admin_packages, users
 from lucien.plugins.content.handlers.admin_form import PackageForm
 from lucien.plugins.content.keyboards import ContentAdmin, ContentInbox
 
@@ -48,6 +48,7 @@ def guarded_router() -> Router:
     router.callback_query.filter(RoleFilter(ADMIN))
     router.include_router(admin_packages.create_router())
     router.include_router(admin_form.create_router())
+    router.include_router(admin_interests.create_router())
     return router
 
 

@@ -42,6 +42,16 @@ FREE_CHANNEL_ID = -1_001_000_000_002
 FREE_WAIT_MINUTES = 10
 SOCIAL_LINKS = ["https://instagram.com/diana", "https://tiktok.com/@diana"]
 PLAN_NAME = "Mensual"
+#: Demo content packages (name, category, price in cents or None for "on request", currency,
+#: description): one per category, so each role's list shows something.
+CONTENT_PACKAGES = (
+    ("Selección del vestíbulo", "free", None, None,
+     "Seis fotografías que Diana eligió para quien empieza a conocer la casa."),
+    ("Sesión privada", "vip", 1999, "USD",
+     "Una sesión completa, con las tomas que no llegaron al Diván."),
+    ("Colección íntima", "premium", 4900, "USD",
+     "La colección más reservada de Diana: veinte fotografías y un vídeo."),
+)  # fmt: skip
 
 #: Invite links the bot sent in private chats (t.me/+..., as the emulator makes them).
 INVITE_LINK_RE = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
@@ -91,7 +101,8 @@ async def _set_if_missing(ctx: AppContext, plugin: str, key: str, value: Any) ->
 
 
 async def configure(ctx: AppContext) -> None:
-    """Channels and free-channel settings in the plugins' settings, and one plan."""
+    """Channels and free-channel settings in the plugins' settings, one plan, and the demo
+    content packages."""
     from lucien.plugins.vip.services import VipService
 
     await _set_if_missing(ctx, "vip", "channel_id", VIP_CHANNEL_ID)
@@ -101,6 +112,27 @@ async def configure(ctx: AppContext) -> None:
     vip = ctx.service("vip", VipService)
     if not await vip.list_plans():
         await vip.create_plan(PLAN_NAME, 30, 999, "USD")
+    await seed_content(ctx)
+
+
+async def seed_content(ctx: AppContext) -> None:
+    """A demo package per category, unless the content plugin is off or has packages."""
+    if not ctx.registry.is_enabled("content"):
+        return
+    from lucien.plugins.content.services import service
+
+    packages = service(ctx).packages
+    if (await packages.page_all(0)).total:
+        return
+    for name, category, price, currency, description in CONTENT_PACKAGES:
+        await packages.create(
+            name=name,
+            description=description,
+            category=category,
+            price_minor=price,
+            currency=currency,
+            by=ADMIN_ID,
+        )
 
 
 async def restore_links(ctx: AppContext, emulator: Emulator) -> None:

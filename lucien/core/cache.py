@@ -47,6 +47,7 @@ CORE_NAMESPACES: list[CacheNamespace] = [
     CacheNamespace("role", 60, "role of a Telegram user, as the plugins resolve it", local_ttl=60),
     CacheNamespace("settings", 300, "plugin settings edited from chat; invalidated on edit"),
     CacheNamespace("channel", 600, "channel info (title, invite link) read from Telegram"),
+    CacheNamespace("blocked", 600, "users an admin blocked from the bot", local_ttl=60),
 ]
 
 _MISSING: Any = object()

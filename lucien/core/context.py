@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
 
     from lucien.core.alerts import AlertService
+    from lucien.core.audit import Audit
     from lucien.core.cache import Cache
     from lucien.core.config_store import ConfigStore
     from lucien.core.db import Database
@@ -54,6 +55,13 @@ class AppContext:
     @property
     def cache(self) -> Cache:
         return self.state.cache
+
+    @property
+    def audit(self) -> Audit:
+        """The audit log of admin actions (`await ctx.audit.record(session, ...)`)."""
+        from lucien.core.audit import Audit
+
+        return self.service("core.audit", Audit)
 
     @property
     def alerts(self) -> AlertService:

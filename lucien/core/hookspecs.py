@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         PluginInfo,
         Role,
         RoleSpec,
+        Section,
     )
     from lucien.core.voice import Voice
 
@@ -197,6 +198,29 @@ async def lucien_welcome(ctx: AppContext, role: Role, user: Any) -> str | None:
     The first plugin answering with a text wins (the admin plugin gives the welcome an
     admin wrote from chat); without one the built-in plugin greets in the voice. The
     text is shown as given: escape what users wrote.
+    """
+
+
+@hookspec
+async def lucien_user_card(ctx: AppContext, user_id: int, viewer: Any) -> Section | None:
+    """Return the plugin's part of an admin's card of user `user_id`, or None.
+
+    `viewer` is the admin (an aiogram User: render in their language). Facts the plugin
+    owns (a subscription, requests) and its actions as buttons whose callback data its
+    own routers handle, guarded for admins at router level; each action confirmed and
+    written to `ctx.audit`. The card itself belongs to the admin plugin and opens with
+    the callback data ``ucard:<user_id>`` (a "back to the card" button). Raising is
+    logged and leaves the section out.
+    """
+
+
+@hookspec
+async def lucien_statistics(ctx: AppContext, viewer: Any) -> Section | None:
+    """Return the plugin's figures for the admins' statistics screen, or None.
+
+    Computed with aggregate queries: a fixed number of statements however many rows.
+    Rendered for `viewer` (an aiogram User), dates in the creator's timezone. The screen
+    is cached for a minute; a disabled or raising plugin simply has no section.
     """
 
 

@@ -41,6 +41,9 @@ class ContextMiddleware(BaseMiddleware):
             user_id_var.set(user.id)
             role = data["role"] = await resolve_role(self.ctx, user.id)
             self.ctx.users.seen(user)
+            # Blocked by an admin: refused here, once for every plugin (admins never are).
+            if role != self.top_role and await self.ctx.users.is_blocked(user.id):
+                return await self._refuse_blocked(event, user)
             if (
                 self.flood.enabled
                 and isinstance(event, Update)
@@ -62,6 +65,26 @@ class ContextMiddleware(BaseMiddleware):
         if result is UNHANDLED:
             return self.ctx.state.unhandled_reply(data)
         return result
+
+    @property
+    def top_role(self) -> str | None:
+        """The highest-ranked role above everyone's (admins): never blocked, never asked."""
+        names = self.ctx.roles.names
+        return names[0] if len(names) > 1 else None
+
+    async def _refuse_blocked(self, event: TelegramObject, user: User) -> Any:
+        """The first update after the block gets one line; the rest get silence (a
+        pressed button is still answered, else it spins until Telegram gives up)."""
+        if not isinstance(event, Update) or not _limited(event):
+            return None
+        query = event.callback_query
+        if await self.ctx.users.tell_blocked_once(user.id):
+            text = await self.ctx.voice.say("error.blocked", user=user)
+            if query is not None:
+                return query.answer(text=text[:200], show_alert=True)
+            if event.message is not None:
+                return event.message.answer(text)
+        return query.answer() if query is not None else None
 
     async def _refuse(self, update: Update, user: User, verdict: Verdict) -> Any:
         """Count a refused update; answer `error.too_fast` to the first of a streak."""

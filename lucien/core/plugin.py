@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import pluggy
 
 if TYPE_CHECKING:
+    from aiogram.types import InlineKeyboardButton
+
     from lucien.core.context import AppContext
 
 PROJECT = "lucien"
@@ -40,6 +42,22 @@ class RoleSpec:
     name: str
     rank: int
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """A plugin's part of an admin screen (`lucien_user_card`, `lucien_statistics`),
+    rendered for the admin viewing it.
+
+    `title` and `lines` are HTML as sent (escape what users wrote); `buttons` are the
+    plugin's own actions (callback data its admin-guarded routers handle); `order` sorts
+    the sections across plugins (lower first), ties broken by plugin name.
+    """
+
+    title: str
+    lines: tuple[str, ...] = ()
+    buttons: tuple[InlineKeyboardButton, ...] = ()
+    order: int = 100
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,10 @@ def printable_name(name: str | None) -> str | None:
     return _CONTROL.sub("", name)
 
 
+# The core's cache namespace of users blocked by an admin (declared in CORE_NAMESPACES).
+BLOCKED_NS = "blocked"
+
+
 class UserTracker:
     """Upserts users into the core `users` table, at most once per refresh interval."""
 
@@ -104,6 +108,80 @@ class UserTracker:
                 update(User).where(User.id == user_id).values(blocked_bot=blocked)
             )
         self._recent.pop(user_id, None)
+
+    # -- blocked by an admin -------------------------------------------------------------
+
+    async def is_blocked(self, user_id: int) -> bool:
+        """Whether an admin blocked the user (cached; every replica sees a change)."""
+        return bool(
+            await self.ctx.cache.get_or_load(BLOCKED_NS, str(user_id), self._load_blocked(user_id))
+        )
+
+    def _load_blocked(self, user_id: int) -> Any:
+        async def load() -> bool:
+            from sqlalchemy import select
+
+            from lucien.core.db.models import User
+
+            async with self.ctx.db.session(readonly=True) as session:
+                at = await session.scalar(select(User.blocked_at).where(User.id == user_id))
+            return at is not None
+
+        return load
+
+    async def block(self, user_id: int, *, by: int | None) -> bool:
+        """Block the user from the bot; False when they already were (or are unknown)."""
+        return await self._set_blocked(user_id, by, blocked=True)
+
+    async def unblock(self, user_id: int, *, by: int | None) -> bool:
+        """Lift a block; False when there was none."""
+        return await self._set_blocked(user_id, by, blocked=False)
+
+    async def _set_blocked(self, user_id: int, by: int | None, *, blocked: bool) -> bool:
+        from sqlalchemy import update
+
+        from lucien.core.db.models import User
+
+        values: dict[str, Any] = (
+            {"blocked_at": self.ctx.clock.now(), "blocked_by": by, "told_blocked": False}
+            if blocked
+            else {"blocked_at": None, "blocked_by": None, "told_blocked": False}
+        )
+        state = User.blocked_at.is_(None) if blocked else User.blocked_at.is_not(None)
+        async with self.ctx.db.session() as session:
+            result = await session.execute(
+                update(User).where(User.id == user_id, state).values(**values)
+            )
+            changed = bool(getattr(result, "rowcount", 0))
+            if changed:
+                await self.ctx.audit.record(
+                    session,
+                    actor_id=by,
+                    plugin="core",
+                    action="user.block" if blocked else "user.unblock",
+                    target_id=user_id,
+                    before={"blocked": not blocked},
+                    after={"blocked": blocked},
+                )
+        await self.ctx.cache.invalidate(BLOCKED_NS, str(user_id))
+        return changed
+
+    async def tell_blocked_once(self, user_id: int) -> bool:
+        """True the first time it is asked after a block (that update gets the one line),
+        False after: the flag flips in one UPDATE, so replicas agree on who says it."""
+        from sqlalchemy import update
+
+        from lucien.core.db.models import User
+
+        async with self.ctx.db.session() as session:
+            result = await session.execute(
+                update(User)
+                .where(
+                    User.id == user_id, User.blocked_at.is_not(None), User.told_blocked.is_(False)
+                )
+                .values(told_blocked=True)
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     async def drain(self) -> None:
         if self._tasks:

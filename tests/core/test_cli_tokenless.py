@@ -17,13 +17,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from lucien.core.db import migrate
 from lucien.core.settings import MISSING_TOKEN, ConfigError, load_settings
 from lucien.core.testing.databases import temporary_postgres
 from tests.core.clikit import clean_env, lucien, pip_install, sqlite_url
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 # The core branch's newest revision.
-CORE_HEAD = "core_0003"
+# The core branch's newest revision (files named core_NNNN_<slug>.py).
+CORE_HEAD = max(
+    "_".join(f.stem.split("_")[:2])
+    for f in (Path(migrate.__file__).parents[2] / "migrations" / "versions").glob("core_*.py")
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,11 @@ from sqlalchemy import inspect, text
 from lucien.core.db import migrate
 from lucien.core.db.migrate import MigrationError
 
-# The core branch's revisions, oldest first.
-CORE = ["core_0001", "core_0002", "core_0003"]
+# The core branch's revisions, oldest first (files named core_NNNN_<slug>.py).
+CORE = sorted(
+    "_".join(f.stem.split("_")[:2])
+    for f in (Path(migrate.__file__).parents[2] / "migrations" / "versions").glob("core_*.py")
+)
 
 
 async def _tables(url: str) -> set[str]:

@@ -40,6 +40,11 @@ class User(Base):
     )
     # Set when Telegram answers 403 "bot was blocked by the user"; broadcasts skip them.
     blocked_bot: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
+    # Set when an admin blocks the user from the bot (the reverse of `blocked_bot`): the
+    # core answers them once (`told_blocked`), then ignores them, before any plugin.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    blocked_by: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    told_blocked: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=false())
 
 
 class PluginSetting(Base):
@@ -136,3 +141,23 @@ class ProcessedUpdate(Base):
     tries: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class AuditEntry(Base):
+    """Who did what to whom, and when: every admin action on a user (`ctx.audit`).
+
+    `before` and `after` hold what the action changed, as the plugin that did it describes
+    it (a subscription's end, a role); the user card shows the latest entries.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target_at", "target_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    plugin: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -4,7 +4,8 @@ Free users browse "Mi contenido" (free content), VIPs "Premium" (VIP content and
 premium); each package has "Me interesa", which records a lead and tells every admin.
 Admins manage the packages ("Paquetes de contenido": list, a step-by-step wizard, edit,
 deactivate, reorder, preview) and follow the leads up ("Intereses": pending, attended,
-filters, counts per package).
+filters, counts per package). The admins' statistics screen and user card get the
+plugin's figures through `lucien_statistics` and `lucien_user_card`.
 
 Built on the public plugin contract only, as a third-party plugin would be.
 """
@@ -22,6 +23,7 @@ from lucien.core.plugin import (
     MessageKey,
     PluginInfo,
     Role,
+    Section,
     hookimpl,
 )
 
@@ -118,6 +120,20 @@ class ContentPlugin:
         return [
             MenuButton("My content", ContentMenu(action="list").pack(), order=30, voice_key=key)
         ]
+
+    @hookimpl
+    async def lucien_statistics(self, ctx: AppContext, viewer: Any) -> Section | None:
+        """Interests pending and attended (all, 7 and 30 days) and packages by state."""
+        from lucien.plugins.content.handlers.sections import statistics_section
+
+        return await statistics_section(ctx, viewer)
+
+    @hookimpl
+    async def lucien_user_card(self, ctx: AppContext, user_id: int, viewer: Any) -> Section | None:
+        """The user's interests, newest first, capped; None when they have none."""
+        from lucien.plugins.content.handlers.sections import user_card_section
+
+        return await user_card_section(ctx, user_id, viewer)
 
     @hookimpl
     def lucien_health_checks(self, ctx: AppContext) -> list[Any]:

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     )
 
 
+#: The admin plugin's user card, in the format that plugin documents: plugins never import
+#: one another, so the string is built here (docs/writing-plugins.md, `lucien_user_card`).
+USER_CARD = "ucard:{user_id}"
+#: The plugin that owns the user card; without it "Ver usuario" keeps this plugin's screen.
+ADMIN_PLUGIN = "admin"
+
+
 class ContentMenu(CallbackData, prefix="cnt"):
     """The users' side: `list` (page `page`), `pkg` (package `id`), `want` ("Me interesa")."""
 
@@ -228,13 +235,30 @@ async def to_list(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 # ------------------------------------------------------------------ admins: interests
 
 
+def user_data(ctx: AppContext, user_id: int, src: str = "") -> str:
+    """Where "Ver usuario" leads: the admin plugin's card of the user while that plugin is
+    enabled, else this plugin's screen of what the house knows (`src` "n": from a
+    notification, which then stays as it is)."""
+    if ctx.registry.is_enabled(ADMIN_PLUGIN):
+        return USER_CARD.format(user_id=user_id)
+    return ContentInbox(action="user", id=user_id, src=src).pack()
+
+
+async def _user_button(
+    ctx: AppContext, admin: Any, key: str, user_id: int, src: str = "", **kw: Any
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=await ctx.voice.button(key, user=admin, **kw),
+        callback_data=user_data(ctx, user_id, src),
+    )
+
+
 async def notification(ctx: AppContext, admin: Any, interest: InterestView) -> InlineKeyboardMarkup:
     """Under an admin's notification: "Atendido" and "Ver usuario"."""
     return _markup([
         [await _button(ctx, "button.content.attend", admin,
                        ContentInbox(action="attend", id=interest.id, src="n")),
-         await _button(ctx, "button.content.user", admin,
-                       ContentInbox(action="user", id=interest.user_id, src="n"))],
+         await _user_button(ctx, admin, "button.content.user", interest.user_id, "n")],
     ])  # fmt: skip
 
 
@@ -242,35 +266,41 @@ async def notification_attended(
     ctx: AppContext, admin: Any, interest: InterestView
 ) -> InlineKeyboardMarkup:
     """Under a notification once attended: "Ver usuario" only."""
-    return _markup([
-        [await _button(ctx, "button.content.user", admin,
-                       ContentInbox(action="user", id=interest.user_id, src="n"))],
-    ])  # fmt: skip
+    return _markup([[await _user_button(ctx, admin, "button.content.user", interest.user_id, "n")]])
 
 
 async def inbox(
     ctx: AppContext, user: Any, shown: ContentInbox, page: Page
 ) -> InlineKeyboardMarkup:
-    """The interests list: attend (pending view) per interest, pager, the other views and
-    filters, the main menu."""
+    """The interests list: per interest attend (pending view) and see the user (once per
+    person on the page), pager, the other views and filters, the main menu."""
     rows: list[list[InlineKeyboardButton]] = []
-    if shown.view == "pending":
-        for item in page.items:
+    people: set[int] = set()
+    for item in page.items:
+        row: list[InlineKeyboardButton] = []
+        if shown.view == "pending":
             data = ContentInbox(
                 action="attend", page=page.page, pkg=shown.pkg, cat=shown.cat, id=item.id
             )
-            rows.append(
-                [
-                    await _button(
-                        ctx,
-                        "button.content.attend_one",
-                        user,
-                        data,
-                        who=item.first_name,
-                        package=item.package_name,
-                    )
-                ]
+            row.append(
+                await _button(
+                    ctx,
+                    "button.content.attend_one",
+                    user,
+                    data,
+                    who=item.first_name,
+                    package=item.package_name,
+                )
             )
+        if item.user_id not in people:
+            people.add(item.user_id)
+            row.append(
+                await _user_button(
+                    ctx, user, "button.content.user_one", item.user_id, who=item.first_name
+                )
+            )
+        if row:
+            rows.append(row)
     pager = await _pager(
         ctx,
         user,

@@ -1,5 +1,6 @@
 """Message keys of the content plugin: the users' lists and detail, "Me interesa", the
-admins' packages (list, detail, the form) and interests (inbox, notification, user card).
+admins' packages (list, detail, the form) and interests (inbox, notification, user card),
+and the plugin's sections of the statistics screen and of the admin plugin's user card.
 
 Prices are passed as `Money` (or the on-request line), dates as datetimes; lists are one
 rendered line per item, joined and passed as `Markup`. Names and descriptions are what
@@ -202,6 +203,45 @@ MESSAGES: list[MessageKey] = [
         "{total:plural:one=# in total|other=# in total}",
         ("who", "handle", "user_id", "pending", "total"),
     ),
+    # --- admins: the statistics screen's section and the user card's
+    M("content.stats.title", "<b>Content</b>"),
+    M(
+        "content.stats.pending",
+        "Pending interests: {count} ({week} of them from the last 7 days, {month} from the "
+        "last 30)",
+        ("count", "week", "month"),
+    ),
+    M(
+        "content.stats.attended",
+        "Attended interests: {count} ({week} in the last 7 days, {month} in the last 30)",
+        ("count", "week", "month"),
+    ),
+    M(
+        "content.stats.packages",
+        "Packages: {active} active, {inactive} inactive",
+        ("active", "inactive"),
+    ),
+    M(
+        "content.card.title",
+        "<b>Interests</b> · {pending:plural:one=# pending|other=# pending}, "
+        "{total:plural:one=# in total|other=# in total}",
+        ("pending", "total"),
+    ),
+    M(
+        "content.card.line",
+        "• {package} — {when:datetime} — pending",
+        ("package", "when"),
+    ),
+    M(
+        "content.card.line_attended",
+        "• {package} — {when:datetime} — attended by {admin}, {attended:datetime}",
+        ("package", "when", "admin", "attended"),
+    ),
+    M(
+        "content.card.more",
+        "… and {count:plural:one=# more|other=# more}, in the Interests inbox.",
+        ("count",),
+    ),
     M("content.forbidden", "This option is only available to administrators."),
     # --- buttons
     _button("button.content.mine", "My content"),
@@ -238,6 +278,8 @@ MESSAGES: list[MessageKey] = [
     _button("button.content.attend", "Attended"),
     _button("button.content.user", "View user"),
     _button("button.content.attend_one", "✓ {who} · {package}", ("who", "package")),
+    _button("button.content.user_one", "See {who}", ("who",)),
+    _button("button.content.stats.inbox", "Interests"),
     _button("button.content.inbox.pending", "Pending"),
     _button("button.content.inbox.attended", "Attended ones"),
     _button("button.content.inbox.counts", "Per package"),

@@ -1,6 +1,7 @@
 """The admins' "Intereses": pending interests newest first (paged, narrowed to a package
 or a category), the attended history, counts per package; marking attended from the list
-or from the notification; and what is known of the user behind an interest.
+or from the notification; and, while the admin plugin's user card is not there, what is
+known of the user behind an interest.
 
 The router is included under the guarded one, whose role filter admits admins only.
 """
@@ -162,7 +163,10 @@ def create_router() -> Router:
     async def user_button(
         query: CallbackQuery, callback_data: ContentInbox, ctx: AppContext
     ) -> Any:
-        """What is known of the user (a new message: the notification stays as it is)."""
+        """What the house knows of the user: "Ver usuario" while the admin plugin (owner of
+        the user card) is disabled, and the buttons of messages sent before it came. From
+        a notification, a new message (the notification stays as it is); from the inbox,
+        in place."""
         user = query.from_user
         card = await service(ctx).interests.user_card(callback_data.id)
         handle = f"@{card.username}" if card.username else "—"
@@ -184,10 +188,11 @@ def create_router() -> Router:
             )
         else:
             text = await ctx.voice.say("content.user.card_unknown", user=user, **common)
-        if query.bot is not None:
-            await query.bot.send_message(
-                user.id, text, reply_markup=await kb.back_to_inbox(ctx, user)
-            )
+        markup = await kb.back_to_inbox(ctx, user)
+        if callback_data.src != "n":
+            await edit_or_send(query, text, markup)
+        elif query.bot is not None:
+            await query.bot.send_message(user.id, text, reply_markup=markup)
         return query.answer()
 
     return router

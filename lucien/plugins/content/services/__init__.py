@@ -2,8 +2,9 @@
 
 Where each part lives: `packages.py` (the packages: users' cached lists, the admins' list,
 creating, editing, deactivating, reordering), `interests.py` (recording "Me interesa" with
-the admins' notifications in the outbox, and the admins' inbox), `common.py` (settings,
-categories and audiences, prices, the tuning constants, the views screens receive).
+the admins' notifications in the outbox, and the admins' inbox), `figures.py` (aggregates
+for the admins' statistics screen and user card), `common.py` (settings, categories and
+audiences, prices, the tuning constants, the views screens receive).
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ from lucien.plugins.content.services.common import (
     clean_text,
     parse_price,
 )
+from lucien.plugins.content.services.figures import (
+    CARD_CAP,
+    Figures,
+    InterestFigures,
+    UserInterests,
+)
 from lucien.plugins.content.services.interests import (
     Attended,
     Interests,
@@ -47,12 +54,13 @@ if TYPE_CHECKING:
 
 class ContentService:
     """Packages and interests. One per process (`service(ctx)`); the parts are reachable
-    as `svc.packages` and `svc.interests`."""
+    as `svc.packages`, `svc.interests` and `svc.figures`."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.packages = Packages(ctx)
         self.interests = Interests(ctx)
+        self.figures = Figures(ctx)
 
     async def health_data(self) -> dict[str, int]:
         """What the health check publishes: pending interests and packages by state."""
@@ -68,6 +76,7 @@ def service(ctx: AppContext) -> ContentService:
 
 __all__ = [
     "AUDIENCES",
+    "CARD_CAP",
     "CATEGORIES",
     "FREE",
     "MAX_DESCRIPTION",
@@ -81,6 +90,8 @@ __all__ = [
     "Attended",
     "ContentService",
     "ContentSettings",
+    "Figures",
+    "InterestFigures",
     "InterestView",
     "Interests",
     "ListedPackage",
@@ -91,6 +102,7 @@ __all__ = [
     "Page",
     "Recorded",
     "UserCard",
+    "UserInterests",
     "audience_of",
     "clean_text",
     "parse_price",

@@ -96,7 +96,8 @@ class UserCard:
     total: int
 
 
-def _view(interest: ContentInterest, package: ContentPackage) -> InterestView:
+def view_of(interest: ContentInterest, package: ContentPackage) -> InterestView:
+    """An interest row and its package, as screens show them."""
     return InterestView(
         id=interest.id,
         user_id=interest.user_id,
@@ -155,7 +156,7 @@ class Interests:
             )
             s.add(interest)
             await s.flush()
-            shown = _view(interest, package)
+            shown = view_of(interest, package)
             # Each admin in their own language, as the core recorded it.
             known = {u.id: u for u in await s.scalars(select(User).where(User.id.in_(admins)))}
             for admin_id in admins:
@@ -197,7 +198,7 @@ class Interests:
                     .where(ContentInterest.id == interest_id)
                 )
             ).first()
-            return _view(*found) if found is not None else None
+            return view_of(*found) if found is not None else None
 
     async def page(
         self, *, attended: bool, page: int, package_id: int = 0, category: str = ""
@@ -236,7 +237,7 @@ class Interests:
             rows = await s.execute(
                 joined.where(where).order_by(*order).offset(page * PAGE_SIZE).limit(PAGE_SIZE)
             )
-            return Page([_view(i, p) for i, p in rows], page, pages, total)
+            return Page([view_of(i, p) for i, p in rows], page, pages, total)
 
     async def attend(self, interest_id: int, admin: Any) -> Attended:
         """Mark an interest attended by `admin`, unless someone already did."""

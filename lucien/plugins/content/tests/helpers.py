@@ -1,6 +1,7 @@
 """What the content plugin's tests share: the plugins they run with (a stand-in for the
-VIP role, so that the suite needs no other feature plugin's internals), a photo sent
-from a user's client, a forged button press, routing updates to one replica, rows.
+VIP role, so that the suite needs no other feature plugin's internals, and one for the
+admin role when the admin plugin is disabled), a photo sent from a user's client, a
+forged button press, routing updates to one replica, rows.
 """
 
 from __future__ import annotations
@@ -40,6 +41,26 @@ class FakeVipRole:
 fake_vip = FakeVipRole()
 
 
+class FakeAdminRole:
+    """The admin role for ADMIN_IDS, from a plugin that is not the admin plugin: the
+    content plugin's screens for a bot running without the admin plugin."""
+
+    @hookimpl
+    def lucien_plugin_info(self) -> PluginInfo:
+        return PluginInfo(name="staff", version="0.0.0")
+
+    @hookimpl
+    def lucien_roles(self) -> list[RoleSpec]:
+        return [RoleSpec("admin", 100, "test admins")]
+
+    @hookimpl
+    async def lucien_resolve_role(self, ctx: Any, user_id: int) -> str | None:
+        return "admin" if user_id in ctx.settings.admin_ids else None
+
+
+fake_admin = FakeAdminRole()
+
+
 def _ep(name: str, value: str) -> EntryPoint:
     return EntryPoint(name, value, "lucien.plugins")
 
@@ -52,6 +73,9 @@ ENTRY_POINTS = [
     _ep("vip", f"{__name__}:fake_vip"),
 ]
 PLUGINS = ["admin", "voice", "content", "vip"]
+#: The same bot with the admin plugin installed but disabled, and admins all the same.
+WITHOUT_ADMIN = [*ENTRY_POINTS, _ep("staff", f"{__name__}:fake_admin")]
+WITHOUT_ADMIN_PLUGINS = ["voice", "content", "vip", "staff"]
 
 #: Labels (Spanish: the users of these tests speak it, as the original bot's did).
 MINE, PREMIUM, WANT, BACK = "Mi contenido", "Premium", "Me interesa", "Volver"
@@ -142,3 +166,9 @@ async def count_interests(harness: Any) -> int:
 def labels(message: Any) -> list[str]:
     """Every button label of a message, row after row."""
     return [label for row in message.buttons for label in row]
+
+
+def button_data(message: Any, label: str) -> str:
+    """The callback data of the button labelled `label` on `message`."""
+    [data] = [b.get("callback_data") for b in message.inline_buttons if b.get("text") == label]
+    return str(data)

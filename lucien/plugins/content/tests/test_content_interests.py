@@ -1,7 +1,8 @@
 """Interests end to end: "Me interesa" counted once per window with one notification per
 admin (queued in the outbox with the row), the window configurable, marking attended
-from the notification and from the inbox, the inbox's pages, filters and counts, the
-user card, and the pending count in the health data and /diag.
+from the notification and from the inbox, the inbox's pages, filters and counts, "Ver
+usuario" leading to the admin plugin's user card, and the pending count in the health
+data and /diag.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lucien.plugins.content.tests.helpers import (
     PLUGINS,
     SEE_USER,
     WANT,
+    button_data,
     count_interests,
     interests,
     labels,
@@ -125,11 +127,10 @@ async def test_attended_from_the_notification_then_under_attended_in_the_inbox(
     assert "1 interés atendido" in ada.last.text
     assert "Ana (@ana_k) — Pack Sol — atendido por Ada" in ada.last.text
 
-    # "Ver usuario": what the house knows of Ana.
-    await ada.click(SEE_USER, message=note)
-    card = ada.last.text
-    assert "Ana (@ana_k)" in card and str(ana.id) in card and "1 en total" in card
-    assert f'href="tg://user?id={ana.id}"' in (ada.last.html or "")
+    # "Ver usuario" on the attended notification, and "Ver a Ana" in the list, open the
+    # admin plugin's card of Ana (test_content_sections: the same without that plugin).
+    assert button_data(note, SEE_USER) == f"ucard:{ana.id}"
+    assert button_data(ada.last, "Ver a Ana") == f"ucard:{ana.id}"
 
 
 async def test_the_inbox_pages_filters_and_counts(harness: Any) -> None:

@@ -1,4 +1,5 @@
-"""Admin role, menus assembled from plugins, bot configuration from chat, broadcast."""
+"""Admin role, menus assembled from plugins, bot configuration from chat, broadcast,
+finding users and their card, statistics."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import MenuButton, PluginInfo, RoleSpec, hookimpl
+from lucien.core.plugin import CacheNamespace, MenuButton, PluginInfo, RoleSpec, Section, hookimpl
 
 HERE = Path(__file__).parent
 
@@ -19,7 +20,10 @@ class AdminPlugin:
         return PluginInfo(
             name="admin",
             version=__version__,
-            description="Admin role, menus assembled from plugins, bot configuration from chat, broadcast",
+            description=(
+                "Admin role, menus assembled from plugins, bot configuration from chat, "
+                "broadcast, user cards, statistics"
+            ),
         )
 
     @hookimpl
@@ -106,10 +110,25 @@ class AdminPlugin:
 
         return [
             button("config", "button.config", 10),
+            button("users", "button.users", 60),
+            button("stats", "button.stats", 65),
             button("broadcast", "button.broadcast", 70),
             button("admins", "button.config.admins", 80),
             button("plugins", "button.config.plugins", 85),
         ]
+
+    @hookimpl
+    def lucien_cache_namespaces(self) -> list[CacheNamespace]:
+        from lucien.plugins.admin.services import STATS_NS
+
+        return [STATS_NS]
+
+    @hookimpl
+    async def lucien_statistics(self, ctx: Any, viewer: Any) -> Section | None:
+        """The house's people: users, those active this week, administrators."""
+        from lucien.plugins.admin.services import statistics_service
+
+        return await statistics_service(ctx).section(viewer)
 
     @hookimpl
     async def lucien_shutdown(self, ctx: Any) -> None:

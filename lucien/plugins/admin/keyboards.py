@@ -12,14 +12,22 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lucien.core.menus import back_to_menu_button
-from lucien.plugins.admin.services import EditableField, audiences, voice_keys
+from lucien.plugins.admin.services import (
+    Card,
+    EditableField,
+    SearchPage,
+    audiences,
+    encode_fragment,
+    voice_keys,
+)
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 
 class AdminCallback(CallbackData, prefix="adm"):
-    """Admin screens reached from the main menu: config, admins, plugins, broadcast."""
+    """Admin screens reached from the main menu: config, admins, plugins, broadcast, users
+    (find a user), stats."""
 
     screen: str = "config"
 
@@ -46,11 +54,49 @@ class BroadcastCallback(CallbackData, prefix="bcast"):
     audience: str = ""
 
 
+class UserCardCallback(CallbackData, prefix="ucard"):
+    """Open the card of user `user_id`.
+
+    Public: another plugin's "back to the card" button carries the same string,
+    ``f"ucard:{user_id}"``, built by that plugin itself (plugins never import each other).
+    """
+
+    user_id: int = 0
+
+
+class UsersCallback(CallbackData, prefix="usr"):
+    """Finding a user: `cancel` the search, or show `page` of the name search `q` (the
+    fragment as `encode_fragment` writes it: the search travels with its buttons)."""
+
+    action: str = "cancel"
+    page: int = 0
+    q: str = ""
+
+
+class UserActionCallback(CallbackData, prefix="uact"):
+    """The admin plugin's actions on a card (block, unblock, promote, demote): the first
+    press asks, the second (`confirmed`) does it."""
+
+    action: str = "block"
+    user_id: int = 0
+    confirmed: bool = False
+
+
+class StatsCallback(CallbackData, prefix="stats"):
+    """The statistics screen's Refresh."""
+
+    action: str = "refresh"
+
+
 ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     AdminCallback,
     ConfigCallback,
     AdminsCallback,
     BroadcastCallback,
+    UserCardCallback,
+    UsersCallback,
+    UserActionCallback,
+    StatsCallback,
 )
 
 
@@ -166,5 +212,102 @@ async def confirm_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
         [
             [await _button(ctx, "button.broadcast.send", BroadcastCallback(action="send"), user)],
             [await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)],
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- users
+
+
+async def users_prompt_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
+    return await cancel_markup(ctx, user, UsersCallback(action="cancel"))
+
+
+def person_label(name: str, username: str | None) -> str:
+    """A result's button: the name, and the @username that tells namesakes apart."""
+    return f"{name} · @{username}" if username else name
+
+
+async def results_markup(
+    ctx: AppContext, user: Any, found: SearchPage, fragment: str
+) -> InlineKeyboardMarkup:
+    """One button per person (to the card), the page arrows, Cancel."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=person_label(p.name, p.username),
+                callback_data=UserCardCallback(user_id=p.id).pack(),
+            )
+        ]
+        for p in found.people
+    ]
+    q = encode_fragment(fragment)
+    arrows = []
+    if found.page > 0:
+        data = UsersCallback(action="page", page=found.page - 1, q=q)
+        arrows.append(await _button(ctx, "button.page.previous", data, user))
+    if found.page + 1 < found.pages:
+        data = UsersCallback(action="page", page=found.page + 1, q=q)
+        arrows.append(await _button(ctx, "button.page.next", data, user))
+    if arrows:
+        rows.append(arrows)
+    rows.append([await _button(ctx, "button.cancel", UsersCallback(action="cancel"), user)])
+    return _markup(rows)
+
+
+def _action(action: str, user_id: int, confirmed: bool = False) -> UserActionCallback:
+    return UserActionCallback(action=action, user_id=user_id, confirmed=confirmed)
+
+
+async def card_markup(ctx: AppContext, viewer: Any, card: Card) -> InlineKeyboardMarkup:
+    """The plugins' buttons (two to a row, in their sections' order), then the admin
+    plugin's actions that apply, a new search and the main menu."""
+    buttons = [b for _, section in card.sections for b in section.buttons]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    uid = card.person.id
+    own = []
+    if card.blocked:
+        own.append(await _button(ctx, "button.card.unblock", _action("unblock", uid), viewer))
+    elif not card.admin:
+        own.append(await _button(ctx, "button.card.block", _action("block", uid), viewer))
+    if not card.admin and not card.blocked:
+        own.append(await _button(ctx, "button.card.promote", _action("promote", uid), viewer))
+    elif card.roles.stored_admin and not card.roles.env_admin and uid != viewer.id:
+        own.append(await _button(ctx, "button.card.demote", _action("demote", uid), viewer))
+    if own:
+        rows.append(own)
+    search = await _button(ctx, "button.users.search", AdminCallback(screen="users"), viewer)
+    rows.append([search, await back_to_menu_button(ctx, viewer)])
+    return _markup(rows)
+
+
+async def confirm_action_markup(
+    ctx: AppContext, viewer: Any, action: str, user_id: int
+) -> InlineKeyboardMarkup:
+    """Confirm (the second press), or Cancel back to the card."""
+    return _markup(
+        [
+            [
+                await _button(
+                    ctx, f"button.card.confirm.{action}", _action(action, user_id, True), viewer
+                )
+            ],
+            [await _button(ctx, "button.cancel", UserCardCallback(user_id=user_id), viewer)],
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- statistics
+
+
+async def stats_markup(
+    ctx: AppContext, viewer: Any, rows: list[list[InlineKeyboardButton]]
+) -> InlineKeyboardMarkup:
+    """The sections' buttons, Refresh, and Back to the main menu."""
+    return _markup(
+        [
+            *rows,
+            [await _button(ctx, "button.stats.refresh", StatsCallback(action="refresh"), viewer)],
+            [await _button(ctx, "button.back", _main(), viewer)],
         ]
     )

@@ -165,6 +165,110 @@ MESSAGES: list[MessageKey] = [
     ),
     M("broadcast.sent", "Broadcast finished: {sent} sent, {failed} failed.", ("sent", "failed")),
     M("broadcast.cancelled", "Broadcast cancelled."),
+    # --- finding a user ("value" is what the admin sent)
+    M(
+        "users.prompt",
+        "Find a user: send their Telegram id, their @username or part of their name, "
+        "or forward one of their messages.",
+    ),
+    M(
+        "users.invalid",
+        "'{value}' is neither an id, an @username nor a name. Try again, or cancel.",
+        ("value",),
+    ),
+    M("users.too_short", "Send at least two letters of the name.", ("value",)),
+    M("users.too_long", "That is too long for a name; send a shorter part of it.", ("value",)),
+    M(
+        "users.hidden",
+        "That person hides their account in forwarded messages, so I cannot tell who they "
+        "are. Send their @username or part of their name instead.",
+    ),
+    M(
+        "users.not_a_person",
+        "That message comes from a channel or a group, not from a person. "
+        "Forward one of the user's own messages.",
+    ),
+    M(
+        "users.not_found",
+        "Nobody matching '{value}' has written to the bot. Try another search, or cancel.",
+        ("value",),
+    ),
+    M(
+        "users.results",
+        "{count:plural:one=# user matches|other=# users match} '{query}' "
+        "(page {page} of {pages}). Choose one, or send another search.",
+        ("count", "query", "page", "pages"),
+    ),
+    M("users.cancelled", "Search closed."),
+    # --- the user card (names escaped by the voice; dates in the creator's timezone)
+    M("card.title", "<b>{user_name}</b> · id <code>{user_id}</code>", ("user_name", "user_id")),
+    M("card.username", "Username: @{username}", ("username",)),
+    M("card.no_username", "No @username."),
+    M("card.language", "Language: {language}", ("language",)),
+    M(
+        "card.seen",
+        "First seen {first:datetime}; last seen {last:datetime}.",
+        ("first", "last"),
+    ),
+    M("card.role", "Role: {role_name}", ("role_name",)),
+    M("card.why.env", "— administrator through ADMIN_IDS"),
+    M("card.why.added", "— administrator, added by {by} on {at:date}", ("by", "at")),
+    M("card.why.plugin", "— {role_name}, granted by {plugin}", ("role_name", "plugin")),
+    M("card.blocked", "Blocked from the bot since {at:datetime}, by {by}.", ("at", "by")),
+    M("card.not_blocked", "Not blocked."),
+    M("card.audit.title", "<b>Latest actions</b>"),
+    M("card.audit.line", "{at:datetime} — {actor}: {action}", ("at", "actor", "action")),
+    M("card.audit.none", "No action recorded yet."),
+    # a plugin's section longer than the card shows
+    M("card.more", "… and {count} more", ("count",)),
+    # the card was too long for one message: what follows was left out
+    M("card.cut", "… (the rest does not fit in one message)"),
+    M("card.unknown", "User {user_id} has never written to the bot.", ("user_id",)),
+    M(
+        "card.confirm.block",
+        "Block {user_name}? They will get one line from the bot, then silence, "
+        "until they are unblocked.",
+        ("user_name",),
+    ),
+    M("card.confirm.unblock", "Unblock {user_name}?", ("user_name",)),
+    M("card.confirm.promote", "Make {user_name} an administrator?", ("user_name",)),
+    M("card.confirm.demote", "Remove {user_name} from the administrators?", ("user_name",)),
+    M("card.done.block", "{user_name} is blocked.", ("user_name",)),
+    M("card.done.unblock", "{user_name} is unblocked.", ("user_name",)),
+    M("card.done.promote", "{user_name} is now an administrator.", ("user_name",)),
+    M("card.done.demote", "{user_name} is no longer an administrator.", ("user_name",)),
+    M("card.unchanged", "Nothing changed: it was already so.", ("user_name",)),
+    M("card.refused.block_admin", "Administrators cannot be blocked.", ("user_name",)),
+    M(
+        "card.refused.env",
+        "{user_name} is an administrator through ADMIN_IDS; that changes in the "
+        "configuration, not here.",
+        ("user_name",),
+    ),
+    M("card.refused.self", "You cannot remove yourself as administrator.", ("user_name",)),
+    M(
+        "card.refused.blocked",
+        "Unblock {user_name} before making them an administrator.",
+        ("user_name",),
+    ),
+    # labels of roles and audited actions on the card (other plugins may declare theirs)
+    _button("role.admin", "administrator"),
+    _button("audit.admin.promote", "made administrator"),
+    _button("audit.admin.demote", "removed from the administrators"),
+    _button("audit.user.block", "blocked"),
+    _button("audit.user.unblock", "unblocked"),
+    # --- statistics
+    M("stats.header", "<b>Statistics</b> as of {at:datetime}", ("at",)),
+    M("stats.people.title", "People"),
+    M("stats.people.users", "Users: {count}", ("count",)),
+    M(
+        "stats.people.active",
+        "Active in the last {days} days: {count}",
+        ("count", "days"),
+    ),
+    M("stats.people.admins", "Administrators: {count}", ("count",)),
+    # a toast (no markup)
+    M("stats.refreshed", "Figures refreshed."),
     # --- buttons
     _button("button.back", "Back"),
     _button("button.cancel", "Cancel"),
@@ -192,4 +296,18 @@ MESSAGES: list[MessageKey] = [
     # a role declared by another plugin, without a label of its own
     _button("button.broadcast.role", "Role: {role}", ("role",)),
     _button("button.broadcast.send", "Send"),
+    _button("button.users", "Users"),
+    _button("button.users.search", "New search"),
+    _button("button.stats", "Statistics"),
+    _button("button.stats.refresh", "Refresh"),
+    _button("button.page.previous", "« Previous"),
+    _button("button.page.next", "Next »"),
+    _button("button.card.block", "Block"),
+    _button("button.card.unblock", "Unblock"),
+    _button("button.card.promote", "Make administrator"),
+    _button("button.card.demote", "Remove administrator"),
+    _button("button.card.confirm.block", "Yes, block"),
+    _button("button.card.confirm.unblock", "Yes, unblock"),
+    _button("button.card.confirm.promote", "Yes, make administrator"),
+    _button("button.card.confirm.demote", "Yes, remove"),
 ]

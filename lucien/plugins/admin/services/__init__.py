@@ -5,13 +5,18 @@
 - `config.py`: the settings admins may edit from chat, discovered from every enabled
   plugin's settings model, parsed, validated (channels against Telegram) and saved with
   optimistic versioning; the admin plugin's own settings; the plugins screen;
-- `broadcast.py`: broadcasts to the users the core has seen, in a background task.
+- `broadcast.py`: broadcasts to the users the core has seen, in a background task;
+- `users.py`: finding people in the core's `users` table (id, @username, name, paged);
+- `card.py`: the user card (the core's facts, every plugin's section, the audit log) and
+  the admin plugin's actions on it (block, unblock, promote, demote);
+- `stats.py`: the statistics screen (every plugin's section, cached a minute).
 
 Callers import every public name from here.
 """
 
 from lucien.plugins.admin.services.admins import AdminService, admin_service
 from lucien.plugins.admin.services.broadcast import BroadcastService, audiences, broadcast_service
+from lucien.plugins.admin.services.card import ACTIONS, Action, Card, CardService, card_service
 from lucien.plugins.admin.services.config import (
     KINDS,
     AdminSettings,
@@ -30,27 +35,62 @@ from lucien.plugins.admin.services.config import (
     save_setting,
     voice_keys,
 )
+from lucien.plugins.admin.services.stats import (
+    STATS_NS,
+    StatisticsService,
+    StatsScreen,
+    statistics_service,
+)
+from lucien.plugins.admin.services.users import (
+    PAGE_SIZE,
+    Person,
+    Query,
+    SearchPage,
+    UserDirectory,
+    decode_fragment,
+    encode_fragment,
+    parse_query,
+    user_directory,
+)
 
 __all__ = [
+    "ACTIONS",
     "KINDS",
+    "PAGE_SIZE",
+    "STATS_NS",
+    "Action",
     "AdminService",
     "AdminSettings",
     "BroadcastService",
+    "Card",
+    "CardService",
     "ChannelInfo",
     "EditableField",
+    "Person",
+    "Query",
     "Refusal",
     "SaveResult",
+    "SearchPage",
+    "StatisticsService",
+    "StatsScreen",
+    "UserDirectory",
     "admin_service",
     "audiences",
     "broadcast_service",
+    "card_service",
     "check_channel",
     "current_value",
+    "decode_fragment",
     "describe",
     "editable_fields",
+    "encode_fragment",
     "find_field",
+    "parse_query",
     "parse_value",
     "plugin_lines",
     "prompt_context",
     "save_setting",
+    "statistics_service",
+    "user_directory",
     "voice_keys",
 ]

@@ -1,5 +1,6 @@
 """Who administers the bot: ADMIN_IDS from the environment plus the admins added from chat
-(the `admins` table); adding and removing them drops their cached role.
+(the `admins` table); adding and removing them drops their cached role. Each change is
+written to the audit log (`admin.promote`, `admin.demote`) in the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,16 @@ class AdminService:
             # DO NOTHING when they are one already: no race between two admins adding them.
             stmt = upsert(session, Admin, row, conflict=["user_id"])
             added = cast("CursorResult[Any]", await session.execute(stmt)).rowcount == 1
+            if added:
+                await self.ctx.audit.record(
+                    session,
+                    actor_id=by,
+                    plugin="admin",
+                    action="admin.promote",
+                    target_id=user_id,
+                    before={"admin": False},
+                    after={"admin": True},
+                )
         if not added:
             return False
         await self.ctx.invalidate_role(user_id)
@@ -80,6 +91,16 @@ class AdminService:
             deleted = await session.execute(delete(Admin).where(Admin.user_id == user_id))
             result = cast("CursorResult[Any]", deleted)
             removed = bool(result.rowcount)
+            if removed:
+                await self.ctx.audit.record(
+                    session,
+                    actor_id=by,
+                    plugin="admin",
+                    action="admin.demote",
+                    target_id=user_id,
+                    before={"admin": True},
+                    after={"admin": False},
+                )
         await self.ctx.invalidate_role(user_id)
         if removed:
             log.info("admin %s removed by %s", user_id, by)

@@ -128,7 +128,14 @@ PLAIN = ["admin", "vip", "free"]  # without the voice: exact plain defaults
 
 pytestmark = pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=PLAIN)
 
-ADMIN_MENU = [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
+ADMIN_MENU = [
+    ["Configuration"],
+    ["Users"],
+    ["Statistics"],
+    ["Broadcast"],
+    ["Administrators"],
+    ["Plugins"],
+]
 CONFIG_BUTTONS = [
     ["Free channel"],
     ["Wait time"],

@@ -14,7 +14,14 @@ import pytest
 
 pytestmark = pytest.mark.lucien(plugins=["admin"])
 
-ADMIN_MENU = [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
+ADMIN_MENU = [
+    ["Configuration"],
+    ["Users"],
+    ["Statistics"],
+    ["Broadcast"],
+    ["Administrators"],
+    ["Plugins"],
+]
 
 
 async def test_admin_and_free_user_see_their_menus(harness: Any) -> None:

@@ -62,4 +62,11 @@ async def test_an_admins_role_resolves_while_a_writer_holds_the_lock(harness: An
         stored = set(await s.scalars(select(Admin.user_id)))
     assert stored == {fred.id, gus.id}
     await fred.send("/start")
-    assert fred.last.buttons == [["Configuration"], ["Broadcast"], ["Administrators"], ["Plugins"]]
+    assert fred.last.buttons == [
+        ["Configuration"],
+        ["Users"],
+        ["Statistics"],
+        ["Broadcast"],
+        ["Administrators"],
+        ["Plugins"],
+    ]

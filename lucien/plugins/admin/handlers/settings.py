@@ -1,16 +1,9 @@
-"""Aiogram routers of the admin plugin: thin, no SQL; services do the work.
-
-Two routers, in this order, under the plugin's router:
-
-- `admin:guarded` — every admin screen; guarded at router level by `RoleFilter("admin")`, so
-  no handler added here can escape the check;
-- `admin:refusal` — what a non-admin reaches when they try an admin command, an admin
-  callback (old message, forged data) or an admin FSM state: a polite refusal, logged.
+"""The settings screens of the admin menu: configuration, administrators, the plugins list
+and broadcasts (under the guarded parent of `handlers/__init__.py`, which checks the role).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiogram import F, Router
@@ -20,20 +13,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, MessageOriginChannel, MessageOriginUser
 
 from lucien.core.context import AppContext
-from lucien.core.filters import RoleFilter
-from lucien.core.menus import edit_or_send, main_menu_markup
+from lucien.core.menus import main_menu_markup
 from lucien.core.plugin import Role
 from lucien.core.prompts import (
     close_prompt,
     is_open_prompt,
     open_prompt,
-    refuse_stale_cancel,
     remember_prompt,
     show_prompt,
 )
 from lucien.plugins.admin import keyboards as kb
+from lucien.plugins.admin.handlers.common import edit, stale_cancel, where_pressed
 from lucien.plugins.admin.keyboards import (
-    ADMIN_CALLBACKS,
     AdminCallback,
     AdminsCallback,
     BroadcastCallback,
@@ -52,8 +43,6 @@ from lucien.plugins.admin.services import (
     voice_keys,
 )
 
-log = logging.getLogger("lucien.access")
-
 
 class EditSetting(StatesGroup):
     value = State()
@@ -69,52 +58,17 @@ class Broadcast(StatesGroup):
     confirm = State()
 
 
-ADMIN_STATES: tuple[type[StatesGroup], ...] = (EditSetting, AddAdmin, Broadcast)
-ADMIN_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins", "broadcast")
-
-
-def create_router() -> Router:
-    """A fresh router per application (a router can only be attached to one parent)."""
-    root = Router(name="admin")
-    root.include_router(_guarded_router())
-    root.include_router(_refusal_router())
-    return root
-
-
-# ----------------------------------------------------------------------------- every role
+SETTINGS_STATES: tuple[type[StatesGroup], ...] = (EditSetting, AddAdmin, Broadcast)
+SETTINGS_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins", "broadcast")
 
 
 async def _menu_text(ctx: AppContext, role: Role, user: Any) -> str:
     return await ctx.voice.say("menu.header.admin", user=user, role=role)
 
 
-_edit = edit_or_send
-
-
-def _pressed(query: CallbackQuery) -> tuple[int, int | None]:
-    """The chat and the id of the message a button was pressed on (None when Telegram no
-    longer gives it)."""
-    message = query.message
-    if message is None:
-        return query.from_user.id, None
-    return message.chat.id, message.message_id
-
-
-async def _stale_cancel(query: CallbackQuery, ctx: AppContext) -> None:
-    """A Cancel on a prompt already closed (saved, cancelled, or another prompt open):
-    an alert and the stale buttons go; nothing is changed, and nothing claimed."""
-    await refuse_stale_cancel(
-        query, await ctx.voice.say("admin.prompt_closed", user=query.from_user)
-    )
-
-
-# ----------------------------------------------------------------------------- admins only
-
-
-def _guarded_router() -> Router:
-    router = Router(name="admin:guarded")
-    router.message.filter(RoleFilter("admin"))
-    router.callback_query.filter(RoleFilter("admin"))
+def create_router() -> Router:
+    """The settings screens; the parent router checks the role."""
+    router = Router(name="admin:settings")
 
     @router.message(Command("admin"))
     async def admin_menu(message: Message, ctx: AppContext, role: Role, state: FSMContext) -> Any:
@@ -141,7 +95,7 @@ def _guarded_router() -> Router:
     async def config_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         await state.clear()
         text, markup = await config_screen(ctx, query.from_user)
-        await _edit(query, text, markup)
+        await edit(query, text, markup)
         return query.answer()
 
     @router.callback_query(ConfigCallback.filter(F.action == "edit"))
@@ -155,7 +109,7 @@ def _guarded_router() -> Router:
                 await ctx.voice.say("menu.stale", user=query.from_user), show_alert=True
             )
         value, version = await current_value(ctx, f)
-        chat_id, pressed = _pressed(query)
+        chat_id, pressed = where_pressed(query)
         await open_prompt(
             state,
             EditSetting.value,
@@ -175,11 +129,11 @@ def _guarded_router() -> Router:
     async def edit_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Cancel a setting's edit or an administrator's addition, if it is still open."""
         if not await is_open_prompt(state, query.message, (EditSetting, AddAdmin)):
-            return await _stale_cancel(query, ctx)
-        chat_id, pressed = _pressed(query)
+            return await stale_cancel(query, ctx)
+        chat_id, pressed = where_pressed(query)
         await close_prompt(state, query.bot, chat_id, keep=pressed)
         text = await ctx.voice.say("config.cancelled", user=query.from_user)
-        await _edit(query, text, await kb.after_edit_markup(ctx, query.from_user))
+        await edit(query, text, await kb.after_edit_markup(ctx, query.from_user))
         return query.answer()
 
     @router.message(EditSetting.value)
@@ -231,12 +185,12 @@ def _guarded_router() -> Router:
     async def admins_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         await state.clear()
         text, markup = await admins_screen(ctx, query.from_user)
-        await _edit(query, text, markup)
+        await edit(query, text, markup)
         return query.answer()
 
     @router.callback_query(AdminsCallback.filter(F.action == "add"))
     async def admins_add(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        chat_id, pressed = _pressed(query)
+        chat_id, pressed = where_pressed(query)
         await open_prompt(state, AddAdmin.user_id, bot=query.bot, chat_id=chat_id, keep=pressed)
         text = await ctx.voice.say("config.admins.prompt", user=query.from_user)
         prompt = await show_prompt(query, text, await kb.cancel_markup(ctx, query.from_user))
@@ -278,7 +232,7 @@ def _guarded_router() -> Router:
             "config.admins.removed", user=user, user_id=callback_data.user_id
         )
         text, markup = await admins_screen(ctx, user)
-        await _edit(query, notice + "\n\n" + text, markup)
+        await edit(query, notice + "\n\n" + text, markup)
         return query.answer()
 
     # -- plugins (read-only) -------------------------------------------------------------
@@ -297,7 +251,7 @@ def _guarded_router() -> Router:
     @router.callback_query(AdminCallback.filter(F.screen == "plugins"))
     async def plugins_menu(query: CallbackQuery, ctx: AppContext) -> Any:
         user = query.from_user
-        await _edit(query, await plugins_text(ctx, user), await kb.back_markup(ctx, user))
+        await edit(query, await plugins_text(ctx, user), await kb.back_markup(ctx, user))
         return query.answer()
 
     # -- broadcast -----------------------------------------------------------------------
@@ -314,7 +268,7 @@ def _guarded_router() -> Router:
 
     @router.callback_query(AdminCallback.filter(F.screen == "broadcast"))
     async def broadcast_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        chat_id, pressed = _pressed(query)
+        chat_id, pressed = where_pressed(query)
         await open_prompt(state, Broadcast.message, bot=query.bot, chat_id=chat_id, keep=pressed)
         text, markup = await broadcast_prompt(ctx, query.from_user)
         await remember_prompt(state, await show_prompt(query, text, markup))
@@ -342,9 +296,9 @@ def _guarded_router() -> Router:
             return query.answer(text[:200], show_alert=True)
         recipients = await broadcast_service(ctx).audience(callback_data.audience)
         if not recipients:
-            chat_id, pressed = _pressed(query)
+            chat_id, pressed = where_pressed(query)
             await close_prompt(state, query.bot, chat_id, keep=pressed)
-            await _edit(
+            await edit(
                 query,
                 await ctx.voice.say("broadcast.empty", user=user),
                 await kb.back_markup(ctx, user),
@@ -353,7 +307,7 @@ def _guarded_router() -> Router:
         await state.update_data(audience=callback_data.audience)
         await state.set_state(Broadcast.confirm)
         text = await ctx.voice.say("broadcast.confirm", user=user, count=len(recipients))
-        await _edit(query, text, await kb.confirm_markup(ctx, user))
+        await edit(query, text, await kb.confirm_markup(ctx, user))
         return query.answer()
 
     @router.callback_query(
@@ -362,13 +316,13 @@ def _guarded_router() -> Router:
     async def broadcast_send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Start the broadcast in the background; this message shows its progress."""
         data = await state.get_data()
-        chat_id, pressed = _pressed(query)
+        chat_id, pressed = where_pressed(query)
         await close_prompt(state, query.bot, chat_id, keep=pressed)
         user = query.from_user
         service = broadcast_service(ctx)
         recipients = await service.audience(data["audience"])
         text = await ctx.voice.say("broadcast.started", user=user, count=len(recipients))
-        await _edit(query, text)
+        await edit(query, text)
         if isinstance(query.message, Message):
             service.start(
                 recipients,
@@ -384,59 +338,15 @@ def _guarded_router() -> Router:
     async def broadcast_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Cancel a broadcast not yet sent, if it is still open."""
         if not await is_open_prompt(state, query.message, (Broadcast,)):
-            return await _stale_cancel(query, ctx)
-        chat_id, pressed = _pressed(query)
+            return await stale_cancel(query, ctx)
+        chat_id, pressed = where_pressed(query)
         await close_prompt(state, query.bot, chat_id, keep=pressed)
         user = query.from_user
-        await _edit(
+        await edit(
             query,
             await ctx.voice.say("broadcast.cancelled", user=user),
             await kb.back_markup(ctx, user),
         )
         return query.answer()
-
-    return router
-
-
-# ----------------------------------------------------------------------------- refusals
-
-
-def _not_admin(event: Any, role: Role | None = None) -> bool:
-    return role != "admin"
-
-
-_ADMIN_PREFIXES = tuple(f"{cls.__prefix__}:" for cls in ADMIN_CALLBACKS)
-
-
-def _refusal_router() -> Router:
-    """Reached only by non-admins: admin routes answered politely, and logged."""
-    router = Router(name="admin:refusal")
-    router.message.filter(_not_admin)
-    router.callback_query.filter(_not_admin)
-
-    @router.message(Command(*ADMIN_COMMANDS))
-    @router.message(StateFilter(*ADMIN_STATES))
-    async def refuse_message(
-        message: Message, ctx: AppContext, role: Role | None, state: FSMContext | None = None
-    ) -> Any:
-        # No state without a sender (an anonymous group admin): refused all the same.
-        log.warning(
-            "non-admin %s (role %s) tried admin message %r",
-            message.from_user.id if message.from_user else None,
-            role,
-            (message.text or "")[:64],
-        )
-        if state is not None:
-            await state.clear()
-        return message.answer(await ctx.voice.say("admin.forbidden", user=message.from_user))
-
-    @router.callback_query(F.data.startswith(_ADMIN_PREFIXES))
-    async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:
-        log.warning(
-            "non-admin %s (role %s) pressed admin button %r", query.from_user.id, role, query.data
-        )
-        return query.answer(
-            await ctx.voice.say("admin.forbidden", user=query.from_user), show_alert=True
-        )
 
     return router

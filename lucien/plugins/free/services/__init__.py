@@ -26,14 +26,25 @@ with the same backoff. A retry that finds the request missing checks the members
 the lost attempt may have gone through.
 
 Where each step lives: `requests.py` (1, and reading requests back), `approvals.py` (2),
-`welcomes.py` (3), `channel.py` (the channel's link and rights outages), `common.py`
-(settings, the tuning constants, the recipient, the backoff).
+`welcomes.py` (3), `channel.py` (the channel's link and rights outages), `admin.py` (the
+admins' queue, a user's requests on their card, the statistics figures, and the actions:
+approve now, approve all, decline, expel), `common.py` (settings, the tuning constants,
+the recipient, the backoff).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lucien.plugins.free.services.admin import (
+    CARD_CAP,
+    PAGE_SIZE,
+    FreeAdmin,
+    FreeFigures,
+    Outcome,
+    Page,
+    RequestView,
+)
 from lucien.plugins.free.services.approvals import Approvals
 from lucien.plugins.free.services.channel import Channel
 from lucien.plugins.free.services.common import (
@@ -69,6 +80,7 @@ class FreeService:
         self.channel = Channel(ctx)
         self.approvals = Approvals(ctx, self.welcomes, self.channel)
         self.requests = Requests(ctx, self.approvals)
+        self.admin = FreeAdmin(ctx, self.approvals)
         self.settings = self.requests.settings
         self.is_free_channel = self.channel.is_free_channel
         self.join_link = self.channel.join_link
@@ -89,16 +101,23 @@ __all__ = [
     "APPROVE_CONCURRENCY",
     "BACKOFF_BASE_S",
     "BACKOFF_CAP_S",
+    "CARD_CAP",
     "DM_WINDOW_S",
     "LEASE",
     "LINK_NS",
+    "PAGE_SIZE",
     "WELCOME_BATCH",
     "Approvals",
     "Channel",
+    "FreeAdmin",
+    "FreeFigures",
     "FreeService",
     "FreeSettings",
+    "Outcome",
+    "Page",
     "Received",
     "Recipient",
+    "RequestView",
     "Requests",
     "Welcomes",
     "backoff",

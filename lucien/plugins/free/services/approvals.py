@@ -100,19 +100,26 @@ class Approvals(FreePart):
         self.welcomes = welcomes
         self.channel = channel
 
-    async def approve_due(self, *, only_user: tuple[int, int] | None = None) -> int:
+    async def approve_due(
+        self, *, only_user: tuple[int, int] | None = None, batches: int | None = None
+    ) -> int:
         """Approve every due request (the job); returns how many were approved.
 
-        Claims batches until none is left, so a backlog of thousands drains in one run.
+        Claims batches until none is left, so a backlog of thousands drains in one run;
+        `batches` caps the run (an admin's "approve all" answers after one batch and leaves
+        the rest, already due, to the job).
         """
-        total = 0
+        total, runs = 0, 0
         while True:
             claimed = await self._claim_due(only_user)
             if not claimed:
                 return total
             approved, stop = await self._handle_batch(claimed)
             total += approved
+            runs += 1
             if stop or len(claimed) < APPROVE_BATCH or only_user is not None:
+                return total
+            if batches is not None and runs >= batches:
                 return total
 
     async def _claim_due(self, only_user: tuple[int, int] | None) -> list[_Claimed]:

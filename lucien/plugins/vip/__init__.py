@@ -15,6 +15,7 @@ from lucien.core.plugin import (
     PluginInfo,
     Role,
     RoleSpec,
+    Section,
     hookimpl,
 )
 
@@ -133,12 +134,18 @@ class VipPlugin:
 
     @hookimpl
     def lucien_menu_buttons(self, ctx: AppContext, role: Role) -> list[MenuButton]:
-        from lucien.plugins.vip.keyboards import VipAdmin, VipMenu
+        from lucien.plugins.vip.keyboards import VipAdmin, VipMenu, VipSubs
 
         if role == "admin":
             return [
                 MenuButton(
                     "VIP", VipAdmin(action="menu").pack(), order=20, voice_key="button.vip.admin"
+                ),
+                MenuButton(
+                    "VIP subscribers",
+                    VipSubs().pack(),
+                    order=21,
+                    voice_key="button.vip.subscribers",
                 ),
             ]
         if role == "vip":
@@ -155,6 +162,20 @@ class VipPlugin:
                 "VIP", VipMenu(action="offer").pack(), order=11, voice_key="button.vip.offer"
             ),
         ]
+
+    @hookimpl
+    async def lucien_user_card(self, ctx: AppContext, user_id: int, viewer: Any) -> Section:
+        """The VIP section of an admin's user card: status, history, tokens, actions."""
+        from lucien.plugins.vip.handlers.sections import card_section
+
+        return await card_section(ctx, user_id, viewer)
+
+    @hookimpl
+    async def lucien_statistics(self, ctx: AppContext, viewer: Any) -> Section:
+        """The VIP figures of the statistics screen (four aggregate statements)."""
+        from lucien.plugins.vip.handlers.sections import statistics_section
+
+        return await statistics_section(ctx, viewer)
 
     @hookimpl
     def lucien_health_checks(self, ctx: AppContext) -> list[Any]:

@@ -11,7 +11,7 @@ from lucien.core.menus import MenuCallback, back_to_menu_button
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
-    from lucien.plugins.vip.services import PlanView, TokenRow
+    from lucien.plugins.vip.services import PlanView, SubscriberRow, TokenRow
 
 
 class VipMenu(CallbackData, prefix="vipm"):
@@ -91,6 +91,7 @@ async def admin_menu(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
         [await _button(ctx, "button.vip.tokens.generate", user, VipAdmin(action="gen"))],
         [await _button(ctx, "button.vip.tokens.list", user, VipAdmin(action="tokens"))],
         [await _button(ctx, "button.vip.tokens.redeemed", user, VipAdmin(action="redeemed"))],
+        [await _button(ctx, "button.vip.subscribers", user, VipSubs())],
         [await back_to_menu_button(ctx, user)],
     ])  # fmt: skip
 
@@ -161,3 +162,211 @@ async def token_list(ctx: AppContext, user: Any, tokens: list[TokenRow]) -> Inli
 
 async def admin_back(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     return _markup([[await back_to_admin(ctx, user)]])
+
+
+# ------------------------------------------------------------------ the user card
+
+#: The admin plugin's user card, in the format that plugin documents: plugins never import
+#: one another, so the string is built here (docs/writing-plugins.md, `lucien_user_card`).
+USER_CARD = "ucard:{user_id}"
+
+
+class VipCard(CallbackData, prefix="vipu"):
+    """The VIP actions of the admins' user card, on user `u`: `grant` (plans or days),
+    `plan` (confirm a grant of plan `a`), `days` (ask how many days to grant), `extend`
+    (ask how many to add), `revoke` and `expel` (confirm), `ok` (the second press: `op`
+    with its `a`, for card version `v`), `hist` (history page `a`), `cancel` (a prompt)."""
+
+    action: str
+    u: int
+    a: int = 0
+    op: str = ""
+    v: int = 0
+
+
+def card_button_data(user_id: int) -> str:
+    """The callback data that opens the admin plugin's card of `user_id`."""
+    return USER_CARD.format(user_id=user_id)
+
+
+async def back_to_card_button(ctx: AppContext, admin: Any, user_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=await ctx.voice.button("button.vip.card.back", user=admin),
+        callback_data=card_button_data(user_id),
+    )
+
+
+async def back_to_card(ctx: AppContext, admin: Any, user_id: int) -> InlineKeyboardMarkup:
+    """After an action, or under a refusal: the way back to the card."""
+    return _markup([[await back_to_card_button(ctx, admin, user_id)]])
+
+
+async def card_actions(
+    ctx: AppContext, admin: Any, user_id: int, *, active: bool, more_history: bool
+) -> tuple[InlineKeyboardButton, ...]:
+    """The card section's buttons: Extend and Revoke for a VIP, Make VIP otherwise; Expel
+    always (a stranger may sit in the channel); the whole history when it is longer."""
+    keys = ["extend", "revoke"] if active else ["grant"]
+    keys.append("expel")
+    if more_history:
+        keys.append("hist")
+    labels = {"hist": "history"}
+    return tuple([
+        await _button(ctx, f"button.vip.card.{labels.get(k, k)}", admin, VipCard(action=k, u=user_id))
+        for k in keys
+    ])  # fmt: skip
+
+
+async def grant_choice(
+    ctx: AppContext, admin: Any, user_id: int, plans: list[PlanView]
+) -> InlineKeyboardMarkup:
+    """A button per active plan, a number of days instead, back to the card."""
+    rows = [
+        [
+            await _button(
+                ctx, "button.vip.card.plan", admin, VipCard(action="plan", u=user_id, a=p.id),
+                plan=p.name, days=p.days,
+            )
+        ]
+        for p in plans
+    ]  # fmt: skip
+    rows.append(
+        [await _button(ctx, "button.vip.card.days", admin, VipCard(action="days", u=user_id))]
+    )
+    rows.append([await back_to_card_button(ctx, admin, user_id)])
+    return _markup(rows)
+
+
+async def confirm(
+    ctx: AppContext, admin: Any, user_id: int, op: str, version: int, arg: int = 0
+) -> InlineKeyboardMarkup:
+    """The second press (carrying what the admin saw), or back to the card."""
+    data = VipCard(action="ok", u=user_id, a=arg, op=op, v=version)
+    return _markup([
+        [await _button(ctx, "button.vip.card.confirm", admin, data)],
+        [await back_to_card_button(ctx, admin, user_id)],
+    ])  # fmt: skip
+
+
+async def prompt_cancel(ctx: AppContext, admin: Any, user_id: int) -> InlineKeyboardMarkup:
+    """Under the days prompt."""
+    return _markup(
+        [[await _button(ctx, "button.vip.cancel", admin, VipCard(action="cancel", u=user_id))]]
+    )
+
+
+async def history_pages(
+    ctx: AppContext, admin: Any, user_id: int, page: int, pages: int
+) -> InlineKeyboardMarkup:
+    """Previous / next history page, back to the card."""
+    nav = []
+    if page > 0:
+        nav.append(
+            await _button(
+                ctx, "button.vip.subs.prev", admin, VipCard(action="hist", u=user_id, a=page - 1)
+            )
+        )
+    if page + 1 < pages:
+        nav.append(
+            await _button(
+                ctx, "button.vip.subs.next", admin, VipCard(action="hist", u=user_id, a=page + 1)
+            )
+        )
+    rows = [nav] if nav else []
+    rows.append([await back_to_card_button(ctx, admin, user_id)])
+    return _markup(rows)
+
+
+# ------------------------------------------------------------------ subscribers
+
+
+class VipSubs(CallbackData, prefix="vips"):
+    """The subscriber list: `list` (filter `f`, page `p`, plan `plan` for the plan
+    filter), `plans` (choose the plan), `csv` (the filter's every row as a document)."""
+
+    action: str = "list"
+    f: str = "active"
+    p: int = 0
+    plan: int = 0
+
+
+async def subscribers(
+    ctx: AppContext, admin: Any, rows: list[SubscriberRow], where: VipSubs, pages: int
+) -> InlineKeyboardMarkup:
+    """One button per subscriber (opens the card), the pages, the filters, the export."""
+    lines = [
+        [
+            InlineKeyboardButton(
+                text=await ctx.voice.button(
+                    "button.vip.subs.entry", user=admin, member=member_label(r), end_date=r.ends_at
+                ),
+                callback_data=card_button_data(r.user_id),
+            )
+        ]
+        for r in rows
+    ]
+    nav = []
+    if where.p > 0:
+        nav.append(
+            await _button(
+                ctx,
+                "button.vip.subs.prev",
+                admin,
+                VipSubs(f=where.f, p=where.p - 1, plan=where.plan),
+            )
+        )
+    if where.p + 1 < pages:
+        nav.append(
+            await _button(
+                ctx,
+                "button.vip.subs.next",
+                admin,
+                VipSubs(f=where.f, p=where.p + 1, plan=where.plan),
+            )
+        )
+    if nav:
+        lines.append(nav)
+    lines.append([
+        await _button(ctx, "button.vip.subs.active", admin, VipSubs(f="active")),
+        await _button(ctx, "button.vip.subs.expiring", admin, VipSubs(f="expiring")),
+    ])  # fmt: skip
+    lines.append([
+        await _button(ctx, "button.vip.subs.expired", admin, VipSubs(f="expired")),
+        await _button(ctx, "button.vip.subs.by_plan", admin, VipSubs(action="plans")),
+    ])  # fmt: skip
+    if rows:
+        lines.append(
+            [
+                await _button(
+                    ctx,
+                    "button.vip.subs.csv",
+                    admin,
+                    VipSubs(action="csv", f=where.f, plan=where.plan),
+                )
+            ]
+        )
+    lines.append([await back_to_admin(ctx, admin)])
+    return _markup(lines)
+
+
+async def subscriber_plans(
+    ctx: AppContext, admin: Any, plans: list[PlanView]
+) -> InlineKeyboardMarkup:
+    """Choose the plan of the plan filter."""
+    rows = [
+        [
+            await _button(
+                ctx, "button.vip.plan.item", admin, VipSubs(f="plan", plan=p.id), plan=p.name
+            )
+        ]
+        for p in plans
+    ]
+    rows.append([await _button(ctx, "button.vip.subscribers", admin, VipSubs())])
+    return _markup(rows)
+
+
+def member_label(row: Any) -> str:
+    """How a subscriber is named in a list: first name, else @username, else the id."""
+    if row.name:
+        return str(row.name)
+    return f"@{row.username}" if row.username else str(row.user_id)

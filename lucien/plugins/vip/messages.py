@@ -1,10 +1,12 @@
 """Message keys of the VIP plugin: plans, invitation tokens, subscriptions, invite links
 and expiry. Dates are passed as datetimes and prices as `Money`; the voice writes them for
-the user's locale. Lists are one line per item (`vip.plan.line`, `vip.token.line`), joined."""
+the user's locale. Lists are one line per item (`vip.plan.line`, `vip.token.line`), joined.
+The admins' user card, subscriber list and statistics keep theirs in `messages_card.py`."""
 
 from __future__ import annotations
 
 from lucien.core.plugin import MessageKey
+from lucien.plugins.vip.messages_card import CARD_MESSAGES
 
 M = MessageKey
 
@@ -153,6 +155,8 @@ MESSAGES: list[MessageKey] = [
     M("vip.plan.line", "• {plan}: {days:days} — {price:money}", ("plan", "days", "price")),
     M("vip.plan.line_free", "• {plan}: {days:days}", ("plan", "days")),
     M("vip.plan.not_found", "That plan no longer exists or is archived."),
+    # the plan's name where a period has none (days an admin granted)
+    M("vip.plan.courtesy", "courtesy of the house"),
     M("vip.cancelled", "Cancelled."),
     # a Cancel pressed on a prompt already saved or cancelled: an alert (200 characters)
     M(
@@ -196,6 +200,18 @@ MESSAGES: list[MessageKey] = [
     ),
     M("vip.token.redeemed_none", "No token has been redeemed yet."),
     M("vip.token.not_revocable", "That token was already used or revoked."),
+    # --- told to a member by an admin's action from the user card
+    M(
+        "vip.granted",
+        "You are VIP now, {name}: {plan}, until {end_date}. Your link to the VIP channel follows.",
+        ("name", "plan", "end_date"),
+    ),
+    M("vip.extended", "Your VIP membership now runs until {end_date}.", ("name", "end_date")),
+    M(
+        "vip.revoked",
+        "Your VIP membership has been withdrawn and you have left the VIP channel.",
+        ("name",),
+    ),
     # --- buttons
     _button("button.vip.menu", "My VIP membership"),
     _button("button.vip.get_link", "Get the invite link"),
@@ -215,4 +231,5 @@ MESSAGES: list[MessageKey] = [
     _button("button.vip.plan.item", "{plan}", ("plan",)),
     _button("button.vip.tokens.redeemed", "Redeemed tokens"),
     _button("button.vip.token.revoke_one", "Revoke {token}", ("token",)),
+    *CARD_MESSAGES,
 ]

@@ -1,4 +1,5 @@
-"""SQLAlchemy tables of the vip plugin: plans, tokens, subscriptions and invite links.
+"""SQLAlchemy tables of the vip plugin: plans, tokens, subscriptions, their history and
+invite links.
 
 Telegram ids are not foreign keys to `users`: the core records users in the background, so
 a redemption may arrive before its user row exists.
@@ -55,7 +56,8 @@ class Token(Base):
 
 
 class Subscription(Base):
-    """One row per user who ever was VIP; active while `expired_at` is NULL.
+    """One row per user who ever was VIP; active while `expired_at` is NULL and `ends_at`
+    is ahead. `plan_id` is NULL for days an admin granted without a plan (no revenue).
 
     `claimed_by` / `claimed_until` are the job loop's lease: a replica claims a due row,
     acts, then marks it done; if it crashes, the lease runs out and another one retries.
@@ -68,13 +70,42 @@ class Subscription(Base):
     )
 
     user_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
-    plan_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("vip_plans.id"), nullable=False)
+    plan_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("vip_plans.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(32))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SubscriptionEvent(Base):
+    """The subscription history: a period started, extended (a renewal) or ended.
+
+    One row per change, written in the change's own transaction (a redemption, an admin's
+    grant, extension or revocation, the expiry job), so the card's history and the
+    statistics (new VIPs, renewals, lapses) are counted from facts rather than guessed
+    from the one subscription row, which only remembers the latest period.
+    """
+
+    __tablename__ = "vip_subscription_events"
+    __table_args__ = (
+        Index("ix_vip_subscription_events_user_at", "user_id", "at"),
+        Index("ix_vip_subscription_events_at", "at"),
+        {"info": PLUGIN},
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # "start" (a period began), "renew" (one running was extended) or "end".
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    # "token", "admin" (granted or extended from the card), "expiry" or "revoke".
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    plan_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("vip_plans.id"))
+    days: Mapped[int | None] = mapped_column(Integer)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(BigIntId)
 
 
 class InviteLink(Base):

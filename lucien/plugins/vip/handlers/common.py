@@ -41,3 +41,10 @@ async def plan_lines(ctx: AppContext, user: Any, plans: list[PlanView]) -> Marku
             )
         lines.append(line)
     return Markup("\n".join(lines))
+
+
+def member_name(target: Any) -> str:
+    """How admins' screens name a user: first name, else @username, else the id."""
+    name = getattr(target, "first_name", None)
+    username = getattr(target, "username", None)
+    return name or (f"@{username}" if username else str(getattr(target, "id", "")))

@@ -83,8 +83,9 @@ async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
             await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
         )
         return
+    plan = sub.plan or await ctx.voice.say("vip.plan.courtesy", user=user)
     text = await ctx.voice.say(
-        "vip.menu", user=user, plan=sub.plan, days_left=sub.days_left, end_date=sub.ends_at
+        "vip.menu", user=user, plan=plan, days_left=sub.days_left, end_date=sub.ends_at
     )
     await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
 

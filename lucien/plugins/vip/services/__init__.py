@@ -7,6 +7,10 @@ Handlers, hooks and jobs use `VipService` (one per application:
 - `tokens.py`: token batches, the admins' token lists, revocation and redemption;
 - `membership.py`: subscriptions, one-time channel links, the channel's chat_member updates;
 - `expiry.py`: the reminder, expiry and link cleanup jobs (and why each row is handled once);
+- `periods.py`: starting, extending and ending a period, and the history each leaves;
+- `cards.py`: the VIP part of the admins' user card and its confirmed actions;
+- `subscribers.py`: the admins' filtered subscriber list and its CSV;
+- `stats.py`: the VIP figures of the statistics screen (aggregates only);
 - `common.py`: settings, constants, the clock and the admins' alerts every part shares.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lucien.plugins.vip.services.cards import ActionResult, Cards, CardView, HistoryRow
 from lucien.plugins.vip.services.common import (
     CACHE_PLANS,
     LIST_LIMIT,
@@ -30,6 +35,14 @@ from lucien.plugins.vip.services.membership import (
     SubscriptionView,
 )
 from lucien.plugins.vip.services.plans import MAX_PLAN_DAYS, Plans, PlanView, parse_price
+from lucien.plugins.vip.services.stats import Statistics, VipStats
+from lucien.plugins.vip.services.subscribers import (
+    FILTERS,
+    PAGE_SIZE,
+    SubscriberFilter,
+    SubscriberRow,
+    Subscribers,
+)
 from lucien.plugins.vip.services.tokens import (
     MAX_TOKENS_PER_BATCH,
     TOKEN_LIKE_RE,
@@ -60,6 +73,9 @@ class VipService:
         self.tokens = Tokens(ctx)
         self.membership = Membership(ctx)
         self.jobs = ExpiryJobs(ctx, self.plans, self.membership)
+        self.cards = Cards(ctx, self.membership)
+        self.subscribers = Subscribers(ctx)
+        self.statistics = Statistics(ctx)
         # shared
         self.settings = self.plans.settings
         self.alert_admins = self.plans.alert_admins
@@ -95,16 +111,22 @@ class VipService:
 
 __all__ = [
     "CACHE_PLANS",
+    "FILTERS",
     "JOINED_STATUSES",
     "LIST_LIMIT",
     "MAX_PLAN_DAYS",
     "MAX_TOKENS_PER_BATCH",
+    "PAGE_SIZE",
     "PLUGIN",
     "TOKEN_LIKE_RE",
     "TOKEN_PREFIX",
     "TOKEN_RANDOM_BYTES",
     "TOKEN_RE",
+    "ActionResult",
+    "CardView",
+    "Cards",
     "ExpiryJobs",
+    "HistoryRow",
     "InviteOutcome",
     "InviteStatus",
     "Membership",
@@ -112,11 +134,16 @@ __all__ = [
     "Plans",
     "RedeemResult",
     "RedeemStatus",
+    "Statistics",
+    "SubscriberFilter",
+    "SubscriberRow",
+    "Subscribers",
     "SubscriptionView",
     "TokenRow",
     "Tokens",
     "VipService",
     "VipSettings",
+    "VipStats",
     "days_left",
     "new_token_code",
     "parse_price",

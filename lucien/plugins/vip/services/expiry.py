@@ -44,6 +44,7 @@ from lucien.plugins.vip.services.common import (
     expiry_key,
     log,
 )
+from lucien.plugins.vip.services.periods import event
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -254,9 +255,10 @@ class ExpiryJobs(VipPart):
             await self.alert_admins("vip.admin.no_channel", once="no-channel:expiry")
             return "retry"
         # Rendered before the transaction: the voice and the keyboard read on their own.
-        plan = await self.plans.get_plan(row.plan_id)
+        plan = await self.plans.get_plan(row.plan_id) if row.plan_id is not None else None
         user = await self._user(user_id)
-        text = await self.ctx.voice.say("vip.expired", user=user, plan=plan.name if plan else "")
+        label = plan.name if plan else await self.ctx.voice.say("vip.plan.courtesy", user=user)
+        text = await self.ctx.voice.say("vip.expired", user=user, plan=label)
         markup = await farewell_markup(user) if farewell_markup else None
         now = self._now()
         async with self.ctx.db.session() as s:
@@ -274,6 +276,7 @@ class ExpiryJobs(VipPart):
             )
             if locked is None:
                 return "renewed"
+            s.add(event(user_id, now, "end", "expiry", plan_id=row.plan_id, ends_at=row.ends_at))
             # Under the same lock: a renewal waiting for it makes its new link after.
             links = list(
                 await s.scalars(

@@ -31,7 +31,7 @@ JOINED_STATUSES = frozenset({"member", "restricted"})
 
 @dataclass(frozen=True)
 class SubscriptionView:
-    """A member's active subscription."""
+    """A member's active subscription (`plan` "" for days granted without a plan)."""
 
     user_id: int
     plan: str
@@ -66,7 +66,7 @@ class Membership(VipPart):
             row = (
                 await s.execute(
                     select(Subscription.ends_at, Plan.name)
-                    .join(Plan, Plan.id == Subscription.plan_id)
+                    .outerjoin(Plan, Plan.id == Subscription.plan_id)
                     .where(
                         Subscription.user_id == user_id,
                         Subscription.expired_at.is_(None),
@@ -76,7 +76,7 @@ class Membership(VipPart):
             ).first()
         if row is None:
             return None
-        return SubscriptionView(user_id, row.name, row.ends_at, days_left(row.ends_at, now))
+        return SubscriptionView(user_id, row.name or "", row.ends_at, days_left(row.ends_at, now))
 
     async def is_active(self, user_id: int) -> bool:
         """Whether the user is VIP now (the role hook asks; the core caches the answer)."""

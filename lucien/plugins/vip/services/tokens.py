@@ -2,7 +2,7 @@
 
 A token is single use: `VIP-` and 144 random bits. Redemption consumes it with one
 conditional UPDATE (of concurrent attempts exactly one wins) and starts the user's
-subscription or extends the one running, in the same transaction.
+subscription or extends the one running, in the same transaction (`periods`).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 from sqlalchemy import select, update
 
-from lucien.core.db import upsert
 from lucien.core.db.models import User
-from lucien.plugins.vip.models import Plan, Subscription, Token
-from lucien.plugins.vip.services.common import LIST_LIMIT, VipPart, expiry_key, log
+from lucien.plugins.vip.models import Plan, Token
+from lucien.plugins.vip.services.common import LIST_LIMIT, VipPart, log
+from lucien.plugins.vip.services.periods import start_or_extend
 from lucien.plugins.vip.services.plans import PlanView
 
 # Tokens: a fixed prefix makes a pasted token recognisable; 18 random bytes are 144 bits,
@@ -193,38 +193,17 @@ class Tokens(VipPart):
                 return RedeemResult(await self._refusal(s, code))
             plan = await s.get(Plan, plan_id)
             assert plan is not None  # a foreign key
-            # The row exists from here on (a concurrent first redemption of another token
-            # by the same user does nothing), then is locked while we extend it.
-            await s.execute(
-                upsert(
-                    s,
-                    Subscription,
-                    {"user_id": user_id, "plan_id": plan_id, "started_at": now, "ends_at": now},
-                    conflict=["user_id"],
-                )
+            change = await start_or_extend(
+                self.ctx,
+                s,
+                user_id=user_id,
+                plan_id=plan_id,
+                days=plan.days,
+                now=now,
+                source="token",
             )
-            sub = await s.scalar(
-                select(Subscription)
-                .where(Subscription.user_id == user_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            assert sub is not None
-            active = sub.expired_at is None and sub.ends_at > now
-            if sub.expired_at is not None:
-                # The last period's removal may still wait in the outbox: cancelled if
-                # no call of it was made, else it ends (the farewell dropped) and the
-                # member gets a link back (membership.invite).
-                await self.ctx.outbox.cancel(s, expiry_key(user_id, sub.ends_at))
-            if not active:
-                sub.started_at, sub.expired_at = now, None
-            sub.ends_at = (sub.ends_at if active else now) + timedelta(days=plan.days)
-            sub.plan_id = plan_id
-            # A fresh period gets its own reminder; a lease held by the expiry job is taken
-            # back so it does not remove someone who just renewed (it re-checks the lease).
-            sub.reminded_at = None
-            sub.claimed_by = sub.claimed_until = None
-            result = RedeemResult("ok", plan.name, plan.days, sub.ends_at, extended=active)
+            active = change.extended
+            result = RedeemResult("ok", plan.name, plan.days, change.ends_at, extended=active)
         await self.ctx.invalidate_role(user_id)
         log.info("user %s redeemed a token for plan %s (extended=%s)", user_id, plan_id, active)
         return result

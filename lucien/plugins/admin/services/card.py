@@ -51,6 +51,11 @@ class Card:
         return self.roles.env_admin or self.roles.stored_admin
 
 
+def heading(title: str) -> str:
+    """A section's title as its heading: bold, unless the plugin marked it up itself."""
+    return title if title.lstrip().startswith("<") else f"<b>{title}</b>"
+
+
 def cap(lines: tuple[str, ...] | list[str]) -> tuple[list[str], int]:
     """At most MAX_SECTION_LINES lines: those kept, and how many a "more" line stands for."""
     if len(lines) <= MAX_SECTION_LINES:
@@ -106,7 +111,7 @@ class CardService:
             lines, hidden = cap(section.lines)
             if hidden:
                 lines.append(await self.ctx.voice.say("card.more", user=viewer, count=hidden))
-            blocks.append("\n".join([f"<b>{section.title}</b>", *lines]))
+            blocks.append("\n".join([heading(section.title), *lines]))
         blocks.append(await self._audit(entries, names, viewer))
         cut = await self.ctx.voice.say("card.cut", user=viewer)
         return Card(person, roles, fit(blocks, cut=cut), sections)

@@ -23,6 +23,7 @@ from sqlalchemy import case, func, select
 from lucien.core.db.models import User
 from lucien.core.plugin import CacheNamespace, Section
 from lucien.plugins.admin.models import Admin
+from lucien.plugins.admin.services.card import fit, heading
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -53,7 +54,7 @@ def render_sections(sections: list[tuple[str, Section]]) -> list[str]:
     """Each section as one HTML block, sorted by order then plugin name."""
     blocks = []
     for _, section in sorted(sections, key=lambda item: (item[1].order, item[0])):
-        blocks.append("\n".join([f"<b>{section.title}</b>", *section.lines]))
+        blocks.append("\n".join([heading(section.title), *section.lines]))
     return blocks
 
 
@@ -128,7 +129,8 @@ class StatisticsService:
         )
         sections = [(r.name, s) for r, s in answers if isinstance(s, Section)]
         header = await self.ctx.voice.say("stats.header", user=viewer, at=self.ctx.clock.now())
-        text = "\n\n".join([header, *render_sections(sections)])
+        cut = await self.ctx.voice.say("card.cut", user=viewer)
+        text = fit([header, *render_sections(sections)], cut=cut)
         rows = [
             [b.model_dump(mode="json", exclude_none=True) for b in row]
             for row in button_rows(sections)

@@ -131,3 +131,16 @@ async def test_each_language_has_its_screen_and_dates_in_the_creators_timezone(
     await harness.start_app()
     await diana.send("/stats")
     assert diana.last.text == spanish
+
+
+@pytest.mark.lucien(plugins=["admin", "content"])
+async def test_a_real_plugins_section_joins_the_screen(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    await ada.send("/stats")
+    text = ada.last.text
+    assert text.startswith("Statistics as of ")
+    assert "\n\nPeople\nUsers: " in text
+    assert "\n\nContent\nPending interests: 0 " in text  # its own bold title, kept as is
+    assert "\n\n<b>Content</b>\nPending" in ada.last.html  # not bolded twice
+    assert ada.last.buttons == [["Interests"], ["Refresh"], ["Back"]]

@@ -482,6 +482,11 @@ async def test_every_admin_handler_refuses_a_non_admin(harness: Any) -> None:
 
     triggers = _triggers()
     assert {k for k, _ in triggers} == {"command", "callback", "state"}
+    # The users' and statistics screens are under the same guard (issue 18).
+    assert {"/users", "/stats", "ucard:0", "uact:block:0:0", "stats:refresh"} <= {
+        t for _, t in triggers
+    }
+    assert ("state", "FindUser:query") in triggers
     assert len(triggers) >= 18
     # Each user sends every trigger in the same (test) instant: flood control off.
     await harness.start_app(flood_burst=0)

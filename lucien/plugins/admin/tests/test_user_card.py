@@ -194,3 +194,25 @@ async def test_a_long_section_is_capped_and_another_plugin_opens_the_card(harnes
         ]
     finally:
         Ledger.LONG.discard(bea.id)
+
+
+@pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=["voice", *PLUGINS])
+async def test_the_card_in_lucien_s_voice(harness: Any) -> None:
+    diana = harness.admin("Diana", language_code="es")
+    bea = harness.user("Bea", username="bea")
+    await harness.start_app()
+    await bea.send("/start")
+    await harness.ctx.users.drain()
+    card = await open_card(diana, bea)
+    assert card.startswith(f"Bea · id {bea.id}\nUsuario: @bea\nIdioma: es\nLlegó el ")
+    assert "Rol: free\nNo está bloqueado." in card
+    assert card.endswith("Últimas acciones\nNinguna acción registrada todavía.")
+    assert diana.last.buttons == [
+        ["Ledger action"],
+        ["Bloquear", "Nombrar custodio"],
+        ["Nueva búsqueda", "Menú principal"],
+    ]
+    await diana.click("Bloquear")
+    await diana.click("Sí, bloquear")
+    assert "Bloqueado desde el " in diana.last.text and ", por Diana." in diana.last.text
+    assert diana.last.text.endswith(": bloqueado")

@@ -6,7 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from lucien import __version__
-from lucien.core.plugin import CacheNamespace, HealthResult, Job, MenuButton, PluginInfo, hookimpl
+from lucien.core.plugin import (
+    CacheNamespace,
+    HealthResult,
+    Job,
+    MenuButton,
+    PluginInfo,
+    Section,
+    hookimpl,
+)
 
 HERE = Path(__file__).parent
 
@@ -93,9 +101,39 @@ class FreePlugin:
         return [free]
 
     @hookimpl
-    def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:
-        from lucien.plugins.free.keyboards import FreeCallback
+    async def lucien_startup(self, ctx: Any) -> None:
+        """A decline or an expulsion Telegram refuses alerts the admins."""
+        from lucien.plugins.free.services import service
 
+        ctx.outbox.on_failure("free", service(ctx).admin.on_outbox_failure)
+
+    @hookimpl
+    async def lucien_user_card(self, ctx: Any, user_id: int, viewer: Any) -> Section | None:
+        """The user's join requests and Expel from the free channel."""
+        from lucien.plugins.free.handlers.sections import user_card_section
+
+        return await user_card_section(ctx, user_id, viewer)
+
+    @hookimpl
+    async def lucien_statistics(self, ctx: Any, viewer: Any) -> Section | None:
+        """Free members approved in 7 and 30 days; requests pending."""
+        from lucien.plugins.free.handlers.sections import statistics_section
+
+        return await statistics_section(ctx, viewer)
+
+    @hookimpl
+    def lucien_menu_buttons(self, ctx: Any, role: str) -> list[MenuButton]:
+        from lucien.plugins.free.keyboards import FreeCallback, FreeQueue
+
+        if role == "admin":
+            return [
+                MenuButton(
+                    text="Free queue",
+                    callback_data=FreeQueue().pack(),
+                    order=40,
+                    voice_key="button.free.queue",
+                )
+            ]
         if role != "free":
             return []
         return [

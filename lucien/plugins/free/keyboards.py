@@ -1,4 +1,5 @@
-"""Inline keyboards and callback data of the free plugin."""
+"""Inline keyboards and callback data of the free plugin: the users' vestibule screens, and
+the admins' queue, confirmations and card buttons."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lucien.core.menus import back_to_menu_button
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
+    from lucien.plugins.free.services import Page
 
 
 class FreeCallback(CallbackData, prefix="free"):
@@ -50,3 +52,113 @@ async def vip_info_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
             [await back_to_menu_button(ctx, user)],
         ]
     )
+
+
+# ------------------------------------------------------------------ admins
+
+
+class FreeQueue(CallbackData, prefix="freeq"):
+    """The admins' screens and actions (every field has a default, so `FreeQueue().pack()`
+    is a valid press): `list` (the queue's page `page`), `approve` (request `id`), `decline`
+    then `decline_ok`, `all` then `all_ok`, `expel` then `expel_ok` (user `id`), `mine`
+    (user `id`'s requests, page `page`). `t` is when a confirmation was shown (epoch
+    seconds): an old one is refused, and it names the expulsion so that a second press of
+    the same confirmation does nothing."""
+
+    action: str = "list"
+    id: int = 0
+    page: int = 0
+    t: int = 0
+
+
+def card_data(user_id: int) -> str:
+    """The admin plugin's user card (its public format; plugins never import each other)."""
+    return f"ucard:{user_id}"
+
+
+async def _button(
+    ctx: AppContext, key: str, user: Any, data: CallbackData | str, **kw: Any
+) -> InlineKeyboardButton:
+    packed = data if isinstance(data, str) else data.pack()
+    return InlineKeyboardButton(
+        text=await ctx.voice.button(key, user=user, **kw), callback_data=packed
+    )
+
+
+async def card_button(ctx: AppContext, user: Any, user_id: int) -> InlineKeyboardButton:
+    """Back to the user's card."""
+    return await _button(ctx, "button.free.admin.card", user, card_data(user_id))
+
+
+async def queue_button(ctx: AppContext, user: Any, page: int = 0) -> InlineKeyboardButton:
+    """To the Free queue (from the statistics screen, a result, a confirmation)."""
+    return await _button(ctx, "button.free.admin.queue", user, FreeQueue(page=page))
+
+
+async def _pager(ctx: AppContext, user: Any, page: Page, make: Any) -> list[InlineKeyboardButton]:
+    row = []
+    if page.page > 0:
+        row.append(await _button(ctx, "button.free.admin.prev", user, make(page.page - 1)))
+    if page.page + 1 < page.pages:
+        row.append(await _button(ctx, "button.free.admin.next", user, make(page.page + 1)))
+    return row
+
+
+async def queue_markup(ctx: AppContext, user: Any, page: Page) -> InlineKeyboardMarkup:
+    """Per request: approve now, decline, its user's card; the pager; approve all; menu."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for item in page.items:
+        who = item.first_name or str(item.user_id)
+        rows.append(
+            [
+                await _button(
+                    ctx,
+                    "button.free.admin.approve",
+                    user,
+                    FreeQueue(action="approve", id=item.id, page=page.page),
+                    who=who,
+                ),
+                await _button(
+                    ctx,
+                    "button.free.admin.decline",
+                    user,
+                    FreeQueue(action="decline", id=item.id, page=page.page),
+                ),
+                await _button(ctx, "button.free.admin.open_card", user, card_data(item.user_id)),
+            ]
+        )
+    pager = await _pager(ctx, user, page, lambda n: FreeQueue(page=n))
+    if pager:
+        rows.append(pager)
+    if page.total:
+        rows.append(
+            [await _button(ctx, "button.free.admin.approve_all", user, FreeQueue(action="all"))]
+        )
+    rows.append([await back_to_menu_button(ctx, user)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def confirm_markup(
+    ctx: AppContext, user: Any, key: str, confirm: FreeQueue, back: InlineKeyboardButton
+) -> InlineKeyboardMarkup:
+    """The second press of an action, and the way back without it."""
+    return InlineKeyboardMarkup(inline_keyboard=[[await _button(ctx, key, user, confirm)], [back]])
+
+
+async def after_markup(
+    ctx: AppContext, user: Any, back: InlineKeyboardButton
+) -> InlineKeyboardMarkup:
+    """Below a result: where it came from, and the main menu."""
+    return InlineKeyboardMarkup(inline_keyboard=[[back], [await back_to_menu_button(ctx, user)]])
+
+
+async def user_requests_markup(
+    ctx: AppContext, user: Any, user_id: int, page: Page
+) -> InlineKeyboardMarkup:
+    """A user's requests, paged, then back to their card."""
+    rows: list[list[InlineKeyboardButton]] = []
+    pager = await _pager(ctx, user, page, lambda n: FreeQueue(action="mine", id=user_id, page=n))
+    if pager:
+        rows.append(pager)
+    rows.append([await card_button(ctx, user, user_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

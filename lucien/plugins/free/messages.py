@@ -1,4 +1,5 @@
-"""Message keys of the free plugin: join requests, the wait, approval and social links."""
+"""Message keys of the free plugin: join requests, the wait, approval and social links; the
+admins' Free queue, their part of the user card and of the statistics screen."""
 
 from __future__ import annotations
 
@@ -54,4 +55,125 @@ MESSAGES: list[MessageKey] = [
     ),
     _button("button.free.channel", "Free channel"),
     _button("button.free.vip_info", "About VIP"),
+    # The admins' Free queue.
+    M("free.admin.forbidden", "This is for the house's administrators only."),
+    M("free.admin.stale", "This confirmation has expired. Please open the screen again."),
+    M(
+        "free.admin.action_refused",
+        "Telegram refused to act on user {user_id} in the free channel (the bot may lack "
+        "the right to restrict members). It will be tried again in a few minutes.",
+        ("user_id",),
+    ),
+    M(
+        "free.queue.header",
+        "Free queue: {count:plural:one=# pending request|other=# pending requests}. "
+        "Page {page} of {pages}.",
+        ("count", "page", "pages"),
+    ),
+    M("free.queue.empty", "Free queue: no request is waiting."),
+    M(
+        "free.queue.line",
+        "{position}. {who}: asked {requested:datetime}, due {due:datetime}",
+        ("position", "who", "requested", "due"),
+    ),
+    M("free.queue.approved", "{who} was approved.", ("who",)),
+    M(
+        "free.queue.approving",
+        "{who}'s request is due now; Telegram has not confirmed the approval yet.",
+        ("who",),
+    ),
+    M("free.queue.gone", "That request was already handled."),
+    M(
+        "free.queue.busy",
+        "{who}'s request is being approved right now; look again in a minute.",
+        ("who",),
+    ),
+    M("free.queue.declined", "{who}'s request was declined.", ("who",)),
+    M(
+        "free.queue.confirm_decline",
+        "Decline {who}'s request (asked {requested:datetime}, due {due:datetime})?",
+        ("who", "requested", "due"),
+    ),
+    M(
+        "free.queue.confirm_all",
+        "Approve {count:plural:one=the # pending request|other=all # pending requests} now?",
+        ("count",),
+    ),
+    M(
+        "free.queue.all_done",
+        "{count:plural:one=# request approved|other=# requests approved}.",
+        ("count",),
+    ),
+    M(
+        "free.queue.all_left",
+        "{count:plural:one=# request approved|other=# requests approved}; "
+        "{left:plural:one=# more follows|other=# more follow} within moments.",
+        ("count", "left"),
+    ),
+    M("free.queue.nothing", "No request is pending."),
+    # The user card.
+    M("free.card.title", "Free channel"),
+    M("free.card.none", "Never asked to join the free channel."),
+    M(
+        "free.card.pending",
+        "{status}: asked {requested:datetime}, due {due:datetime}",
+        ("status", "requested", "due"),
+    ),
+    M(
+        "free.card.handled",
+        "{status}: asked {requested:datetime}, handled {handled:datetime}",
+        ("status", "requested", "handled"),
+    ),
+    M("free.card.more", "{count:plural:one=# more request|other=# more requests}", ("count",)),
+    M(
+        "free.card.requests",
+        "Join requests of {who}: {count:plural:one=# request|other=# requests}. "
+        "Page {page} of {pages}.",
+        ("who", "count", "page", "pages"),
+    ),
+    M(
+        "free.card.confirm_expel",
+        "Expel {who} from the free channel? They may ask to join again later.",
+        ("who",),
+    ),
+    M("free.card.expelled", "{who} was expelled from the free channel.", ("who",)),
+    M(
+        "free.card.expel_waiting",
+        "{who}'s expulsion is queued; Telegram has not confirmed it yet.",
+        ("who",),
+    ),
+    M("free.card.expel_repeated", "This expulsion of {who} was already made.", ("who",)),
+    M("free.card.expel_unset", "The free channel is not configured.", ("who",)),
+    M(
+        "free.card.expel_privileged",
+        "{who} is an owner or administrator of the free channel and cannot be expelled.",
+        ("who",),
+    ),
+    M("free.status.pending", "Pending"),
+    M("free.status.approved", "Approved"),
+    M("free.status.declined", "Declined"),
+    M("free.status.gone", "Withdrawn"),
+    # The statistics screen.
+    M("free.stats.title", "Free channel"),
+    M(
+        "free.stats.approved",
+        "Members approved: {week:number} in 7 days, {month:number} in 30 days",
+        ("week", "month"),
+    ),
+    M("free.stats.pending", "Pending join requests: {count:number}", ("count",)),
+    M("free.stats.next_due", "Next approval: {when:datetime}", ("when",)),
+    _button("button.free.queue", "Free queue"),
+    _button("button.free.admin.queue", "Free queue"),
+    _button("button.free.admin.approve", "Approve {who}", ("who",)),
+    _button("button.free.admin.decline", "Decline"),
+    _button("button.free.admin.open_card", "Card"),
+    _button("button.free.admin.card", "Back to the card"),
+    _button("button.free.admin.approve_all", "Approve all now"),
+    _button("button.free.admin.prev", "Previous"),
+    _button("button.free.admin.next", "Next"),
+    _button("button.free.admin.expel", "Expel from the free channel"),
+    _button("button.free.admin.more", "All their requests"),
+    _button("button.free.admin.confirm_expel", "Yes, expel"),
+    _button("button.free.admin.confirm_decline", "Yes, decline"),
+    _button("button.free.admin.confirm_all", "Yes, approve all"),
 ]

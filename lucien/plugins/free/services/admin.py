@@ -360,6 +360,4 @@ class FreeAdmin(FreePart):
         method = failure.method
         user = str(getattr(method, "user_id", "?"))
         log.warning("free action %s refused: %s", failure.key, failure.error)
-        await self.ctx.alerts.send(
-            "free.admin.action_refused", once=failure.key, user_id=user, error=failure.error
-        )
+        await self.ctx.alerts.send("free.admin.action_refused", once=failure.key, user_id=user)

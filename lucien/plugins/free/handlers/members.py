@@ -1,4 +1,5 @@
-"""Aiogram routers of the free plugin: thin, no SQL; services do the work."""
+"""The users' side of the free plugin: join requests to the free channel, the vestibule
+screen and what VIP offers. Thin, no SQL; services do the work."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> Any:
 
 def create_router() -> Router:
     """A fresh router per application (a router can only be attached to one parent)."""
-    router = Router(name="free")
+    router = Router(name="free:members")
     router.chat_join_request.filter(_is_free_channel)
 
     @router.chat_join_request()

@@ -31,15 +31,36 @@ MOMENTS = {
 }
 
 
-def sample_context(names: tuple[str, ...]) -> dict[str, object]:
-    """Plausible values for a key's declared context."""
+# How a placeholder is formatted in a line says what it holds: {due:datetime}, {n:plural...}.
+_FORMATTED = re.compile(r"\{(\w+):(\w+)")
+_DATE_FORMATS = {"date", "datetime", "time"}
+_NUMBER_FORMATS = {"number", "plural", "days", "minutes", "hours"}
+
+
+def formats_in(catalogue, key: str) -> dict[str, str]:
+    """Placeholder -> the format a line of `key` gives it, in any locale."""
+    found: dict[str, str] = {}
+    for locale in LOCALES:
+        for variant in catalogue.variants(locale, key):
+            for name, spec in _FORMATTED.findall(variant.text):
+                found.setdefault(name, spec)
+    return found
+
+
+def sample_context(
+    names: tuple[str, ...], formats: dict[str, str] | None = None
+) -> dict[str, object]:
+    """Plausible values for a key's declared context (typed by the lines' formats, else
+    by the usual names)."""
+    formats = formats or {}
     context: dict[str, object] = {}
     for name in names:
-        if name in DATES:
+        spec = formats.get(name)
+        if name in DATES or spec in _DATE_FORMATS:
             context[name] = datetime(2027, 3, 5, 18, 30, tzinfo=UTC)
-        elif name in NUMBERS:
+        elif name in NUMBERS or spec in _NUMBER_FORMATS:
             context[name] = 30
-        elif name == "price":
+        elif name == "price" or spec == "money":
             context[name] = Money.from_minor(999, "USD")
         elif name == "link":
             context[name] = "https://t.me/+AbCdEf123"
@@ -82,7 +103,10 @@ def test_check_reports_both_directions(declared, catalogue):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_variant_renders_cleanly(declared, catalogue, locale):
     for key, message in declared.items():
-        context = sample_context(message.context) | {"name": "Ana", "creator": "Diana"}
+        context = sample_context(message.context, formats_in(catalogue, key)) | {
+            "name": "Ana",
+            "creator": "Diana",
+        }
         variants = catalogue.variants(locale, key)
         assert variants, f"{locale}: no variants for {key}"
         for variant in variants:
@@ -98,13 +122,15 @@ def test_every_variant_renders_cleanly(declared, catalogue, locale):
 
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("moment", list(MOMENTS))
-async def test_every_key_says_something_at_every_hour(make_voice, declared, locale, moment, caplog):
+async def test_every_key_says_something_at_every_hour(
+    make_voice, declared, catalogue, locale, moment, caplog
+):
     voice = make_voice(now=MOMENTS[moment])
     assert voice.time_of_day() == moment
     user = FakeUser(first_name="Ana", language_code=locale)
     with caplog.at_level(logging.WARNING, logger="lucien.voice"):
         for key, message in declared.items():
-            context = sample_context(message.context)
+            context = sample_context(message.context, formats_in(catalogue, key))
             render = voice.button if message.button else voice.say
             text = await render(key, user=user, **context)
             assert text and text != key

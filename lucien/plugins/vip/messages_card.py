@@ -179,6 +179,12 @@ CARD_MESSAGES: list[MessageKey] = [
     M("vip.stats.revenue", "Projected monthly revenue: {price:money}", ("price",)),
     M("vip.stats.revenue_none", "Projected monthly revenue: none (no priced plan running)."),
     # --- buttons
+    # how the admin plugin's card names the role and these actions in its audit list
+    _button("role.vip", "VIP member"),
+    _button("audit.vip.grant", "made VIP"),
+    _button("audit.vip.extend", "VIP extended"),
+    _button("audit.vip.revoke", "VIP revoked"),
+    _button("audit.vip.expel", "expelled from the VIP channel"),
     _button("button.vip.card.grant", "Make VIP"),
     _button("button.vip.card.extend", "Extend"),
     _button("button.vip.card.revoke", "Revoke VIP"),

@@ -35,8 +35,11 @@ from lucien.plugins.vip.services.expiry import removal_calls
 from lucien.plugins.vip.services.membership import InviteStatus, Membership
 from lucien.plugins.vip.services.periods import end_period, locked_subscription, start_or_extend
 
-HISTORY_ON_CARD = 5  # periods shown on the card; the rest behind "more"
-TOKENS_ON_CARD = 3
+# The card shows at most 8 lines per section (the admin plugin's cap): the status, the
+# history's heading and latest 3 (the rest behind "Whole history"), the invitations'
+# count and latest 2.
+HISTORY_ON_CARD = 3
+TOKENS_ON_CARD = 2
 ActionStatus = Literal["ok", "stale", "not_vip", "no_plan", "no_channel"]
 
 

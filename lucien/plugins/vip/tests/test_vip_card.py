@@ -7,6 +7,8 @@ an alert and changes nothing."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -169,6 +171,12 @@ async def test_grant_a_plan_then_extend_then_revoke_from_the_card(harness: Any) 
     assert "ended" in section.lines[0] or "Outside" in section.lines[0]
     assert labels(section) == [GRANT, EXPEL]
 
+    # The admin plugin's card lists the three, by name, with who did them.
+    await ada.press(ada.last, f"ucard:{ana.id}")
+    shown = ada.last.text
+    for action in ("made VIP", "VIP extended", "VIP revoked"):
+        assert f"Ada: {action}" in shown, shown
+
 
 async def test_expel_leaves_the_subscription_alone(harness: Any) -> None:
     ada = harness.admin("Ada", language_code="en")
@@ -251,3 +259,33 @@ def button_data_of_cancel(user_id: int) -> str:
     from lucien.plugins.vip.keyboards import VipCard
 
     return VipCard(action="cancel", u=user_id).pack()
+
+
+async def test_the_section_on_the_admin_plugins_card(harness: Any) -> None:
+    """The card itself (the admin plugin's, opened by `ucard:<id>`) carries the section
+    and its buttons; the way back from an action opens it again."""
+    ada = harness.admin("Ada", language_code="en")
+    ana = harness.user("Ana", language_code="en")
+    await start_with_channel(harness)
+    svc = vip(harness)
+    plan = await svc.create_plan("Gold", 30, 999, "USD")
+    for _ in range(5):  # a long history: the card shows the latest and "Whole history"
+        [code] = await svc.generate_tokens(plan.id, 1, by=None)
+        await ana.send(code)
+    await ada.send("/start")
+    await ada.press(ada.last, f"ucard:{ana.id}")
+    card_message = ada.last
+    assert "Private salon (VIP)" in card_message.text
+    buttons = [label for row in card_message.buttons for label in row]
+    assert {EXTEND, REVOKE, EXPEL, "Whole history"} <= set(buttons)
+    section = await card(harness, ada, ana.id)
+    assert len(section.lines) == 8
+    # All 8 on the card, as Telegram shows them (no tags); the status has variants.
+    assert "150 days left" in card_message.text
+    for line in section.lines[1:]:
+        assert html.unescape(re.sub(r"<[^>]+>", "", line)) in card_message.text, line
+
+    await ada.click("Whole history", message=card_message)
+    assert "page 1 of 1" in ada.last.text and ada.last.text.count("renewed with an invitation") == 4
+    await ada.click(BACK)
+    assert "Private salon (VIP)" in ada.last.text

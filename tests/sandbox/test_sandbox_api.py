@@ -231,3 +231,16 @@ async def test_a_cross_site_form_post_cannot_drive_the_sandbox(
             assert response.status == 400
         state = await Api(client, box).state(world.ADMIN_ID)
         assert state["messages"] == []
+
+
+async def test_a_busy_visitor_is_never_locked_out_while_the_clock_stands(
+    tmp_path: Path, client: aiohttp.ClientSession
+) -> None:
+    """The sandbox's clock stands still between jumps: a rate over it would silence a
+    visitor after a burst, so there flood control is off."""
+    async with Sandbox(port=0, db_path=str(tmp_path / "s.db"), reset=True) as box:
+        api = Api(client, box)
+        for _ in range(15):
+            await api.post("/api/send", {"actor": world.NEW_ID, "text": "/start"})
+        replies = [m for m in (await api.state(world.NEW_ID))["messages"] if not m["out"]]
+        assert len(replies) == 15 and all("Lucien" in m["html"] for m in replies)

@@ -205,19 +205,16 @@ MESSAGES: list[MessageKey] = [
     M("card.username", "Username: @{username}", ("username",)),
     M("card.no_username", "No @username."),
     M("card.language", "Language: {language}", ("language",)),
-    M(
-        "card.seen",
-        "First seen {first:datetime}; last seen {last:datetime}.",
-        ("first", "last"),
-    ),
+    M("card.first_seen", "First seen {when:datetime}.", ("when",)),
+    M("card.last_seen", "Last seen {when:datetime}.", ("when",)),
     M("card.role", "Role: {role_name}", ("role_name",)),
     M("card.why.env", "— administrator through ADMIN_IDS"),
-    M("card.why.added", "— administrator, added by {by} on {at:date}", ("by", "at")),
+    M("card.why.added", "— administrator, added by {by} on {when:date}", ("by", "when")),
     M("card.why.plugin", "— {role_name}, granted by {plugin}", ("role_name", "plugin")),
-    M("card.blocked", "Blocked from the bot since {at:datetime}, by {by}.", ("at", "by")),
+    M("card.blocked", "Blocked from the bot since {when:datetime}, by {by}.", ("when", "by")),
     M("card.not_blocked", "Not blocked."),
     M("card.audit.title", "<b>Latest actions</b>"),
-    M("card.audit.line", "{at:datetime} — {actor}: {action}", ("at", "actor", "action")),
+    M("card.audit.line", "{when:datetime} — {actor}: {action}", ("when", "actor", "action")),
     M("card.audit.none", "No action recorded yet."),
     # a plugin's section longer than the card shows
     M("card.more", "… and {count} more", ("count",)),
@@ -258,7 +255,7 @@ MESSAGES: list[MessageKey] = [
     _button("audit.user.block", "blocked"),
     _button("audit.user.unblock", "unblocked"),
     # --- statistics
-    M("stats.header", "<b>Statistics</b> as of {at:datetime}", ("at",)),
+    M("stats.header", "<b>Statistics</b> as of {when:datetime}", ("when",)),
     M("stats.people.title", "People"),
     M("stats.people.users", "Users: {count}", ("count",)),
     M(

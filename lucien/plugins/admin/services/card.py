@@ -127,9 +127,8 @@ class CardService:
             lines.append(await say("card.no_username", user=viewer))
         if person.language_code:
             lines.append(await say("card.language", user=viewer, language=person.language_code))
-        lines.append(
-            await say("card.seen", user=viewer, first=person.first_seen, last=person.last_seen)
-        )
+        lines.append(await say("card.first_seen", user=viewer, when=person.first_seen))
+        lines.append(await say("card.last_seen", user=viewer, when=person.last_seen))
         role = roles.role or "-"
         label = await self._label(f"role.{role}", role, viewer)
         lines.append(await say("card.role", user=viewer, role_name=label))
@@ -137,7 +136,7 @@ class CardService:
             lines.append(await say("card.why.env", user=viewer))
         elif roles.stored_admin and roles.added_at is not None:
             by = names.get(roles.added_by or 0) or str(roles.added_by or "?")
-            lines.append(await say("card.why.added", user=viewer, by=by, at=roles.added_at))
+            lines.append(await say("card.why.added", user=viewer, by=by, when=roles.added_at))
         for plugin, granted in roles.granted:
             if plugin == "admin":  # explained by the lines above
                 continue
@@ -147,7 +146,7 @@ class CardService:
             )
         if person.blocked_at is not None:
             by = names.get(person.blocked_by or 0) or str(person.blocked_by or "?")
-            lines.append(await say("card.blocked", user=viewer, at=person.blocked_at, by=by))
+            lines.append(await say("card.blocked", user=viewer, when=person.blocked_at, by=by))
         else:
             lines.append(await say("card.not_blocked", user=viewer))
         return "\n".join(lines)
@@ -159,7 +158,7 @@ class CardService:
             actor = names.get(entry.actor_id or 0) or str(entry.actor_id or "?")
             action = await self._label(f"audit.{entry.action}", entry.action, viewer)
             lines.append(
-                await say("card.audit.line", user=viewer, at=entry.at, actor=actor, action=action)
+                await say("card.audit.line", user=viewer, when=entry.at, actor=actor, action=action)
             )
         if not entries:
             lines.append(await say("card.audit.none", user=viewer))

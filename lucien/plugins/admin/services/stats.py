@@ -128,7 +128,7 @@ class StatisticsService:
             "lucien_statistics", ctx=self.ctx, viewer=viewer
         )
         sections = [(r.name, s) for r, s in answers if isinstance(s, Section)]
-        header = await self.ctx.voice.say("stats.header", user=viewer, at=self.ctx.clock.now())
+        header = await self.ctx.voice.say("stats.header", user=viewer, when=self.ctx.clock.now())
         cut = await self.ctx.voice.say("card.cut", user=viewer)
         text = fit([header, *render_sections(sections)], cut=cut)
         rows = [

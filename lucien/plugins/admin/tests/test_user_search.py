@@ -59,7 +59,7 @@ async def test_find_by_username_id_name_and_forward(harness: Any) -> None:
     card = ada.last.text
     assert card.startswith(f"Beatriz · id {bea.id}\nUsername: @Bea_K\nLanguage: es\n")
     when = format_datetime(harness.clock.now(), "en")  # the plain voice: English, UTC
-    assert f"First seen {when}; last seen {when}." in card
+    assert f"First seen {when}.\nLast seen {when}.\n" in card
     assert "Role: free\nNot blocked." in card
     # The ledger's section (the broken plugin's is left out), then the audit log.
     assert f"Ledger\nEntry 1 <{bea.id}>\nEntry 2 <{bea.id}>" in card

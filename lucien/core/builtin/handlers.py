@@ -2,8 +2,9 @@
 
 - `core:menu` (included before every plugin's routers): /start without payload, /menu
   and the main-menu button, for every role;
-- `core:fallback` (included after them all): a /start link nobody claimed, and a button
-  nobody handles (an old message, a disabled plugin), answered rather than left spinning.
+- `core:fallback` (included after them all): a /start link nobody claimed, an unknown
+  command, a private message outside every prompt, and a button nobody handles (an old
+  message, a disabled plugin): each answered, never silence.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -81,10 +83,24 @@ def fallback_router() -> Router:
     async def unknown_link(message: Message, ctx: AppContext, **_: Any) -> Any:
         """/start with a payload no plugin claimed (an old, mistyped or foreign link):
         say so and offer the menu rather than silence."""
-        user = message.from_user
-        text = await ctx.voice.say("start.unknown_link", user=user)
-        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
-        return message.answer(text, reply_markup=markup)
+        return await _answer_with_menu(ctx, message, "start.unknown_link")
+
+    @router.message(F.chat.type == "private", F.text.startswith("/"))
+    async def unknown_command(message: Message, ctx: AppContext, **_: Any) -> Any:
+        """A command no plugin knows: say so and offer the menu, never silence."""
+        return await _answer_with_menu(ctx, message, "error.unknown_command")
+
+    @router.message(F.chat.type == "private")
+    async def unclaimed_message(
+        message: Message, ctx: AppContext, state: FSMContext, **_: Any
+    ) -> Any:
+        """Text (or anything) outside every prompt: the menu, never silence. When the
+        user's conversation could not be read (Redis away), the state backend's line
+        says the thread was lost instead."""
+        lost = ctx.state.unhandled_reply({"state": state})
+        if lost is not UNHANDLED:
+            return lost
+        return await _answer_with_menu(ctx, message, "fallback.unclaimed")
 
     @router.callback_query()
     async def stale_button(query: CallbackQuery, ctx: AppContext, **_: Any) -> Any:
@@ -93,3 +109,10 @@ def fallback_router() -> Router:
         return query.answer(text[:200], show_alert=True)
 
     return router
+
+
+async def _answer_with_menu(ctx: AppContext, message: Message, key: str) -> Any:
+    user = message.from_user
+    text = await ctx.voice.say(key, user=user)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+    return message.answer(text, reply_markup=markup)

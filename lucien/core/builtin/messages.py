@@ -24,6 +24,7 @@ MESSAGES: list[MessageKey] = [
     # --- what nobody claimed
     M("start.unknown_link", "I do not recognise that link. Here is your menu."),
     M("error.unknown_command", "Unknown command. Send /start to open the menu."),
+    M("fallback.unclaimed", "I did not quite follow. Here is the way to your menu."),
     M("error.too_fast", "Too many requests. Please wait a few seconds and try again."),
     M("error.blocked", "An administrator has closed this bot to you."),
     # --- failures the core reports (its error handler and the state backend)

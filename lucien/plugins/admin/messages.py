@@ -260,7 +260,7 @@ MESSAGES: list[MessageKey] = [
     M("stats.people.users", "Users: {count}", ("count",)),
     M(
         "stats.people.active",
-        "Active in the last {days} days: {count}",
+        "Active {days:plural:one=in the last day|other=in the last # days}: {count}",
         ("count", "days"),
     ),
     M("stats.people.admins", "Administrators: {count}", ("count",)),

@@ -12,9 +12,12 @@ The life of an interest:
    notifications, nor a notification without its row; the outbox key (interest, admin)
    makes each admin's message go out once, across kills and replicas.
 2. After the commit the notifications are delivered at once (`send_now`); whatever
-   Telegram refused for now the outbox job retries.
+   Telegram refused for now the outbox job retries. An admin who never opened the bot
+   (or blocked it) cannot be written to yet: their notification waits and is tried again
+   (`ADMIN_NOT_REACHABLE`), so the lead reaches them once they open the bot.
 3. `attend` marks it attended (who, when) once: the first admin wins, later presses are
-   told who did it.
+   told who did it. The notifications still waiting for other admins are dropped then:
+   the lead is handled, and an admin opening the bot days later is not handed stale ones.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from aiogram.methods import SendMessage
 from sqlalchemy import ColumnElement, and_, func, select, update
 
 from lucien.core.db.models import User
+from lucien.core.outbox import OutboxCall
 from lucien.plugins.content.models import ContentInterest, ContentPackage
 from lucien.plugins.content.services.common import (
     AUDIENCES,
@@ -46,6 +50,11 @@ if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.content")
+
+#: Telegram's answers to a message for an admin who cannot be written to yet: they never
+#: started the bot, or blocked it. Both end when the admin opens the bot, so the outbox
+#: waits and tries again (every `NEEDS_ADMIN_RETRY_S`) instead of giving the lead up.
+ADMIN_NOT_REACHABLE = ("bot can't initiate conversation", "bot was blocked by the user")
 
 #: Builds the buttons under an admin's notification (the handlers' keyboards): given the
 #: admin (for the labels' language) and the interest.
@@ -94,6 +103,13 @@ class UserCard:
     last_seen: Any
     pending: int
     total: int
+
+
+def notification_key(interest_id: int, admin_id: int | None) -> str:
+    """The outbox key of an admin's notification of an interest (`admin_id` None: the
+    prefix of every admin's)."""
+    prefix = f"content.interest:{interest_id}:"
+    return prefix if admin_id is None else f"{prefix}{admin_id}"
 
 
 def view_of(interest: ContentInterest, package: ContentPackage) -> InterestView:
@@ -165,8 +181,10 @@ class Interests:
                 message = SendMessage(
                     chat_id=admin_id, text=text, reply_markup=await notify_markup(admin, shown)
                 )
-                key = f"content.interest:{interest.id}:{admin_id}"
-                if await self.ctx.outbox.add(s, message, key=key, plugin="content"):
+                # Optional: `attend` may drop it while it waits for an unreachable admin.
+                call = OutboxCall(message, retry_errors=ADMIN_NOT_REACHABLE, optional=True)
+                key = notification_key(interest.id, admin_id)
+                if await self.ctx.outbox.add(s, call, key=key, plugin="content"):
                     keys.append(key)
             interest_id = interest.id
         try:
@@ -240,7 +258,8 @@ class Interests:
             return Page([view_of(i, p) for i, p in rows], page, pages, total)
 
     async def attend(self, interest_id: int, admin: Any) -> Attended:
-        """Mark an interest attended by `admin`, unless someone already did."""
+        """Mark an interest attended by `admin`, unless someone already did; the
+        notifications still waiting for other admins are dropped with it."""
         now = self.ctx.clock.now()
         async with self.ctx.db.session() as s:
             result = await s.execute(
@@ -254,6 +273,10 @@ class Interests:
                 .execution_options(synchronize_session=False)
             )
             changed = bool(getattr(result, "rowcount", 0))
+            if changed:
+                prefix = notification_key(interest_id, None)
+                for key in await self.ctx.outbox.pending(prefix, session=s):
+                    await self.ctx.outbox.cancel(s, key)
         view = await self.get(interest_id)
         if view is None:
             return Attended("missing")

@@ -17,6 +17,7 @@ from lucien.core.db.models import OutboxEntry
 from lucien.plugins.content import keyboards as kb
 from lucien.plugins.content.tests.helpers import (
     ATTEND,
+    BACK,
     ENTRY_POINTS,
     INTERESTS,
     MINE,
@@ -92,6 +93,44 @@ async def test_an_interest_counts_once_per_window_and_reaches_every_admin(harnes
     )
     await ana.click(WANT)
     assert await count_interests(harness) == 3
+
+
+async def test_a_lead_waits_for_an_admin_who_never_opened_the_bot(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="es")
+    bruno = harness.admin("Bruno", language_code="es")  # never wrote to the bot
+    ana = harness.user("Ana", language_code="es")
+    await harness.start_app()
+    await seed(harness, "Pack Luna", "free")
+    await seed(harness, "Pack Sol", "free")
+    await ada.send("/start")
+
+    # Two leads: Telegram refuses to write to Bruno, so his notifications wait.
+    await _want(ana, "Pack Luna")
+    await ana.click(BACK)
+    await ana.click("Pack Sol")
+    await ana.click(WANT)
+    assert len(notifications(ada, "Pack Luna")) == len(notifications(ada, "Pack Sol")) == 1
+    assert bruno.messages == []
+    luna, sol = await interests(harness)
+    async with harness.ctx.db.session(readonly=True) as s:
+        waiting = (
+            await s.scalars(select(OutboxEntry).where(OutboxEntry.key.like(f"%:{bruno.id}")))
+        ).all()
+    assert {(r.status, "initiate" in (r.last_error or "")) for r in waiting} == {("pending", True)}
+
+    # Ada attends Sol: Bruno's notification of it is no longer worth sending.
+    [note] = notifications(ada, "Pack Sol")
+    await ada.click(ATTEND, message=note)
+
+    # Bruno opens the bot; the next tries reach him with the lead still pending only.
+    await bruno.send("/start")
+    await harness.advance(minutes=10)
+    [late] = notifications(bruno, "Pack Luna")
+    assert late.buttons == [[ATTEND, SEE_USER]]
+    assert notifications(bruno, "Pack Sol") == []
+    await bruno.click(ATTEND, message=late)
+    assert [r.attended_by for r in await interests(harness)] == [bruno.id, ada.id]
+    assert (luna.id, sol.id) == tuple(r.id for r in await interests(harness))
 
 
 async def test_attended_from_the_notification_then_under_attended_in_the_inbox(

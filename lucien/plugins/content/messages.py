@@ -116,7 +116,7 @@ MESSAGES: list[MessageKey] = [
     M("content.form.category", "Step 3 of 5: who may see it? Choose a category."),
     M(
         "content.form.price",
-        "Step 4 of 5: send the price with its currency (9.99 EUR), or press On request.",
+        "Step 4 of 5: send the price with its currency (15 €, 9.99 USD), or press On request.",
     ),
     M(
         "content.form.media",
@@ -144,9 +144,20 @@ MESSAGES: list[MessageKey] = [
     M("content.form.invalid_category", "Choose the category with the buttons, please."),
     M(
         "content.form.invalid_price",
-        "'{value}' is not a price. Send an amount and a currency (9.99 EUR), or press On request.",
+        "'{value}' is not a price. Send an amount and its currency (15 €, 9.99 USD), or press "
+        "On request.",
         ("value",),
     ),
+    M(
+        "content.form.price_not_positive",
+        "A price is more than zero. Send it again, or press On request.",
+    ),
+    M(
+        "content.form.price_currency",
+        "'{currency}' is not a currency. Write its code (EUR, USD, MXN) or symbol (€, $).",
+        ("currency",),
+    ),
+    M("content.form.price_noted", "Price noted: {price:money}.", ("price",)),
     M(
         "content.form.invalid_media",
         "That is not a photo, a video or a document. Send one, or press Without media.",

@@ -24,7 +24,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
 from lucien.core.context import AppContext
-from lucien.core.formatting import Markup
+from lucien.core.formatting import Markup, Money
 from lucien.core.menus import edit_or_send
 from lucien.core.prompts import (
     PROMPT_MESSAGES,
@@ -48,6 +48,7 @@ from lucien.plugins.content.services import (
     CATEGORIES,
     MAX_DESCRIPTION,
     MAX_NAME,
+    PriceError,
     clean_text,
     parse_price,
 )
@@ -105,15 +106,16 @@ async def _send_prompt(bot: Bot, ctx: AppContext, user: User, state: FSMContext,
     await state.update_data({PROMPT_MESSAGES: [sent.message_id]})
 
 
-async def ask(bot: Bot, ctx: AppContext, user: User, state: FSMContext) -> None:
-    """Ask the question of the form's current step."""
+async def ask(bot: Bot, ctx: AppContext, user: User, state: FSMContext, note: str = "") -> None:
+    """Ask the question of the form's current step (after `note`, a line about the
+    previous answer or the form, when given)."""
     package_id = int((await state.get_data()).get("package_id", 0))
     text = await _question(ctx, user, await _step(state), package_id)
     if text is None:
         await close_prompt(state, bot, user.id)
         await bot.send_message(user.id, await ctx.voice.say("content.admin.not_found", user=user))
         return
-    await _send_prompt(bot, ctx, user, state, text)
+    await _send_prompt(bot, ctx, user, state, f"{note}\n\n{text}" if note else text)
 
 
 async def reask(
@@ -121,6 +123,15 @@ async def reask(
 ) -> None:
     """A bad answer: say what is expected, under the same step's buttons."""
     await _send_prompt(bot, ctx, user, state, await ctx.voice.say(key, user=user, **context))
+
+
+async def _noted(ctx: AppContext, user: User, values: dict[str, Any]) -> str:
+    """The price as it will be shown, said back ("$15" was read as dollars of the US:
+    the admin sees it before saving); nothing for the other answers."""
+    if values.get("price_minor") is None or not values.get("currency"):
+        return ""
+    price = Money.from_minor(values["price_minor"], values["currency"])
+    return await ctx.voice.say("content.form.price_noted", user=user, price=price)
 
 
 async def answer(bot: Bot, ctx: AppContext, user: User, state: FSMContext, **values: Any) -> None:
@@ -146,7 +157,7 @@ async def answer(bot: Bot, ctx: AppContext, user: User, state: FSMContext, **val
     index = STEPS.index(await _step(state))
     if index + 1 < len(STEPS):
         await state.set_state(getattr(PackageForm, STEPS[index + 1]))
-        await ask(bot, ctx, user, state)
+        await ask(bot, ctx, user, state, await _noted(ctx, user, values))
         return
     # Saved before the form is closed: a failure here leaves the answers in place.
     package = await svc.packages.create(
@@ -297,18 +308,29 @@ def create_router() -> Router:
 
     @router.message(StateFilter(PackageForm.price), F.text)
     async def price_answer(message: Message, ctx: AppContext, state: FSMContext) -> None:
+        """An amount and its currency ("15 €", "$15", "9,99 USD"), or "a consultar"; a
+        refusal says why (not a price, not above zero, not a currency) and asks again."""
         assert message.from_user is not None and message.bot is not None
         raw = (message.text or "").strip()
-        price = parse_price(raw)
-        if price is None:
-            await reask(
-                message.bot, ctx, message.from_user, state,
-                "content.form.invalid_price", value=raw[:40],
-            )  # fmt: skip
+        try:
+            price = parse_price(raw)
+        except PriceError as exc:
+            context: dict[str, Any] = {}
+            if exc.reason == "not_positive":
+                key = "content.form.price_not_positive"
+            elif exc.reason == "currency":
+                key, context = "content.form.price_currency", {"currency": exc.currency[:12]}
+            else:
+                key, context = "content.form.invalid_price", {"value": raw[:40]}
+            await reask(message.bot, ctx, message.from_user, state, key, **context)
             return
-        minor, currency = price
         await answer(
-            message.bot, ctx, message.from_user, state, price_minor=minor, currency=currency
+            message.bot,
+            ctx,
+            message.from_user,
+            state,
+            price_minor=price.minor,
+            currency=price.currency,
         )
 
     @router.message(StateFilter(PackageForm.media), F.photo | F.video | F.document)

@@ -4,7 +4,8 @@ Where each part lives: `packages.py` (the packages: users' cached lists, the adm
 creating, editing, deactivating, reordering), `interests.py` (recording "Me interesa" with
 the admins' notifications in the outbox, and the admins' inbox), `figures.py` (aggregates
 for the admins' statistics screen and user card), `common.py` (settings, categories and
-audiences, prices, the tuning constants, the views screens receive).
+audiences, the tuning constants, the views screens receive), `prices.py` (prices as
+admins type them).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from lucien.plugins.content.services.common import (
     Page,
     audience_of,
     clean_text,
-    parse_price,
 )
 from lucien.plugins.content.services.figures import (
     CARD_CAP,
@@ -47,6 +47,7 @@ from lucien.plugins.content.services.interests import (
     UserCard,
 )
 from lucien.plugins.content.services.packages import Packages
+from lucien.plugins.content.services.prices import Price, PriceError, parse_price
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -100,6 +101,8 @@ __all__ = [
     "PackageView",
     "Packages",
     "Page",
+    "Price",
+    "PriceError",
     "Recorded",
     "UserCard",
     "UserInterests",

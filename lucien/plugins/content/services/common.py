@@ -1,5 +1,6 @@
 """What every part of the content service shares: the settings, the categories and who
-sees them, the tuning constants (each says why), prices, and the views handed to handlers.
+sees them, the tuning constants (each says why), and the views handed to handlers (prices are
+read in `prices.py`).
 """
 
 from __future__ import annotations
@@ -42,11 +43,8 @@ PAGE_SIZE = 8
 #: name, the description and Lucien's words around them must fit.
 MAX_NAME = 64
 MAX_DESCRIPTION = 700
-#: Words that mean "price on request" when typed at the price step.
-ON_REQUEST_WORDS = frozenset({"consultar", "a consultar", "on request", "ask", "-"})
 MEDIA_KINDS = ("photo", "video", "document")
 
-_PRICE = re.compile(r"\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*([A-Za-z]{3})\s*")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -68,21 +66,6 @@ def audience_of(ctx: AppContext, role: Role | None) -> str:
     if role is not None and role in ctx.roles.at_least(VIP_ROLE):
         return "vip"
     return "free"
-
-
-def parse_price(raw: str) -> tuple[int | None, str | None] | None:
-    """ "9.99 USD" -> (999, "USD"); "consultar" -> (None, None); None if not a price.
-
-    A price needs its currency to mean anything to users.
-    """
-    text = (raw or "").strip()
-    if text.lower() in ON_REQUEST_WORDS:
-        return None, None
-    match = _PRICE.fullmatch(text)
-    if not match:
-        return None
-    units, cents, currency = match.groups()
-    return int(units) * 100 + int((cents or "0").ljust(2, "0")), currency.upper()
 
 
 def clean_text(raw: str | None) -> str:

@@ -89,6 +89,26 @@ MESSAGES: list[MessageKey] = [
     M("content.admin.not_found", "That package does not exist."),
     M("content.admin.deactivated", "{package} is now hidden from users.", ("package",)),
     M("content.admin.reactivated", "{package} is visible to users again.", ("package",)),
+    M(
+        "content.admin.moved_up",
+        "{package} moved up: now {position} of {total}.",
+        ("package", "position", "total"),
+    ),
+    M(
+        "content.admin.moved_down",
+        "{package} moved down: now {position} of {total}.",
+        ("package", "position", "total"),
+    ),
+    M(
+        "content.admin.already_first",
+        "{package} is already first; nothing moved.",
+        ("package", "position", "total"),
+    ),
+    M(
+        "content.admin.already_last",
+        "{package} is already last ({position} of {total}); nothing moved.",
+        ("package", "position", "total"),
+    ),
     M("content.admin.created", "Package {package} created ({category}).", ("package", "category")),
     M("content.admin.saved", "Package {package} updated.", ("package",)),
     M("content.admin.edit_choose", "What shall be changed in {package}?", ("package",)),

@@ -36,12 +36,14 @@ async def list_text(ctx: AppContext, user: User, page: Any) -> str:
     )
 
 
-async def show_admin_list(query: CallbackQuery, ctx: AppContext, page: int) -> None:
-    """One page of every package, each a button (inactive ones marked)."""
+async def show_admin_list(query: CallbackQuery, ctx: AppContext, page: int, note: str = "") -> None:
+    """One page of every package, each a button (inactive ones marked), after `note` (what
+    was just done) when given."""
     user = query.from_user
     shown = await service(ctx).packages.page_all(page)
+    text = await list_text(ctx, user, shown)
     await edit_or_send(
-        query, await list_text(ctx, user, shown), await kb.admin_list(ctx, user, shown)
+        query, f"{note}\n\n{text}" if note else text, await kb.admin_list(ctx, user, shown)
     )
 
 
@@ -119,12 +121,25 @@ def create_router() -> Router:
     async def move_button(
         query: CallbackQuery, callback_data: ContentAdmin, ctx: AppContext
     ) -> Any:
-        """Move one place in the display order; the list's page that shows it follows."""
-        step = -1 if callback_data.action == "up" else 1
-        package = await service(ctx).packages.move(callback_data.id, step)
-        if package is None:
+        """Move one place in the display order; the list's page that shows it follows,
+        saying where it is now (or that it already was first or last)."""
+        up = callback_data.action == "up"
+        outcome = await service(ctx).packages.move(callback_data.id, -1 if up else 1)
+        if outcome is None:
             return await not_found(query, ctx)
-        await show_admin_list(query, ctx, (package.position - 1) // PAGE_SIZE)
+        package = outcome.package
+        if outcome.moved:
+            key = "content.admin.moved_up" if up else "content.admin.moved_down"
+        else:
+            key = "content.admin.already_first" if up else "content.admin.already_last"
+        note = await ctx.voice.say(
+            key,
+            user=query.from_user,
+            package=package.name,
+            position=package.position,
+            total=outcome.total,
+        )
+        await show_admin_list(query, ctx, (package.position - 1) // PAGE_SIZE, note)
         return query.answer()
 
     @router.callback_query(ContentAdmin.filter(F.action == "preview"))

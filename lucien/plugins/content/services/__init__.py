@@ -46,7 +46,7 @@ from lucien.plugins.content.services.interests import (
     Recorded,
     UserCard,
 )
-from lucien.plugins.content.services.packages import Packages
+from lucien.plugins.content.services.packages import Moved, Packages
 from lucien.plugins.content.services.prices import Price, PriceError, parse_price
 
 if TYPE_CHECKING:
@@ -96,6 +96,7 @@ __all__ = [
     "InterestView",
     "Interests",
     "ListedPackage",
+    "Moved",
     "NotifyMarkup",
     "PackageCount",
     "PackageView",

@@ -8,6 +8,7 @@ on one replica is gone from the lists of all).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
 EDITABLE = frozenset(
     {"name", "description", "category", "price_minor", "currency", "media_kind", "media_file_id"}
 )
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What `move` did: the package at its place now (`package.position`, from 1, of
+    `total`), and whether it moved (False at either end of the list)."""
+
+    package: PackageView
+    moved: bool
+    total: int
 
 
 class Packages:
@@ -166,11 +177,12 @@ class Packages:
         await self._changed()
         return view
 
-    async def move(self, package_id: int, step: int) -> PackageView | None:
-        """Move a package one place up (`step` -1) or down (+1) in the display order.
+    async def move(self, package_id: int, step: int) -> Moved | None:
+        """Move a package one place up (`step` -1) or down (+1) in the display order;
+        None when there is no such package.
 
         Positions are renumbered 1..n on the way, so ties from older rows never stall a
-        move. At either end nothing changes.
+        move. At either end nothing moves (`Moved.moved` is False).
         """
         async with self.ctx.db.session() as s:
             rows = list(
@@ -184,13 +196,14 @@ class Packages:
             if index is None:
                 return None
             target = index + (1 if step > 0 else -1)
-            if 0 <= target < len(rows):
+            moved = 0 <= target < len(rows)
+            if moved:
                 rows[index], rows[target] = rows[target], rows[index]
             for position, row in enumerate(rows, start=1):
                 row.position = position
-            view = PackageView.of(rows[target if 0 <= target < len(rows) else index])
+            view = PackageView.of(rows[target if moved else index])
         await self._changed()
-        return view
+        return Moved(view, moved, len(rows))
 
     async def _changed(self) -> None:
         """Forget every audience's cached list, here and on every replica."""

@@ -178,3 +178,32 @@ async def test_edit_reorder_preview_and_reactivate(harness: Any) -> None:
     await ana.send("/start")
     await ana.click(MINE)
     assert labels(ana.last)[:2] == ["Pack <Sol>", "Pack Luna"]
+
+
+async def test_reordering_says_where_the_package_is_now(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="es")
+    await harness.start_app()
+    for name in ("Pack Luna", "Pack Sol", "Pack Mar"):
+        await seed(harness, name, "free")
+    await ada.send("/start")
+    await ada.click(PACKAGES)
+
+    # Sol up: the list it returns to says so, with its place.
+    await ada.click("Pack Sol")
+    await ada.click("Subir")
+    assert "Pack Sol" in ada.last.text and "1 de 3" in ada.last.text
+    assert labels(ada.last)[:3] == ["Pack Sol", "Pack Luna", "Pack Mar"]
+    # Up again, from the top: told it already is first; the order stays.
+    await ada.click("Pack Sol")
+    await ada.click("Subir")
+    assert "Pack Sol" in ada.last.text and "primer" in ada.last.text
+    assert labels(ada.last)[:3] == ["Pack Sol", "Pack Luna", "Pack Mar"]
+    # Luna down, then Luna (now last) down again.
+    await ada.click("Pack Luna")
+    await ada.click("Bajar")
+    assert "Pack Luna" in ada.last.text and "3 de 3" in ada.last.text
+    await ada.click("Pack Luna")
+    await ada.click("Bajar")
+    assert "Pack Luna" in ada.last.text and "último" in ada.last.text
+    assert labels(ada.last)[:3] == ["Pack Sol", "Pack Mar", "Pack Luna"]
+    assert [p.position for p in await packages(harness)] == [3, 1, 2]

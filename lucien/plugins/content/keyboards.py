@@ -1,5 +1,11 @@
 """Inline keyboards and callback data of the content plugin. Every label goes through the
-voice; user-provided names in labels are plain text (Telegram does not parse them)."""
+voice; user-provided names in labels are plain text (Telegram does not parse them), cut
+short (`short`): Telegram shows a button on one line, so a long name would be cut
+anyway, and a whole row of them would read as noise. The full names are in the message
+the buttons sit under.
+
+Keys on the admins' side: ContentAdmin (packages), ContentInbox (interests).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,25 @@ USER_CARD = "ucard:{user_id}"
 #: The plugin that owns the user card; without it "Ver usuario" keeps this plugin's screen.
 ADMIN_PLUGIN = "admin"
 
+#: Longest name in a label, in characters: a package alone on its button; a person in
+#: "Ver a {who}"; a person and a package on one inbox button ("✓ {who} · {package}"),
+#: whose label stays about as long as a package's (~32 characters).
+LABEL_PACKAGE = 32
+LABEL_MARKED = 22  # a package with "(inactivo)" after it
+LABEL_PERSON = 24
+LABEL_ROW_PERSON = 12
+LABEL_ROW_PACKAGE = 16
+#: What may not end a cut label: a joiner or a variation selector left without the
+#: character it modifies would show as a broken glyph.
+_DANGLING = "\u200d\ufe0e\ufe0f "
+
+
+def short(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip(_DANGLING) + "…"
+
 
 class ContentMenu(CallbackData, prefix="cnt"):
     """The users' side: `list` (page `page`), `pkg` (package `id`), `want` ("Me interesa")."""
@@ -49,8 +74,9 @@ class ContentAdmin(CallbackData, prefix="cnta"):
 
 class ContentInbox(CallbackData, prefix="cnti"):
     """The admins' interests: `show` a `view` (pending, attended, counts, by_pkg, by_cat)
-    narrowed to a package `pkg` or a category `cat`; `attend` or see the `user` of an
-    interest `id` (from the list, or from a notification when `src` is "n")."""
+    narrowed to a package `pkg` or a category `cat`; `ask` to mark an interest `id`
+    attended (the list asks to confirm), `attend` it (the confirmation, or a
+    notification's button when `src` is "n"), or see its `user`."""
 
     action: str = "show"
     view: str = "pending"
@@ -97,7 +123,7 @@ async def user_list(
                 "button.content.item",
                 user,
                 ContentMenu(action="pkg", id=p.id, page=page.page),
-                package=p.name,
+                package=short(p.name, LABEL_PACKAGE),
             )
         ]
         for p in items
@@ -142,7 +168,8 @@ async def admin_list(ctx: AppContext, user: Any, page: Page) -> InlineKeyboardMa
     for p in page.items:
         key = "button.content.admin.item" if p.active else "button.content.admin.item_off"
         data = ContentAdmin(action="pkg", id=p.id, page=page.page)
-        rows.append([await _button(ctx, key, user, data, package=p.name)])
+        name = short(p.name, LABEL_PACKAGE if p.active else LABEL_MARKED)
+        rows.append([await _button(ctx, key, user, data, package=name)])
     rows.append([await _button(ctx, "button.content.admin.new", user, ContentAdmin(action="new"))])
     pager = await _pager(ctx, user, page, lambda n: ContentAdmin(action="list", page=n))
     if pager:
@@ -270,33 +297,47 @@ async def notification_attended(
 
 
 async def inbox(
-    ctx: AppContext, user: Any, shown: ContentInbox, page: Page
+    ctx: AppContext, user: Any, shown: ContentInbox, page: Page, asking: int = 0
 ) -> InlineKeyboardMarkup:
-    """The interests list: per interest attend (pending view) and see the user (once per
-    person on the page), pager, the other views and filters, the main menu."""
+    """The interests list: per interest attend (pending view; the interest `asking` about
+    shows Confirm and Keep instead) and see the user (once per person on the page), pager,
+    the other views and filters, the main menu."""
     rows: list[list[InlineKeyboardButton]] = []
     people: set[int] = set()
+
+    def here(action: str = "show", interest_id: int = 0) -> ContentInbox:
+        return ContentInbox(
+            action=action, page=page.page, pkg=shown.pkg, cat=shown.cat, id=interest_id
+        )
+
     for item in page.items:
         row: list[InlineKeyboardButton] = []
-        if shown.view == "pending":
-            data = ContentInbox(
-                action="attend", page=page.page, pkg=shown.pkg, cat=shown.cat, id=item.id
-            )
+        if shown.view == "pending" and item.id == asking:
+            rows.append([
+                await _button(ctx, "button.content.attend_confirm", user,
+                              here("attend", item.id)),
+                await _button(ctx, "button.content.attend_keep", user, here()),
+            ])  # fmt: skip
+        elif shown.view == "pending":
             row.append(
                 await _button(
                     ctx,
                     "button.content.attend_one",
                     user,
-                    data,
-                    who=item.first_name,
-                    package=item.package_name,
+                    here("ask", item.id),
+                    who=short(item.first_name, LABEL_ROW_PERSON),
+                    package=short(item.package_name, LABEL_ROW_PACKAGE),
                 )
             )
         if item.user_id not in people:
             people.add(item.user_id)
             row.append(
                 await _user_button(
-                    ctx, user, "button.content.user_one", item.user_id, who=item.first_name
+                    ctx,
+                    user,
+                    "button.content.user_one",
+                    item.user_id,
+                    who=short(item.first_name, LABEL_PERSON),
                 )
             )
         if row:
@@ -333,7 +374,15 @@ async def filter_packages(
 ) -> InlineKeyboardMarkup:
     """Pick the package to narrow the pending interests to."""
     rows = [
-        [await _button(ctx, "button.content.item", user, ContentInbox(pkg=p.id), package=p.name)]
+        [
+            await _button(
+                ctx,
+                "button.content.item",
+                user,
+                ContentInbox(pkg=p.id),
+                package=short(p.name, LABEL_PACKAGE),
+            )
+        ]
         for p in packages
     ]
     rows.append([await _button(ctx, "button.content.back", user, ContentInbox())])

@@ -22,8 +22,12 @@ from lucien.plugins.content.keyboards import ContentInbox
 from lucien.plugins.content.services import CATEGORIES, Attended, InterestView
 
 
+def _who(item: InterestView) -> str:
+    return f"{item.first_name} (@{item.username})" if item.username else item.first_name
+
+
 async def _line(ctx: AppContext, user: Any, item: InterestView) -> str:
-    who = f"{item.first_name} (@{item.username})" if item.username else item.first_name
+    who = _who(item)
     if item.attended_at is not None:
         return await ctx.voice.say(
             "content.inbox.line_attended",
@@ -38,8 +42,12 @@ async def _line(ctx: AppContext, user: Any, item: InterestView) -> str:
     )
 
 
-async def show_inbox(query: CallbackQuery, ctx: AppContext, shown: ContentInbox) -> None:
-    """Pending or attended interests, one page, with the filter in force said."""
+async def show_inbox(
+    query: CallbackQuery, ctx: AppContext, shown: ContentInbox, asking: InterestView | None = None
+) -> None:
+    """Pending or attended interests, one page, with the filter in force said; when
+    `asking`, the question whether that interest is attended comes first, and its row
+    holds the answers."""
     user = query.from_user
     svc = service(ctx)
     cat = shown.cat if shown.cat in CATEGORIES else ""
@@ -64,7 +72,16 @@ async def show_inbox(query: CallbackQuery, ctx: AppContext, shown: ContentInbox)
             )
     else:
         parts.append(await ctx.voice.say("content.inbox.empty", user=user))
-    await edit_or_send(query, "\n\n".join(parts), await kb.inbox(ctx, user, shown, page))
+    if asking is not None:
+        question = await ctx.voice.say(
+            "content.inbox.confirm",
+            user=user,
+            who=_who(asking),
+            package=asking.package_name,
+        )
+        parts.insert(0, question)
+    markup = await kb.inbox(ctx, user, shown, page, asking.id if asking else 0)
+    await edit_or_send(query, "\n\n".join(parts), markup)
 
 
 async def show_counts(query: CallbackQuery, ctx: AppContext) -> None:
@@ -128,6 +145,29 @@ def create_router() -> Router:
         else:
             text = await ctx.voice.say("content.inbox.pick_category", user=user)
             await edit_or_send(query, text, await kb.filter_categories(ctx, user))
+        return query.answer()
+
+    @router.callback_query(ContentInbox.filter(F.action == "ask"))
+    async def ask_button(query: CallbackQuery, callback_data: ContentInbox, ctx: AppContext) -> Any:
+        """A row's "✓" in the list: nothing is marked yet; the list asks to confirm, so a
+        slip of the finger on a dense list costs a second look, not a lead."""
+        user = query.from_user
+        interest = await service(ctx).interests.get(callback_data.id)
+        where = ContentInbox(page=callback_data.page, pkg=callback_data.pkg, cat=callback_data.cat)
+        if interest is None:
+            await show_inbox(query, ctx, where)
+            text = await ctx.voice.say("content.interest.missing", user=user)
+            return query.answer(text[:200], show_alert=True)
+        if interest.attended_at is not None:
+            await show_inbox(query, ctx, where)
+            text = await ctx.voice.say(
+                "content.interest.already",
+                user=user,
+                admin=interest.attended_by_name or str(interest.attended_by),
+                when=interest.attended_at,
+            )
+            return query.answer(text[:200], show_alert=True)
+        await show_inbox(query, ctx, where, asking=interest)
         return query.answer()
 
     @router.callback_query(ContentInbox.filter(F.action == "attend"))

@@ -16,7 +16,6 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import StorageKey
 
 from lucien.plugins.content.handlers import guarded_router
-from lucien.plugins.content.services import parse_price
 from lucien.plugins.content.tests.helpers import (
     ENTRY_POINTS,
     PLUGINS,
@@ -43,7 +42,7 @@ def _walk(router: Router) -> list[Router]:
 #: passes gets no trigger, and the walk fails until it is listed here.
 ACTIONS = (
     "list", "pkg", "new", "edit", "field", "off", "on", "up", "down", "preview", "pv_want",
-    "back", "cancel", "cat", "noprice", "nomedia", "show", "attend", "user",
+    "back", "cancel", "cat", "noprice", "nomedia", "show", "ask", "attend", "user",
 )  # fmt: skip
 
 
@@ -127,14 +126,3 @@ async def _interests(harness: Any) -> list[Any]:
     from lucien.plugins.content.tests.helpers import interests
 
     return await interests(harness)
-
-
-def test_prices_the_form_accepts() -> None:
-    assert parse_price("9.99 USD") == (999, "USD")
-    assert parse_price("15,5 eur") == (1550, "EUR")
-    assert parse_price(" 0 EUR ") == (0, "EUR")
-    assert parse_price("consultar") == (None, None)
-    assert parse_price("On request") == (None, None)
-    assert parse_price("12") is None  # a price needs its currency
-    assert parse_price("barato") is None
-    assert parse_price("1.999 EUR") is None  # at most two decimals

@@ -213,9 +213,18 @@ async def test_the_inbox_pages_filters_and_counts(harness: Any) -> None:
     await ada.click("Contenido free")
     assert "Solo contenido free" in ada.last.text and "P10" not in ada.last.text
 
-    # Attended from the list: the list follows, the counts too.
+    # Attended from the list: asked first (nothing marked), then confirmed; the list
+    # follows, the counts too.
     await ada.click("✓ P06 · Pack Luna")
+    assert "P06" in ada.last.text and "atendido" in ada.last.text.split("\n")[0]
+    assert ["✓ Sí, atendido", "Aún no"] in ada.last.buttons
+    assert (await interests(harness))[6].attended_at is None
+    await ada.click("Aún no")
+    assert "✓ P06 · Pack Luna" in labels(ada.last) and "✓ Sí, atendido" not in labels(ada.last)
+    await ada.click("✓ P06 · Pack Luna")
+    await ada.click("✓ Sí, atendido")
     assert "P06" not in ada.last.text
+    assert (await interests(harness))[6].attended_by == ada.id
     await ada.click("Por paquete")
     counts = ada.last.text
     assert "Pack Luna: 6 pendientes, 7 en total" in counts
@@ -239,3 +248,32 @@ async def test_pending_interests_in_the_health_data_and_diag(harness: Any) -> No
     }
     await ada.send("/diag")
     assert "pending_interests 1" in ada.last.text
+
+
+async def test_long_names_make_short_labels_and_whole_lines(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="es")
+    await harness.start_app()
+    await ada.send("/start")
+    name = "Colección completa de retratos en blanco y negro, edición de invierno"[:64]
+    package = await seed(harness, name, "free")
+    person = SimpleNamespace(
+        id=9_100, first_name="Maximiliano Alejandro de la Santísima Trinidad", username="maxi"
+    )
+
+    async def markup(admin: Any, interest: Any) -> Any:
+        return await kb.notification(harness.ctx, admin, interest)
+
+    await svc(harness).interests.record(person, package.id, "all", markup)
+    await ada.send("/start")
+    await ada.click(INTERESTS)
+    # Every label fits a line (about 32 characters); the names are cut with an ellipsis
+    # and written whole in the message.
+    assert all(len(label) <= 34 for label in labels(ada.last)), labels(ada.last)
+    attend = next(label for label in labels(ada.last) if label.startswith("✓"))
+    assert attend.startswith("✓ Maximiliano") and "…" in attend
+    assert any(label.startswith("Ver a Maximiliano") for label in labels(ada.last))
+    assert person.first_name in ada.last.text and name in ada.last.text
+
+    await ada.click("Filtrar por paquete")
+    [label] = [item for item in labels(ada.last) if item.startswith("Colección")]
+    assert len(label) <= 34 and label.endswith("…")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lucien.plugins.content.services import PriceError, parse_price
+from lucien.plugins.content.services import Price, PriceError, parse_price
 from lucien.plugins.content.tests.helpers import (
     ENTRY_POINTS,
     PACKAGES,
@@ -40,6 +40,11 @@ ACCEPTED = [
 def test_the_natural_ways_of_writing_a_price(typed: str, minor: int, currency: str) -> None:
     price = parse_price(typed)
     assert (price.minor, price.currency) == (minor, currency)
+
+
+@pytest.mark.parametrize("typed", ["consultar", "A consultar", "On request", "-"])
+def test_words_for_a_price_on_request(typed: str) -> None:
+    assert parse_price(typed) == Price(None, None)
 
 
 @pytest.mark.parametrize(

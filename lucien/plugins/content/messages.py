@@ -37,6 +37,9 @@ MESSAGES: list[MessageKey] = [
     M("content.package.detail", "<b>{package}</b>\n\n{description}\n\n{price_line}", _DETAIL),
     M("content.package.price", "Price: {price:money}", ("price",)),
     M("content.package.price_on_request", "Price: on request"),
+    M("content.price.on_request", "on request"),
+    M("content.admin.price", "Price: {price:money}", ("price",)),
+    M("content.admin.price_on_request", "Price: on request"),
     M("content.package.gone", "That package is no longer available."),
     M(
         "content.interest.recorded",
@@ -49,7 +52,8 @@ MESSAGES: list[MessageKey] = [
         "Your interest in {package} is already noted, {name}.",
         ("name", "package"),
     ),
-    # --- the admins' notification
+    # --- the admins' notification: one wording (the message attended repeats it, then
+    # adds who attended it, so a second variant would change it under the admin's eyes)
     M(
         "content.interest.notify",
         'New interest: <a href="tg://user?id={user_id}">{who}</a> (@{username}, id '
@@ -320,8 +324,8 @@ MESSAGES: list[MessageKey] = [
     _button("button.content.stats.inbox", "Interests"),
     _button("button.content.inbox.pending", "Pending"),
     _button("button.content.inbox.attended", "Attended ones"),
-    _button("button.content.inbox.counts", "Per package"),
-    _button("button.content.inbox.by_pkg", "By package"),
-    _button("button.content.inbox.by_cat", "By category"),
+    _button("button.content.inbox.counts", "Totals per package"),
+    _button("button.content.inbox.by_pkg", "Filter by package"),
+    _button("button.content.inbox.by_cat", "Filter by category"),
     _button("button.content.inbox.all", "Remove the filter"),
 ]

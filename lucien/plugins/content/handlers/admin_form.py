@@ -40,7 +40,7 @@ from lucien.plugins.content.handlers.admin_packages import show_admin_list, show
 from lucien.plugins.content.handlers.common import (
     category_label,
     clicked,
-    price_line,
+    price_value,
     service,
 )
 from lucien.plugins.content.keyboards import ContentAdmin
@@ -86,7 +86,7 @@ async def _question(ctx: AppContext, user: User, step: str, package_id: int) -> 
     if step == "category":
         current = await category_label(ctx, user, package.category)
     elif step == "price":
-        current = await price_line(ctx, user, package)
+        current = await price_value(ctx, user, package)
     elif step == "media":
         media = package.media_kind if package.media_file_id else "none"
         current = Markup(await ctx.voice.say(f"content.media.{media}", user=user))

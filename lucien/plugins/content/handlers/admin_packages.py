@@ -57,7 +57,7 @@ async def detail_text(ctx: AppContext, user: Any, package: PackageView) -> str:
         package=package.name,
         category=await category_label(ctx, user, package.category),
         state=Markup(await ctx.voice.say(f"content.state.{state}", user=user)),
-        price_line=await price_line(ctx, user, package),
+        price_line=await price_line(ctx, user, package, admin=True),
         media=Markup(await ctx.voice.say(f"content.media.{media}", user=user)),
         position=package.position,
         description=package.description,

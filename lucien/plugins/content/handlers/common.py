@@ -20,7 +20,15 @@ log = logging.getLogger("lucien.content")
 #: Telegram's limit for a media caption; a longer detail goes as media, then the text.
 MAX_CAPTION = 1024
 
-__all__ = ["category_label", "clicked", "package_text", "price_line", "service", "show_package"]
+__all__ = [
+    "category_label",
+    "clicked",
+    "package_text",
+    "price_line",
+    "price_value",
+    "service",
+    "show_package",
+]
 
 
 async def clicked(query: CallbackQuery) -> Message | None:
@@ -30,12 +38,23 @@ async def clicked(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
-async def price_line(ctx: AppContext, user: Any, package: PackageView) -> Markup:
-    """ "Precio: 9,99 €" or "Precio: a consultar", rendered (placed as is in a template)."""
-    price = package.price
+async def price_line(
+    ctx: AppContext, user: Any, package: PackageView, *, admin: bool = False
+) -> Markup:
+    """ "Precio: 9,99 €" or "Precio: a consultar", rendered (placed as is in a template):
+    the users' words (varied, in Lucien's voice), or the admins' plain label (`admin`)."""
+    price, side = package.price, "admin" if admin else "package"
     if price is None:
-        return Markup(await ctx.voice.say("content.package.price_on_request", user=user))
-    return Markup(await ctx.voice.say("content.package.price", user=user, price=price))
+        return Markup(await ctx.voice.say(f"content.{side}.price_on_request", user=user))
+    return Markup(await ctx.voice.say(f"content.{side}.price", user=user, price=price))
+
+
+async def price_value(ctx: AppContext, user: Any, package: PackageView) -> Any:
+    """The price alone, without its label ("9,99 €", "a consultar"): where a sentence
+    already names it (the edit's "Ahora: ...")."""
+    if package.price is not None:
+        return package.price
+    return Markup(await ctx.voice.say("content.price.on_request", user=user))
 
 
 async def category_label(ctx: AppContext, user: Any, category: str) -> Markup:

@@ -145,11 +145,14 @@ async def test_attended_from_the_notification_then_under_attended_in_the_inbox(
         await admin.send("/start")
     await _want(ana, "Pack Sol")
 
-    # Ada marks it attended from her notification: it says so, "Ver usuario" stays.
+    # Ada marks it attended from her notification: the same words, then who attended it;
+    # "Ver usuario" stays.
     [note] = notifications(ada, "Pack Sol")
+    before = note.text
     answer = await ada.click(ATTEND, message=note)
     assert not answer.show_alert
-    assert "Atendido por Ada" in note.text and note.buttons == [[SEE_USER]]
+    assert note.text.startswith(before + "\n\nAtendido por Ada")
+    assert note.buttons == [[SEE_USER]]
     [row] = await interests(harness)
     assert (row.attended_by, row.attended_by_name) == (ada.id, "Ada")
     # Bruno, a moment later, is told who did it; the row keeps Ada.
@@ -202,6 +205,10 @@ async def test_the_inbox_pages_filters_and_counts(harness: Any) -> None:
     await ada.click("Siguiente »")
     assert "P00" in ada.last.text and "P10" not in ada.last.text
 
+    # The filters and the totals read apart (es, and en below).
+    assert {"Filtrar por paquete", "Filtrar por categoría", "Totales por paquete"} <= set(
+        labels(ada.last)
+    )
     await ada.click("Filtrar por paquete")
     await ada.click("Pack Oro")
     text = ada.last.text
@@ -225,7 +232,7 @@ async def test_the_inbox_pages_filters_and_counts(harness: Any) -> None:
     await ada.click("✓ Sí, atendido")
     assert "P06" not in ada.last.text
     assert (await interests(harness))[6].attended_by == ada.id
-    await ada.click("Por paquete")
+    await ada.click("Totales por paquete")
     counts = ada.last.text
     assert "Pack Luna: 6 pendientes, 7 en total" in counts
     assert "Pack Oro: 4 pendientes, 4 en total" in counts
@@ -246,6 +253,11 @@ async def test_pending_interests_in_the_health_data_and_diag(harness: Any) -> No
         "active_packages": 1,
         "inactive_packages": 0,
     }
+    await ada.send("/start")
+    await ada.click("Interests")
+    assert {"Filter by package", "Filter by category", "Totals per package"} <= set(
+        labels(ada.last)
+    )
     await ada.send("/diag")
     assert "pending_interests 1" in ada.last.text
 

@@ -207,3 +207,32 @@ async def test_reordering_says_where_the_package_is_now(harness: Any) -> None:
     assert "Pack Luna" in ada.last.text and "último" in ada.last.text
     assert labels(ada.last)[:3] == ["Pack Sol", "Pack Mar", "Pack Luna"]
     assert [p.position for p in await packages(harness)] == [3, 1, 2]
+
+
+async def test_the_admins_price_wording(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="es")
+    await harness.start_app()
+    await seed(harness, "Pack Luna", "free", price=(1250, "USD"))
+    await seed(harness, "Pack Sol", "free")
+    await ada.send("/start")
+    await ada.click(PACKAGES)
+
+    # The detail, opened again and again: the admins' plain label, never the users' "Su
+    # precio" (the voice varies the users' lines from one time to the next).
+    for _ in range(3):
+        await ada.click("Pack Luna")
+        assert "Precio: 12,50\xa0US$" in ada.last.text and "Su precio" not in ada.last.text
+        await ada.click("Todos los paquetes")
+
+    # The edit's question names the price in force once: "Ahora: 12,50 US$".
+    await ada.click("Pack Luna")
+    await ada.click("Editar")
+    await ada.click("Precio")
+    assert "Ahora: 12,50\xa0US$" in ada.last.text
+    assert ada.last.text.lower().count("precio") == 1  # "Nuevo precio para ...", no label
+    await ada.click("Cancelar")
+    await ada.click("Todos los paquetes")
+    await ada.click("Pack Sol")
+    await ada.click("Editar")
+    await ada.click("Precio")
+    assert ada.last.text.endswith("Ahora: a consultar")

@@ -67,14 +67,14 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "content.interest.attended_note",
-        "Attended by {admin} on {when:datetime}.",
-        ("admin", "when"),
+        "Attended by {admin} on {when:datetime} ({zone}).",
+        ("admin", "when", "zone"),
     ),
     M("content.interest.attended", "Marked as attended."),
     M(
         "content.interest.already",
-        "Already attended by {admin} on {when:datetime}.",
-        ("admin", "when"),
+        "Already attended by {admin} on {when:datetime} ({zone}).",
+        ("admin", "when", "zone"),
     ),
     M("content.interest.missing", "That interest no longer exists."),
     # --- admins: packages
@@ -210,13 +210,13 @@ MESSAGES: list[MessageKey] = [
     M("content.inbox.page", "Page {page} of {pages}.", ("page", "pages")),
     M(
         "content.inbox.line",
-        "• {who} — {package} — {when:datetime}",
-        ("who", "package", "when"),
+        "• {who} — {package} — {when:datetime} ({zone})",
+        ("who", "package", "when", "zone"),
     ),
     M(
         "content.inbox.line_attended",
-        "• {who} — {package} — attended by {admin}, {when:datetime}",
-        ("who", "package", "admin", "when"),
+        "• {who} — {package} — attended by {admin}, {when:datetime} ({zone})",
+        ("who", "package", "admin", "when", "zone"),
     ),
     M("content.inbox.counts", "<b>Interests per package</b>\n{lines}", ("lines",)),
     M("content.inbox.counts_empty", "No interests yet."),
@@ -231,10 +231,22 @@ MESSAGES: list[MessageKey] = [
     M(
         "content.user.card",
         '<b>{who}</b> ({handle})\nId: <code>{user_id}</code> — <a href="tg://user?id={user_id}">'
-        "profile</a>\nLanguage: {language}\nFirst seen: {first_seen:datetime}\n"
-        "Last seen: {last_seen:datetime}\nInterests: {pending:plural:one=# pending|other=# pending}, "
+        "profile</a>\nLanguage: {language}\nFirst seen: {first_seen:datetime} ({first_zone})\n"
+        "Last seen: {last_seen:datetime} ({last_zone})\n"
+        "Interests: {pending:plural:one=# pending|other=# pending}, "
         "{total:plural:one=# in total|other=# in total}",
-        ("who", "handle", "user_id", "language", "first_seen", "last_seen", "pending", "total"),
+        (
+            "who",
+            "handle",
+            "user_id",
+            "language",
+            "first_seen",
+            "first_zone",
+            "last_seen",
+            "last_zone",
+            "pending",
+            "total",
+        ),
     ),
     M(
         "content.user.card_unknown",
@@ -269,13 +281,14 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "content.card.line",
-        "• {package} — {when:datetime} — pending",
-        ("package", "when"),
+        "• {package} — {when:datetime} ({zone}) — pending",
+        ("package", "when", "zone"),
     ),
     M(
         "content.card.line_attended",
-        "• {package} — {when:datetime} — attended by {admin}, {attended:datetime}",
-        ("package", "when", "admin", "attended"),
+        "• {package} — {when:datetime} ({zone}) — attended by {admin}, "
+        "{attended:datetime} ({attended_zone})",
+        ("package", "when", "zone", "admin", "attended", "attended_zone"),
     ),
     M(
         "content.card.more",

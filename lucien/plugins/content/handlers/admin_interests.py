@@ -17,7 +17,7 @@ from lucien.core.context import AppContext
 from lucien.core.formatting import Markup
 from lucien.core.menus import edit_or_send
 from lucien.plugins.content import keyboards as kb
-from lucien.plugins.content.handlers.common import category_label, service
+from lucien.plugins.content.handlers.common import category_label, service, zone
 from lucien.plugins.content.keyboards import ContentInbox
 from lucien.plugins.content.services import CATEGORIES, Attended, InterestView
 
@@ -36,9 +36,15 @@ async def _line(ctx: AppContext, user: Any, item: InterestView) -> str:
             package=item.package_name,
             admin=item.attended_by_name or str(item.attended_by),
             when=item.attended_at,
+            zone=zone(ctx, item.attended_at),
         )
     return await ctx.voice.say(
-        "content.inbox.line", user=user, who=who, package=item.package_name, when=item.created_at
+        "content.inbox.line",
+        user=user,
+        who=who,
+        package=item.package_name,
+        when=item.created_at,
+        zone=zone(ctx, item.created_at),
     )
 
 
@@ -120,6 +126,7 @@ async def _attended_notification(query: CallbackQuery, ctx: AppContext, outcome:
         user=user,
         admin=interest.attended_by_name or str(interest.attended_by),
         when=interest.attended_at,
+        zone=zone(ctx, interest.attended_at),
     )
     markup = await kb.notification_attended(ctx, user, interest)
     await edit_or_send(query, f"{text}\n\n{note}", markup)
@@ -165,6 +172,7 @@ def create_router() -> Router:
                 user=user,
                 admin=interest.attended_by_name or str(interest.attended_by),
                 when=interest.attended_at,
+                zone=zone(ctx, interest.attended_at),
             )
             return query.answer(text[:200], show_alert=True)
         await show_inbox(query, ctx, where, asking=interest)
@@ -188,6 +196,7 @@ def create_router() -> Router:
                 user=user,
                 admin=outcome.interest.attended_by_name or str(outcome.interest.attended_by),
                 when=outcome.interest.attended_at,
+                zone=zone(ctx, outcome.interest.attended_at),
             )
         if callback_data.src == "n":
             await _attended_notification(query, ctx, outcome)
@@ -223,7 +232,9 @@ def create_router() -> Router:
                 user=user,
                 language=card.language or "—",
                 first_seen=card.first_seen,
+                first_zone=zone(ctx, card.first_seen),
                 last_seen=card.last_seen,
+                last_zone=zone(ctx, card.last_seen),
                 **common,
             )
         else:

@@ -5,6 +5,7 @@ and the admins' preview are the same screen."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest
@@ -28,6 +29,7 @@ __all__ = [
     "price_value",
     "service",
     "show_package",
+    "zone",
 ]
 
 
@@ -55,6 +57,21 @@ async def price_value(ctx: AppContext, user: Any, package: PackageView) -> Any:
     if package.price is not None:
         return package.price
     return Markup(await ctx.voice.say("content.price.on_request", user=user))
+
+
+def zone(ctx: AppContext, moment: datetime | None) -> str:
+    """The timezone the voice writes times in, as it stood at `moment`: "CET" or "CEST",
+    "CST", "UTC-05" where the zone has no letters. Times shown to admins carry it, so that
+    "4:34" is not read in the admin's own zone. The voice plugin's timezone is the
+    creator's; the plain voice writes UTC."""
+    tz = getattr(ctx.voice, "tz", None) or UTC
+    if moment is None:
+        return str(tz)
+    when = moment
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    name = when.astimezone(tz).tzname() or str(tz)
+    return f"UTC{name}" if name[:1] in "+-" else name
 
 
 async def category_label(ctx: AppContext, user: Any, category: str) -> Markup:

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton
 
 from lucien.core.context import AppContext
 from lucien.core.plugin import Section
-from lucien.plugins.content.handlers.common import service
+from lucien.plugins.content.handlers.common import service, zone
 from lucien.plugins.content.keyboards import ContentInbox
 from lucien.plugins.content.services import InterestView
 
@@ -60,15 +60,21 @@ async def statistics_section(ctx: AppContext, viewer: Any) -> Section:
 async def _card_line(ctx: AppContext, viewer: Any, item: InterestView) -> str:
     if item.attended_at is None:
         return await ctx.voice.say(
-            "content.card.line", user=viewer, package=item.package_name, when=item.created_at
+            "content.card.line",
+            user=viewer,
+            package=item.package_name,
+            when=item.created_at,
+            zone=zone(ctx, item.created_at),
         )
     return await ctx.voice.say(
         "content.card.line_attended",
         user=viewer,
         package=item.package_name,
         when=item.created_at,
+        zone=zone(ctx, item.created_at),
         admin=item.attended_by_name or str(item.attended_by),
         attended=item.attended_at,
+        attended_zone=zone(ctx, item.attended_at),
     )
 
 

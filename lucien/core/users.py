@@ -8,11 +8,14 @@ Writes happen off the update's path, in tasks the application drains at shutdown
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
+
+from lucien.core.effects import OUTCOME
 
 if TYPE_CHECKING:
     from aiogram.types import User as TgUser
@@ -59,13 +62,18 @@ class UserTracker:
         if len(self._recent) > self.capacity:
             self._recent.popitem(last=False)
         username, first_name, language = fingerprint
+        # Its own context: this write is the tracker's, not an effect of the update being
+        # handled (which would then be apologised for instead of redelivered).
+        background = contextvars.copy_context()
+        background.run(OUTCOME.set, None)
         task = asyncio.create_task(
             self._upsert(
                 user.id,
                 printable_name(username),
                 printable_name(first_name),
                 printable_name(language),
-            )
+            ),
+            context=background,
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

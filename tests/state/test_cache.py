@@ -39,6 +39,7 @@ def test_core_namespaces() -> None:
         ("role", 60),
         ("settings", 300),
         ("channel", 600),
+        ("blocked", 600),
     }
 
 

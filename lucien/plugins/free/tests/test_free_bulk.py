@@ -72,7 +72,8 @@ async def test_200_due_together_all_approved_none_early_no_429(harness: Any) -> 
     assert {r.status for r in rows} == {"approved"}
     assert all(r.handled_at == r.due_at for r in rows)  # the fake clock: exactly on time
     assert {r.welcome for r in rows} == {"queued"}  # the outbox made them
-    assert all(len(u.messages) == 2 for u in users)  # the wait, then the welcome
+    # The answer to "hi" (the way to the menu), the wait, then the welcome.
+    assert all(len(u.messages) == 3 for u in users)
     assert [c for c in harness.emulator.calls if c.status == 429] == []
     assert len(harness.emulator.calls_of("approveChatJoinRequest")) == 200
 

@@ -117,6 +117,11 @@ MESSAGES: list[MessageKey] = [
     M("content.admin.saved", "Package {package} updated.", ("package",)),
     M("content.admin.edit_choose", "What shall be changed in {package}?", ("package",)),
     M("content.admin.preview_want", "This is a preview: nothing was recorded."),
+    M(
+        "content.admin.preview_hidden",
+        "{package} is inactive: users do not see it until it is reactivated.",
+        ("package",),
+    ),
     M("content.category.free", "free content"),
     M("content.category.vip", "VIP content"),
     M("content.category.premium", "VIP premium"),
@@ -187,6 +192,11 @@ MESSAGES: list[MessageKey] = [
         "That is not a photo, a video or a document. Send one, or press Without media.",
     ),
     M("content.form.cancelled", "Cancelled: nothing was saved."),
+    M(
+        "content.form.discarded",
+        "The package you were creating ({draft}) is discarded; nothing of it was saved.",
+        ("draft",),
+    ),
     M("content.form.closed", "That form is already closed; this button no longer does anything."),
     # --- admins: interests
     M(
@@ -228,16 +238,17 @@ MESSAGES: list[MessageKey] = [
     ),
     M("content.inbox.pick_package", "Which package's interests?"),
     M("content.inbox.pick_category", "Which category's interests?"),
+    M("content.user.heading", "<b>{who}</b> (@{username})", ("who", "username")),
+    M("content.user.heading_anon", "<b>{who}</b>", ("who",)),
     M(
         "content.user.card",
-        '<b>{who}</b> ({handle})\nId: <code>{user_id}</code> — <a href="tg://user?id={user_id}">'
+        '{heading}\nId: <code>{user_id}</code> — <a href="tg://user?id={user_id}">'
         "profile</a>\nLanguage: {language}\nFirst seen: {first_seen:datetime} ({first_zone})\n"
         "Last seen: {last_seen:datetime} ({last_zone})\n"
         "Interests: {pending:plural:one=# pending|other=# pending}, "
         "{total:plural:one=# in total|other=# in total}",
         (
-            "who",
-            "handle",
+            "heading",
             "user_id",
             "language",
             "first_seen",
@@ -250,10 +261,10 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "content.user.card_unknown",
-        '<b>{who}</b> ({handle})\nId: <code>{user_id}</code> — <a href="tg://user?id={user_id}">'
+        '{heading}\nId: <code>{user_id}</code> — <a href="tg://user?id={user_id}">'
         "profile</a>\nInterests: {pending:plural:one=# pending|other=# pending}, "
         "{total:plural:one=# in total|other=# in total}",
-        ("who", "handle", "user_id", "pending", "total"),
+        ("heading", "user_id", "pending", "total"),
     ),
     # --- admins: the statistics screen's section and the user card's
     M("content.stats.title", "<b>Content</b>"),

@@ -22,6 +22,7 @@ from lucien.core.filters import RoleFilter
 from lucien.core.plugin import Role
 from lucien.plugins.content.handlers import admin_form, admin_interests, admin_packages, users
 from lucien.plugins.content.handlers.admin_form import PackageForm
+from lucien.plugins.content.handlers.common import alert_text
 from lucien.plugins.content.keyboards import ContentAdmin, ContentInbox
 
 log = logging.getLogger("lucien.content")
@@ -84,7 +85,7 @@ def _refusal_router() -> Router:
             query.data,
         )
         text = await ctx.voice.say("content.forbidden", user=query.from_user)
-        return query.answer(text[:200], show_alert=True)
+        return query.answer(alert_text(text), show_alert=True)
 
     return router
 

@@ -38,6 +38,7 @@ from lucien.core.prompts import (
 from lucien.plugins.content import keyboards as kb
 from lucien.plugins.content.handlers.admin_packages import show_admin_list, show_detail
 from lucien.plugins.content.handlers.common import (
+    alert_text,
     category_label,
     clicked,
     price_value,
@@ -180,6 +181,17 @@ async def answer(bot: Bot, ctx: AppContext, user: User, state: FSMContext, **val
     await bot.send_message(user.id, text, reply_markup=await kb.to_package(ctx, user, package.id))
 
 
+async def _discarded(ctx: AppContext, user: User, state: FSMContext) -> str:
+    """A new form opening over a package being created: the line saying that draft is
+    dropped (nothing of it was saved), or nothing when no answer would be lost."""
+    if await state.get_state() not in PackageForm.__all_states_names__:
+        return ""
+    data = await state.get_data()
+    if data.get("package_id") or not data.get("name"):
+        return ""
+    return await ctx.voice.say("content.form.discarded", user=user, draft=data["name"])
+
+
 async def _open_here(query: CallbackQuery, state: FSMContext, step: str | None = None) -> bool:
     """Whether the button was pressed on the open form's question (at `step`, if given)."""
     if not await is_open_prompt(state, query.message, (PackageForm,)):
@@ -189,7 +201,7 @@ async def _open_here(query: CallbackQuery, state: FSMContext, step: str | None =
 
 async def _stale(query: CallbackQuery, ctx: AppContext) -> None:
     await refuse_stale_cancel(
-        query, await ctx.voice.say("content.form.closed", user=query.from_user)
+        query, alert_text(await ctx.voice.say("content.form.closed", user=query.from_user))
     )
 
 
@@ -200,10 +212,11 @@ def create_router() -> Router:
     @router.callback_query(ContentAdmin.filter(F.action == "new"))
     async def new_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
         if (message := await clicked(query)) and query.bot is not None:
+            note = await _discarded(ctx, query.from_user, state)
             await open_prompt(
                 state, PackageForm.name, {"package_id": 0}, bot=query.bot, chat_id=message.chat.id
             )
-            await ask(query.bot, ctx, query.from_user, state)
+            await ask(query.bot, ctx, query.from_user, state, note)
 
     @router.callback_query(ContentAdmin.filter(F.action == "field"))
     async def field_button(
@@ -214,6 +227,7 @@ def create_router() -> Router:
             await _stale(query, ctx)
             return
         await query.answer()
+        note = await _discarded(ctx, query.from_user, state)
         await open_prompt(
             state,
             getattr(PackageForm, callback_data.f),
@@ -221,7 +235,7 @@ def create_router() -> Router:
             bot=query.bot,
             chat_id=query.from_user.id,
         )
-        await ask(query.bot, ctx, query.from_user, state)
+        await ask(query.bot, ctx, query.from_user, state, note)
 
     @router.callback_query(ContentAdmin.filter(F.action == "back"))
     async def back_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:

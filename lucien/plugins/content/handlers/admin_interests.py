@@ -17,7 +17,7 @@ from lucien.core.context import AppContext
 from lucien.core.formatting import Markup
 from lucien.core.menus import edit_or_send
 from lucien.plugins.content import keyboards as kb
-from lucien.plugins.content.handlers.common import category_label, service, zone
+from lucien.plugins.content.handlers.common import alert_text, category_label, service, zone
 from lucien.plugins.content.keyboards import ContentInbox
 from lucien.plugins.content.services import CATEGORIES, Attended, InterestView
 
@@ -164,7 +164,7 @@ def create_router() -> Router:
         if interest is None:
             await show_inbox(query, ctx, where)
             text = await ctx.voice.say("content.interest.missing", user=user)
-            return query.answer(text[:200], show_alert=True)
+            return query.answer(alert_text(text), show_alert=True)
         if interest.attended_at is not None:
             await show_inbox(query, ctx, where)
             text = await ctx.voice.say(
@@ -174,7 +174,7 @@ def create_router() -> Router:
                 when=interest.attended_at,
                 zone=zone(ctx, interest.attended_at),
             )
-            return query.answer(text[:200], show_alert=True)
+            return query.answer(alert_text(text), show_alert=True)
         await show_inbox(query, ctx, where, asking=interest)
         return query.answer()
 
@@ -187,7 +187,7 @@ def create_router() -> Router:
         outcome = await service(ctx).interests.attend(callback_data.id, user)
         if outcome.status == "missing" or outcome.interest is None:
             text = await ctx.voice.say("content.interest.missing", user=user)
-            return query.answer(text[:200], show_alert=True)
+            return query.answer(alert_text(text), show_alert=True)
         if outcome.status == "done":
             text = await ctx.voice.say("content.interest.attended", user=user)
         else:
@@ -206,7 +206,7 @@ def create_router() -> Router:
                 ctx,
                 ContentInbox(page=callback_data.page, pkg=callback_data.pkg, cat=callback_data.cat),
             )
-        return query.answer(text[:200], show_alert=outcome.status != "done")
+        return query.answer(alert_text(text), show_alert=outcome.status != "done")
 
     @router.callback_query(ContentInbox.filter(F.action == "user"))
     async def user_button(
@@ -218,10 +218,15 @@ def create_router() -> Router:
         in place."""
         user = query.from_user
         card = await service(ctx).interests.user_card(callback_data.id)
-        handle = f"@{card.username}" if card.username else "—"
+        # Without a @username the heading is the name alone (no empty brackets).
+        heading = await ctx.voice.say(
+            "content.user.heading" if card.username else "content.user.heading_anon",
+            user=user,
+            who=card.first_name,
+            username=card.username or "",
+        )
         common: dict[str, Any] = {
-            "who": card.first_name,
-            "handle": handle,
+            "heading": Markup(heading),
             "user_id": card.user_id,
             "pending": card.pending,
             "total": card.total,

@@ -19,6 +19,7 @@ from lucien.core.menus import edit_or_send
 from lucien.core.prompts import close_prompt
 from lucien.plugins.content import keyboards as kb
 from lucien.plugins.content.handlers.common import (
+    alert_text,
     category_label,
     price_line,
     service,
@@ -29,6 +30,7 @@ from lucien.plugins.content.services import PAGE_SIZE, PackageView
 
 
 async def list_text(ctx: AppContext, user: User, page: Any) -> str:
+    """The list's header: how many packages, which page (or that there are none)."""
     if not page.total:
         return await ctx.voice.say("content.admin.list_empty", user=user)
     return await ctx.voice.say(
@@ -67,6 +69,7 @@ async def detail_text(ctx: AppContext, user: Any, package: PackageView) -> str:
 async def show_detail(
     query: CallbackQuery, ctx: AppContext, package: PackageView, note: str = ""
 ) -> None:
+    """A package's detail in place of the pressed screen, after `note` when given."""
     user = query.from_user
     text = await detail_text(ctx, user, package)
     await edit_or_send(
@@ -75,8 +78,9 @@ async def show_detail(
 
 
 async def not_found(query: CallbackQuery, ctx: AppContext) -> Any:
+    """A button to a package that no longer exists: an alert."""
     text = await ctx.voice.say("content.admin.not_found", user=query.from_user)
-    return query.answer(text[:200], show_alert=True)
+    return query.answer(alert_text(text), show_alert=True)
 
 
 def create_router() -> Router:
@@ -152,12 +156,17 @@ def create_router() -> Router:
             return await not_found(query, ctx)
         markup = await kb.user_detail(ctx, query.from_user, package.id, preview=True)
         await show_package(query, ctx, package, markup)
+        if not package.active:  # as users would see it, were it not hidden from them
+            text = await ctx.voice.say(
+                "content.admin.preview_hidden", user=query.from_user, package=package.name
+            )
+            return query.answer(alert_text(text), show_alert=True)
         return query.answer()
 
     @router.callback_query(ContentAdmin.filter(F.action == "pv_want"))
     async def preview_want(query: CallbackQuery, ctx: AppContext) -> Any:
         text = await ctx.voice.say("content.admin.preview_want", user=query.from_user)
-        return query.answer(text[:200], show_alert=True)
+        return query.answer(alert_text(text), show_alert=True)
 
     @router.callback_query(ContentAdmin.filter(F.action == "edit"))
     async def edit_button(

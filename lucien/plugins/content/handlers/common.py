@@ -4,7 +4,9 @@ and the admins' preview are the same screen."""
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +22,12 @@ log = logging.getLogger("lucien.content")
 
 #: Telegram's limit for a media caption; a longer detail goes as media, then the text.
 MAX_CAPTION = 1024
+#: Telegram's limit for the text of an answer to a button (a toast or an alert).
+MAX_ALERT = 200
+_TAG = re.compile(r"<[^>]+>")
 
 __all__ = [
+    "alert_text",
     "category_label",
     "clicked",
     "package_text",
@@ -59,6 +65,12 @@ async def price_value(ctx: AppContext, user: Any, package: PackageView) -> Any:
     return Markup(await ctx.voice.say("content.price.on_request", user=user))
 
 
+def alert_text(text: str) -> str:
+    """A voiced line made fit for an alert or a toast: Telegram shows them as plain text,
+    so the catalogue's tags go and the escaped names read as typed ("Pack <Sol>")."""
+    return html.unescape(_TAG.sub("", text))[:MAX_ALERT]
+
+
 def zone(ctx: AppContext, moment: datetime | None) -> str:
     """The timezone the voice writes times in, as it stood at `moment`: "CET" or "CEST",
     "CST", "UTC-05" where the zone has no letters. Times shown to admins carry it, so that
@@ -75,6 +87,7 @@ def zone(ctx: AppContext, moment: datetime | None) -> str:
 
 
 async def category_label(ctx: AppContext, user: Any, category: str) -> Markup:
+    """A category as a phrase ("contenido free"), rendered."""
     return Markup(await ctx.voice.say(f"content.category.{category}", user=user))
 
 

@@ -18,7 +18,7 @@ from lucien.core.context import AppContext
 from lucien.core.menus import edit_or_send
 from lucien.core.plugin import Role
 from lucien.plugins.content import keyboards as kb
-from lucien.plugins.content.handlers.common import service, show_package
+from lucien.plugins.content.handlers.common import alert_text, service, show_package
 from lucien.plugins.content.keyboards import ContentMenu
 from lucien.plugins.content.services import AUDIENCES, PAGE_SIZE, Page, audience_of
 
@@ -43,7 +43,7 @@ async def show_list(query: CallbackQuery, ctx: AppContext, role: Role | None, pa
 async def gone(query: CallbackQuery, ctx: AppContext, role: Role | None, page: int) -> None:
     """A button to a package the user may no longer see: a polite line, then the list."""
     await query.answer(
-        (await ctx.voice.say("content.package.gone", user=query.from_user))[:200],
+        alert_text(await ctx.voice.say("content.package.gone", user=query.from_user)),
         show_alert=True,
     )
     await show_list(query, ctx, role, page)

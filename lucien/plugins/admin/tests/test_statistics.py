@@ -24,7 +24,7 @@ from lucien.plugins.admin.tests.helpers import (
 
 PLUGINS = ["admin", "ledger", "broken"]
 
-pytestmark = pytest.mark.parametrize("db_kind", ["postgres", "sqlite"], indirect=True)
+# Both backends through the db_kind fixture (SQLite only in the chat runner).
 
 
 def screen(when: str, users: int, active: int, admins: int, computed: int | None) -> str:

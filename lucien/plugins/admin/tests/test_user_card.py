@@ -26,7 +26,7 @@ ADMIN_MENU = [
     ["Plugins"],
 ]
 
-pytestmark = pytest.mark.parametrize("db_kind", ["postgres", "sqlite"], indirect=True)
+# Both backends through the db_kind fixture (SQLite only in the chat runner).
 
 
 async def open_card(admin: Any, who: Any) -> str:

@@ -19,7 +19,6 @@ from lucien.plugins.admin.tests.helpers import (
 
 pytestmark = [
     pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=["admin", "ledger", "broken"]),
-    pytest.mark.parametrize("db_kind", ["postgres", "sqlite"], indirect=True),
 ]
 
 PROMPT = (

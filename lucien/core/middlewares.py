@@ -41,8 +41,15 @@ class ContextMiddleware(BaseMiddleware):
             user_id_var.set(user.id)
             role = data["role"] = await resolve_role(self.ctx, user.id)
             self.ctx.users.seen(user)
-            # Blocked by an admin: refused here, once for every plugin (admins never are).
-            if role != self.top_role and await self.ctx.users.is_blocked(user.id):
+            # Blocked by an admin: what they send the bot is refused here, once for every
+            # plugin (admins never are). A join request is not sent to the bot: it goes on
+            # to its plugin, or it would be left pending in the channel for ever.
+            if (
+                role != self.top_role
+                and isinstance(event, Update)
+                and _limited(event)
+                and await self.ctx.users.is_blocked(user.id)
+            ):
                 return await self._refuse_blocked(event, user)
             if (
                 self.flood.enabled
@@ -72,11 +79,9 @@ class ContextMiddleware(BaseMiddleware):
         names = self.ctx.roles.names
         return names[0] if len(names) > 1 else None
 
-    async def _refuse_blocked(self, event: TelegramObject, user: User) -> Any:
+    async def _refuse_blocked(self, event: Update, user: User) -> Any:
         """The first update after the block gets one line; the rest get silence (a
         pressed button is still answered, else it spins until Telegram gives up)."""
-        if not isinstance(event, Update) or not _limited(event):
-            return None
         query = event.callback_query
         if await self.ctx.users.tell_blocked_once(user.id):
             text = await self.ctx.voice.say("error.blocked", user=user)

@@ -297,12 +297,33 @@ async def _click(request: web.Request) -> web.Response:
     data = await _body(request)
     actor = _actor(sandbox, data.get("actor"))
     message_id = data.get("message_id")
+    label = str(data.get("label") or "")
     async with sandbox.lock:
-        query = await actor.click(
-            str(data.get("label") or ""),
-            message=int(message_id) if message_id is not None else None,
-        )
+        pressed = _button_at(actor, message_id, data.get("row"), data.get("col"), label)
+        if pressed is not None:
+            query = await actor.press(*pressed)
+        else:  # an older page, or a button that moved: the first one with that label
+            query = await actor.click(
+                label, message=int(message_id) if message_id is not None else None
+            )
     return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
+
+
+def _button_at(actor: Any, message_id: Any, row: Any, col: Any, label: str) -> Any:
+    """(message, callback data) of the button at (row, col) of the message, when it still
+    carries `label` there: a list may repeat one label on every row."""
+    if message_id is None or not isinstance(row, int) or not isinstance(col, int):
+        return None
+    message = next((m for m in actor.messages if m.message_id == int(message_id)), None)
+    if message is None or row < 0 or col < 0:
+        return None
+    rows = (message.reply_markup or {}).get("inline_keyboard") or []
+    if row >= len(rows) or col >= len(rows[row]):
+        return None
+    button = rows[row][col]
+    if button.get("text") != label or "callback_data" not in button:
+        return None
+    return message, str(button["callback_data"])
 
 
 async def _join(request: web.Request) -> web.Response:

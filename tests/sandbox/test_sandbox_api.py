@@ -244,3 +244,30 @@ async def test_a_busy_visitor_is_never_locked_out_while_the_clock_stands(
             await api.post("/api/send", {"actor": world.NEW_ID, "text": "/start"})
         replies = [m for m in (await api.state(world.NEW_ID))["messages"] if not m["out"]]
         assert len(replies) == 15 and all("Lucien" in m["html"] for m in replies)
+
+
+async def test_a_click_presses_the_button_at_its_place_when_labels_repeat() -> None:
+    """A list repeats "Decline" on every row: the page says which one (row, column)."""
+    from lucien.core.testing.emulator import Emulator
+    from lucien.sandbox.web import _button_at
+
+    emulator = Emulator()
+    bot = emulator.create_bot()
+    ana = emulator.add_user("Ana")
+    ana.chat_with(bot).started = True
+    keyboard = {
+        "inline_keyboard": [
+            [{"text": "Decline", "callback_data": "d:1"}],
+            [{"text": "Decline", "callback_data": "d:2"}],
+        ]
+    }
+    status, _ = await emulator.execute(
+        bot, "sendMessage", {"chat_id": ana.id, "text": "Queue", "reply_markup": keyboard}
+    )
+    assert status == 200
+    message = ana.last
+    assert _button_at(ana, message.message_id, 1, 0, "Decline") == (message, "d:2")
+    assert _button_at(ana, message.message_id, 0, 0, "Decline") == (message, "d:1")
+    # A label that moved (the page is out of date) is not pressed blindly.
+    assert _button_at(ana, message.message_id, 1, 0, "Approve") is None
+    assert _button_at(ana, message.message_id, 5, 0, "Decline") is None

@@ -85,8 +85,8 @@ function renderActors(data) {
   }));
 }
 
-function buttonRow(message, row) {
-  return el("div", { class: "kb-row" }, row.map((b) => {
+function buttonRow(message, row, r) {
+  return el("div", { class: "kb-row" }, row.map((b, c) => {
     if (b.kind === "url") {
       return el("a", {
         class: "kb-btn url", href: b.url, target: "_blank", rel: "noopener noreferrer",
@@ -99,7 +99,10 @@ function buttonRow(message, row) {
     return el("button", {
       class: "kb-btn", dataset: { label: b.text, messageId: String(message.id) },
       onclick: () => act(async () => {
-        const answer = await api("/api/click", { actor: state.actor, message_id: message.id, label: b.text });
+        // The button's place, not only its label: a list may repeat "Decline" per row.
+        const answer = await api("/api/click", {
+          actor: state.actor, message_id: message.id, label: b.text, row: r, col: c,
+        });
         if (answer.answer) state.answersSeen.add(`click:${answer.answer}`);
         if (answer.answer) toast(answer.answer, answer.alert ? "alert" : "info");
       }),
@@ -124,7 +127,7 @@ function renderMessage(m) {
     parts, m.html ? body : null, meta);
   const wrap = el("div", { class: `msg ${m.out ? "out" : "in"}` }, bubble);
   if (m.buttons && m.buttons.length) {
-    wrap.append(el("div", { class: "keyboard" }, m.buttons.map((row) => buttonRow(m, row))));
+    wrap.append(el("div", { class: "keyboard" }, m.buttons.map((row, r) => buttonRow(m, row, r))));
   }
   return wrap;
 }

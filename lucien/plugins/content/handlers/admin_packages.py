@@ -141,7 +141,7 @@ def create_router() -> Router:
             user=query.from_user,
             package=package.name,
             position=package.position,
-            total=outcome.total,
+            places=outcome.total,  # a place among them, not a count to agree with
         )
         await show_admin_list(query, ctx, (package.position - 1) // PAGE_SIZE, note)
         return query.answer()

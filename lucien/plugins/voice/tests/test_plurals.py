@@ -33,6 +33,7 @@ COUNTS = {
     "days", "days_left", "count", "sent", "total", "failed", "passed", "warned", "minutes",
     "current_minutes", "wait_minutes", "minutes_left", "max_minutes", "max_days", "max",
     "pending", "skipped", "done", "depth", "hits", "lookups", "left",
+    "week", "month",
 }  # fmt: skip
 NUMBERS = (0, 1, 2, 5)
 
@@ -155,7 +156,10 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     # vip
     ("button.vip.card.plan", "days"): DAYS,
     ("vip.card.active", "days_left"): DAYS_LEFT,
-    ("vip.card.confirm.extend", "days"): DAYS,
+    ("vip.card.confirm.extend", "days"): {
+        "es": [("# día", "# días")],
+        "en": [("# day", "# days"), ("# more day", "# more days")],
+    },
     ("vip.card.confirm.grant", "days"): DAYS,
     ("vip.card.days.grant", "max_days"): SAME,
     ("vip.card.days.extend", "max_days"): SAME,
@@ -255,6 +259,12 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     },
     ("content.stats.attended", "count"): SAME,  # "Intereses atendidos: 5 (...)"
     ("content.stats.pending", "count"): SAME,
+    ("content.stats.pending", "week"): {"es": [("# llegado", "# llegados")], "en": None},
+    ("content.stats.pending", "month"): SAME,  # "..., 5 en los últimos 30"
+    ("content.stats.attended", "week"): SAME,  # "(5 en los últimos 7 días, ...)"
+    ("content.stats.attended", "month"): SAME,
+    ("free.stats.approved", "week"): SAME,  # "Miembros aprobados: 5 en 7 días"
+    ("free.stats.approved", "month"): SAME,
     ("content.form.name", "max"): SAME,  # "hasta 40 caracteres"
     ("content.form.description", "max"): SAME,
     ("content.form.invalid_name", "max"): SAME,

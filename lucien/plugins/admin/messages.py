@@ -176,6 +176,11 @@ MESSAGES: list[MessageKey] = [
         "'{value}' is neither an id, an @username nor a name. Try again, or cancel.",
         ("value",),
     ),
+    M(
+        "users.bad_id",
+        "'{value}' is not a valid Telegram id. Try again, or cancel.",
+        ("value",),
+    ),
     M("users.too_short", "Send at least two letters of the name.", ("value",)),
     M("users.too_long", "That is too long for a name; send a shorter part of it.", ("value",)),
     M(
@@ -200,21 +205,33 @@ MESSAGES: list[MessageKey] = [
         ("count", "query", "page", "pages"),
     ),
     M("users.cancelled", "Search closed."),
-    # --- the user card (names escaped by the voice; dates in the creator's timezone)
+    # --- the user card (names escaped by the voice; dates in the creator's timezone, which
+    # `zone` names: "CST", "CEST", "UTC-05")
     M("card.title", "<b>{user_name}</b> · id <code>{user_id}</code>", ("user_name", "user_id")),
     M("card.username", "Username: @{username}", ("username",)),
     M("card.no_username", "No @username."),
     M("card.language", "Language: {language}", ("language",)),
-    M("card.first_seen", "First seen {when:datetime}.", ("when",)),
-    M("card.last_seen", "Last seen {when:datetime}.", ("when",)),
+    M("card.first_seen", "First seen {when:datetime} ({zone}).", ("when", "zone")),
+    M("card.last_seen", "Last seen {when:datetime} ({zone}).", ("when", "zone")),
     M("card.role", "Role: {role_name}", ("role_name",)),
     M("card.why.env", "— administrator through ADMIN_IDS"),
     M("card.why.added", "— administrator, added by {by} on {when:date}", ("by", "when")),
-    M("card.why.plugin", "— {role_name}, granted by {plugin}", ("role_name", "plugin")),
-    M("card.blocked", "Blocked from the bot since {when:datetime}, by {by}.", ("when", "by")),
+    # a role another plugin grants: `section` is the title of that plugin's section below
+    M("card.why.section", "— {role_name} (see '{section}' below)", ("role_name", "section")),
+    # ... a plugin without a section on the card
+    M("card.why.plugin", "— {role_name}, granted by another part of the bot", ("role_name",)),
+    M(
+        "card.blocked",
+        "Blocked from the bot since {when:datetime} ({zone}), by {by}.",
+        ("when", "zone", "by"),
+    ),
     M("card.not_blocked", "Not blocked."),
     M("card.audit.title", "<b>Latest actions</b>"),
-    M("card.audit.line", "{when:datetime} — {actor}: {action}", ("when", "actor", "action")),
+    M(
+        "card.audit.line",
+        "{when:datetime} ({zone}) — {actor}: {action}",
+        ("when", "zone", "actor", "action"),
+    ),
     M("card.audit.none", "No action recorded yet."),
     # a plugin's section longer than the card shows
     M("card.more", "… and {count} more", ("count",)),
@@ -250,12 +267,14 @@ MESSAGES: list[MessageKey] = [
     ),
     # labels of roles and audited actions on the card (other plugins may declare theirs)
     _button("role.admin", "administrator"),
+    # everyone's role (the lowest-ranked) when no plugin gives it a label of its own
+    _button("card.role.base", "guest"),
     _button("audit.admin.promote", "made administrator"),
     _button("audit.admin.demote", "removed from the administrators"),
     _button("audit.user.block", "blocked"),
     _button("audit.user.unblock", "unblocked"),
     # --- statistics
-    M("stats.header", "<b>Statistics</b> as of {when:datetime}", ("when",)),
+    M("stats.header", "<b>Statistics</b> as of {when:datetime} ({zone})", ("when", "zone")),
     M("stats.people.title", "People"),
     M("stats.people.users", "Users: {count}", ("count",)),
     M(

@@ -162,6 +162,11 @@ MESSAGES: list[MessageKey] = [
     ),
     M("free.stats.pending", "Pending join requests: {count:number}", ("count",)),
     M("free.stats.next_due", "Next approval: {when:datetime}", ("when",)),
+    # how the admin plugin's card names these actions in its audit list
+    _button("audit.free.approve_now", "join request approved now"),
+    _button("audit.free.approve_all", "all join requests approved now"),
+    _button("audit.free.decline", "join request declined"),
+    _button("audit.free.expel", "expelled from the free channel"),
     _button("button.free.queue", "Free queue"),
     _button("button.free.admin.queue", "Free queue"),
     _button("button.free.admin.approve", "Approve {who}", ("who",)),

@@ -40,6 +40,7 @@ from lucien.plugins.admin.services import (
     plugin_lines,
     prompt_context,
     save_setting,
+    telegram_id,
     voice_keys,
 )
 
@@ -206,15 +207,16 @@ def create_router() -> Router:
         origin = message.forward_origin
         if isinstance(origin, MessageOriginUser):
             raw = str(origin.sender_user.id)
-        if not raw.isdigit() or int(raw) <= 0:
+        new_id = telegram_id(raw)
+        if new_id is None:  # not digits, or past Telegram's (BIGINT) range
             text = await ctx.voice.say("config.admins.invalid", user=user, value=raw)
             sent = await message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
             await remember_prompt(state, sent)
             return None
         await close_prompt(state, message.bot, message.chat.id)
-        added = await admin_service(ctx).add(int(raw), by=user.id)
+        added = await admin_service(ctx).add(new_id, by=user.id)
         key = "config.admins.added" if added else "config.admins.already"
-        text = await ctx.voice.say(key, user=user, user_id=int(raw))
+        text = await ctx.voice.say(key, user=user, user_id=new_id)
         return message.answer(text, reply_markup=await kb.back_to_admins_markup(ctx, user))
 
     @router.callback_query(AdminsCallback.filter(F.action == "remove"))

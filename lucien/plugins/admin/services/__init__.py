@@ -49,7 +49,9 @@ from lucien.plugins.admin.services.users import (
     UserDirectory,
     decode_fragment,
     encode_fragment,
+    fold,
     parse_query,
+    telegram_id,
     user_directory,
 )
 
@@ -85,12 +87,14 @@ __all__ = [
     "editable_fields",
     "encode_fragment",
     "find_field",
+    "fold",
     "parse_query",
     "parse_value",
     "plugin_lines",
     "prompt_context",
     "save_setting",
     "statistics_service",
+    "telegram_id",
     "user_directory",
     "voice_keys",
 ]

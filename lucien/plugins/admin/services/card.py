@@ -14,7 +14,10 @@ carried out by `perform`; the other plugins' actions are theirs, in their sectio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+from markupsafe import Markup
 
 from lucien.core.plugin import Section
 from lucien.plugins.admin.services.admins import admin_service
@@ -64,6 +67,23 @@ def cap(lines: tuple[str, ...] | list[str]) -> tuple[list[str], int]:
     return list(lines[:kept]), len(lines) - kept
 
 
+def zone(ctx: AppContext, moment: datetime | None) -> str:
+    """The timezone the voice writes `moment` in ("CST", "CEST", "UTC-05" for a zone
+    without letters): shown beside each time, so that an admin elsewhere does not read
+    "16:34" in their own zone. The voice plugin's is the creator's; the plain voice's UTC."""
+    tz = getattr(ctx.voice, "tz", None) or UTC
+    if moment is None:
+        return str(tz)
+    when = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    name = when.astimezone(tz).tzname() or str(tz)
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+def plain_title(title: str) -> str:
+    """A section's title as words (its markup dropped), to name it in a sentence."""
+    return Markup(title).striptags()
+
+
 def fit(blocks: list[str], budget: int = TEXT_BUDGET, cut: str = "…") -> str:
     """The blocks joined by blank lines, whole blocks dropped from the end past `budget`
     (a cut block is never half a tag), `cut` marking where."""
@@ -88,6 +108,15 @@ class CardService:
             return await self.ctx.voice.button(key, user=viewer)
         return fallback
 
+    async def _role_label(self, role: str | None, viewer: Any) -> str:
+        """The role as its plugin names it (`role.<role>`); everyone's role, when nobody
+        names it, as the card's own word for it ("guest"); any other role as declared."""
+        if role is None:
+            return "-"
+        if f"role.{role}" not in self.ctx.app.messages and role == self.ctx.roles.base:
+            return await self.ctx.voice.button("card.role.base", user=viewer)
+        return await self._label(f"role.{role}", role, viewer)
+
     async def build(self, user_id: int, viewer: Any) -> Card | None:
         """The card of `user_id` for `viewer`, or None if the bot never saw them."""
         directory = user_directory(self.ctx)
@@ -106,7 +135,8 @@ class CardService:
         ids = {e.actor_id for e in entries if e.actor_id is not None}
         ids |= {i for i in (roles.added_by, person.blocked_by) if i is not None}
         names = await directory.names(ids)
-        blocks = [await self._facts(person, roles, names, viewer)]
+        titles = {plugin: plain_title(section.title) for plugin, section in sections}
+        blocks = [await self._facts(person, roles, names, titles, viewer)]
         for _, section in sections:
             lines, hidden = cap(section.lines)
             if hidden:
@@ -117,8 +147,15 @@ class CardService:
         return Card(person, roles, fit(blocks, cut=cut), sections)
 
     async def _facts(
-        self, person: Person, roles: RoleFacts, names: dict[int, str], viewer: Any
+        self,
+        person: Person,
+        roles: RoleFacts,
+        names: dict[int, str],
+        titles: dict[str, str],
+        viewer: Any,
     ) -> str:
+        """The core's facts; `titles` are the sections' titles by plugin, to name where a
+        plugin's role comes from without the plugin's internal name."""
         say = self.ctx.voice.say
         lines = [await say("card.title", user=viewer, user_name=person.name, user_id=person.id)]
         if person.username:
@@ -127,10 +164,12 @@ class CardService:
             lines.append(await say("card.no_username", user=viewer))
         if person.language_code:
             lines.append(await say("card.language", user=viewer, language=person.language_code))
-        lines.append(await say("card.first_seen", user=viewer, when=person.first_seen))
-        lines.append(await say("card.last_seen", user=viewer, when=person.last_seen))
-        role = roles.role or "-"
-        label = await self._label(f"role.{role}", role, viewer)
+        for key, when in (
+            ("card.first_seen", person.first_seen),
+            ("card.last_seen", person.last_seen),
+        ):
+            lines.append(await say(key, user=viewer, when=when, zone=zone(self.ctx, when)))
+        label = await self._role_label(roles.role, viewer)
         lines.append(await say("card.role", user=viewer, role_name=label))
         if roles.env_admin:
             lines.append(await say("card.why.env", user=viewer))
@@ -140,13 +179,20 @@ class CardService:
         for plugin, granted in roles.granted:
             if plugin == "admin":  # explained by the lines above
                 continue
-            granted_label = await self._label(f"role.{granted}", granted, viewer)
-            lines.append(
-                await say("card.why.plugin", user=viewer, role_name=granted_label, plugin=plugin)
-            )
+            granted_label = await self._role_label(granted, viewer)
+            if plugin in titles:  # its section says why: point there
+                line = await say(
+                    "card.why.section", user=viewer, role_name=granted_label, section=titles[plugin]
+                )
+            else:
+                line = await say("card.why.plugin", user=viewer, role_name=granted_label)
+            lines.append(line)
         if person.blocked_at is not None:
             by = names.get(person.blocked_by or 0) or str(person.blocked_by or "?")
-            lines.append(await say("card.blocked", user=viewer, when=person.blocked_at, by=by))
+            when = person.blocked_at
+            lines.append(
+                await say("card.blocked", user=viewer, when=when, zone=zone(self.ctx, when), by=by)
+            )
         else:
             lines.append(await say("card.not_blocked", user=viewer))
         return "\n".join(lines)
@@ -158,7 +204,14 @@ class CardService:
             actor = names.get(entry.actor_id or 0) or str(entry.actor_id or "?")
             action = await self._label(f"audit.{entry.action}", entry.action, viewer)
             lines.append(
-                await say("card.audit.line", user=viewer, when=entry.at, actor=actor, action=action)
+                await say(
+                    "card.audit.line",
+                    user=viewer,
+                    when=entry.at,
+                    zone=zone(self.ctx, entry.at),
+                    actor=actor,
+                    action=action,
+                )
             )
         if not entries:
             lines.append(await say("card.audit.none", user=viewer))

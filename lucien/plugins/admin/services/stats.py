@@ -23,7 +23,7 @@ from sqlalchemy import case, func, select
 from lucien.core.db.models import User
 from lucien.core.plugin import CacheNamespace, Section
 from lucien.plugins.admin.models import Admin
-from lucien.plugins.admin.services.card import fit, heading
+from lucien.plugins.admin.services.card import fit, heading, zone
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -128,7 +128,10 @@ class StatisticsService:
             "lucien_statistics", ctx=self.ctx, viewer=viewer
         )
         sections = [(r.name, s) for r, s in answers if isinstance(s, Section)]
-        header = await self.ctx.voice.say("stats.header", user=viewer, when=self.ctx.clock.now())
+        now = self.ctx.clock.now()
+        header = await self.ctx.voice.say(
+            "stats.header", user=viewer, when=now, zone=zone(self.ctx, now)
+        )
         cut = await self.ctx.voice.say("card.cut", user=viewer)
         text = fit([header, *render_sections(sections)], cut=cut)
         rows = [

@@ -2,19 +2,28 @@
 their card: who they are, which role they hold and why, whether an admin blocked them, and
 what admins last did to them (the core's audit log).
 
-A search is by id, by @username (exact, any case) or by a fragment of the name or username
-(any case; SQLite folds ASCII letters only), paged in a stable order: name, then id, so a
-page never shifts while people come and go (`last_seen` would).
+A search is by id, by @username (exact, any case) or by a fragment of the name or username,
+paged in a stable order: name, then id, so a page never shifts while people come and go
+(`last_seen` would).
+
+A name matches in any case and with or without accents ("PEREZ" finds "Pérez"): both sides
+are compared folded (`fold`: lower case, accents stripped). The fragment is folded in
+Python; the column in SQL, in the same single statement whatever the number of users:
+SQLite by `fold` itself, registered on the connection as a deterministic SQL function
+(its own lower() folds ASCII only); PostgreSQL by lower() then translate() over the Latin
+letters that carry accents (its unaccent extension is not installed everywhere).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Connection, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from lucien.core.db.models import User
 from lucien.core.roles import resolve_role
@@ -29,6 +38,49 @@ MIN_FRAGMENT = 2  # one letter matches half the house: ask for two
 # the encoded fragment may take this many.
 MAX_FRAGMENT_BYTES = 44
 _USERNAME = re.compile(r"@([A-Za-z0-9_]{1,32})")
+# Telegram ids are stored as BIGINT: a larger number names nobody (and SQLite's driver
+# refuses to bind it), so it is refused as an id before any query.
+MAX_ID = 2**63 - 1
+FOLD_FUNCTION = "lucien_fold"  # the SQL name of `fold` on SQLite connections
+
+
+def telegram_id(text: str | None) -> int | None:
+    """The id written in `text` (ASCII digits, 1 to MAX_ID), or None."""
+    raw = (text or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None
+
+
+def fold(text: str) -> str:
+    """`text` as a search compares it: lower case, accents stripped ("PÉREZ" -> "perez").
+    Lowered first, so that a capital whose lower form gains an accent ("İ") loses it too."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _sql_fold(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
+
+def _translation() -> tuple[str, str]:
+    """translate()'s two alphabets for PostgreSQL: every Latin letter (either case) that
+    `fold` turns into one other letter, and that letter ("É" and "é" -> "e"); then the
+    combining accents, which translate() deletes (the source is longer than the target),
+    for names stored decomposed."""
+    source, target = [], []
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        letter = chr(code)
+        folded = fold(letter)
+        if len(folded) == 1 and folded != letter:
+            source.append(letter)
+            target.append(folded)
+    source.extend(chr(code) for code in range(0x300, 0x370))
+    return "".join(source), "".join(target)
+
+
+_ACCENTED, _PLAIN = _translation()
 
 
 @dataclass(frozen=True)
@@ -46,8 +98,8 @@ class Query:
 def parse_query(text: str | None) -> Query | str:
     """The query in `text`, or why it cannot be one (a message key of the admin plugin)."""
     raw = (text or "").strip()
-    if raw.isdigit() and int(raw) > 0:
-        return Query("id", raw)
+    if raw.isascii() and raw.isdigit():
+        return Query("id", raw) if telegram_id(raw) is not None else "users.bad_id"
     if raw.startswith("@"):
         match = _USERNAME.fullmatch(raw)
         return Query("username", match.group(1)) if match else "users.invalid"
@@ -129,6 +181,22 @@ def _person(row: Any) -> Person:
     return Person(*row)
 
 
+def _register_fold(connection: Connection) -> None:
+    """Make `fold` callable from SQL on this SQLite connection (registering it again
+    replaces it: cheap, and no statement is sent)."""
+    # The driver's connection as SQLAlchemy adapts it (aiosqlite's, awaited for us, since
+    # run_sync runs this where SQLAlchemy may wait on the driver).
+    driver: Any = connection.connection.dbapi_connection
+    driver.create_function(FOLD_FUNCTION, 1, _sql_fold, deterministic=True)
+
+
+def _folded(column: Any, dialect: str) -> ColumnElement[Any]:
+    """`column` folded in SQL the way `fold` folds the fragment."""
+    if dialect == "sqlite":
+        return getattr(func, FOLD_FUNCTION)(column)
+    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
+
+
 class UserDirectory:
     """Reads over the core `users` table for the admin screens (no writes here)."""
 
@@ -136,6 +204,8 @@ class UserDirectory:
         self.ctx = ctx
 
     async def get(self, user_id: int) -> Person | None:
+        if not 0 < user_id <= MAX_ID:  # a forged button: nobody, and no query
+            return None
         async with self.ctx.db.session(readonly=True) as session:
             row = (await session.execute(select(*_COLUMNS).where(User.id == user_id))).first()
         return _person(row) if row is not None else None
@@ -152,20 +222,28 @@ class UserDirectory:
             return [_person(r) for r in rows]
 
     async def search(self, fragment: str, page: int = 0) -> SearchPage:
-        """People whose first name or username contains `fragment` (any case), page `page`
-        of PAGE_SIZE in a stable order; a page past the end gives the last one."""
-        match = or_(
-            User.first_name.icontains(fragment, autoescape=True),
-            User.username.icontains(fragment, autoescape=True),
-        )
+        """People whose first name or username contains `fragment` (any case, with or
+        without accents), page `page` of PAGE_SIZE in a stable order; a page past the end
+        gives the last one."""
+        wanted = fold(fragment)
         async with self.ctx.db.session(readonly=True) as session:
+            connection = await session.connection()
+            dialect = connection.dialect.name
+            if dialect == "sqlite":
+                await connection.run_sync(_register_fold)
+            name = _folded(User.first_name, dialect)
+            # Telegram usernames are ASCII letters, digits and "_": lower() is enough.
+            match = or_(
+                name.contains(wanted, autoescape=True),
+                func.lower(User.username).contains(wanted, autoescape=True),
+            )
             total = int(await session.scalar(select(func.count()).where(match)) or 0)
             last = max(0, -(-total // PAGE_SIZE) - 1)
             page = min(max(0, page), last)
             rows = await session.execute(
                 select(*_COLUMNS)
                 .where(match)
-                .order_by(func.lower(User.first_name), User.id)
+                .order_by(name, User.id)
                 .offset(page * PAGE_SIZE)
                 .limit(PAGE_SIZE)
             )

@@ -58,7 +58,7 @@ async def test_block_unblock_promote_demote_from_the_card(harness: Any) -> None:
     await ada.click("Yes, block")
     when = format_datetime(harness.clock.now(), "en")
     assert ada.last.text.startswith(f"Bea is blocked.\n\nBea · id {bea.id}\n")
-    assert f"Blocked from the bot since {when}, by Ada." in ada.last.text
+    assert f"Blocked from the bot since {when} (UTC), by Ada." in ada.last.text
     assert ada.last.buttons[-2:] == [["Unblock"], ["New search", "Main menu"]]
 
     # One line, then silence: here, on a second replica, and after a restart.
@@ -102,17 +102,17 @@ async def test_block_unblock_promote_demote_from_the_card(harness: Any) -> None:
     await ada.click("Yes, remove")
     card = ada.last.text
     assert card.startswith("Bea is no longer an administrator.")
-    assert "Role: free\n" in card
+    assert "Role: guest\n" in card  # everyone's role, which no plugin names
     await bea.send("/start")
     assert bea.last.buttons == []
 
     # The audit log on the card: the four actions, newest first, with the admin's name.
     assert card.endswith(
         "Latest actions\n"
-        f"{when} — Ada: removed from the administrators\n"
-        f"{when} — Ada: made administrator\n"
-        f"{when} — Ada: unblocked\n"
-        f"{when} — Ada: blocked"
+        f"{when} (UTC) — Ada: removed from the administrators\n"
+        f"{when} (UTC) — Ada: made administrator\n"
+        f"{when} (UTC) — Ada: unblocked\n"
+        f"{when} (UTC) — Ada: blocked"
     )
 
 
@@ -205,7 +205,10 @@ async def test_the_card_in_lucien_s_voice(harness: Any) -> None:
     await harness.ctx.users.drain()
     card = await open_card(diana, bea)
     assert card.startswith(f"Bea · id {bea.id}\nUsuario: @bea\nIdioma: es\nLlegó el ")
-    assert "Rol: free\nNo está bloqueado." in card
+    # Times name the creator's zone (Mexico City; a January day: CST); the base role,
+    # which no plugin labels, is the card's own word for it.
+    assert "Llegó el 1 de enero de 2026, 6:00 (CST).\n" in card
+    assert "Rol: visitante\nNo está bloqueado." in card
     assert card.endswith("Últimas acciones\nNinguna acción registrada todavía.")
     assert diana.last.buttons == [
         ["Ledger action"],
@@ -214,5 +217,5 @@ async def test_the_card_in_lucien_s_voice(harness: Any) -> None:
     ]
     await diana.click("Bloquear")
     await diana.click("Sí, bloquear")
-    assert "Bloqueado desde el " in diana.last.text and ", por Diana." in diana.last.text
-    assert diana.last.text.endswith(": bloqueado")
+    assert "Bloqueado desde el 1 de enero de 2026, 6:00 (CST), por Diana." in diana.last.text
+    assert diana.last.text.endswith("\n1 de enero de 2026, 6:00 (CST) — Diana: bloqueado")

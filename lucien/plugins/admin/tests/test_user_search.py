@@ -58,8 +58,8 @@ async def test_find_by_username_id_name_and_forward(harness: Any) -> None:
     card = ada.last.text
     assert card.startswith(f"Beatriz · id {bea.id}\nUsername: @Bea_K\nLanguage: es\n")
     when = format_datetime(harness.clock.now(), "en")  # the plain voice: English, UTC
-    assert f"First seen {when}.\nLast seen {when}.\n" in card
-    assert "Role: free\nNot blocked." in card
+    assert f"First seen {when} (UTC).\nLast seen {when} (UTC).\n" in card
+    assert "Role: guest\nNot blocked." in card
     # The ledger's section (the broken plugin's is left out), then the audit log.
     assert f"Ledger\nEntry 1 <{bea.id}>\nEntry 2 <{bea.id}>" in card
     assert card.endswith("Latest actions\nNo action recorded yet.")
@@ -142,3 +142,76 @@ async def test_a_name_search_pages_in_a_stable_order(harness: Any) -> None:
     query = await forge_click(harness, ada, "usr:page:99:sol%3A")
     assert query.answered
     assert ada.last.buttons[0] == ["Sol: 08"]
+
+
+async def test_an_id_past_telegram_s_range_is_refused_and_the_search_stays_open(
+    harness: Any,
+) -> None:
+    ada = harness.admin("Ada", language_code="en")
+    bea = harness.user("Bea")
+    await harness.start_app()
+    await bea.send("/start")
+    await harness.ctx.users.drain()
+
+    # Telegram ids are BIGINT: past it (or 0) an id names nobody and is said so, not
+    # looked up (SQLite's driver cannot even bind it); the search stays open.
+    await ada.send("/users")
+    for typed in ("12345678901234567890", str(2**63), "0"):
+        await ada.send(typed)
+        assert ada.last.text == f"'{typed}' is not a valid Telegram id. Try again, or cancel."
+        assert ada.last.buttons == [["Cancel"]]
+    await ada.send(str(2**63 - 1))  # the largest id the column holds: a real search
+    assert ada.last.text.startswith(f"Nobody matching '{2**63 - 1}'")
+    await ada.send(str(bea.id))
+    assert ada.last.text.startswith(f"Bea · id {bea.id}\n")
+
+    # Buttons forged with such an id: nobody the bot knows.
+    huge = "12345678901234567890"
+    query = await forge_click(harness, ada, f"ucard:{huge}")
+    assert query.text == f"User {huge} has never written to the bot." and query.show_alert
+    query = await forge_click(harness, ada, f"uact:block:{huge}:1")
+    assert query.text == f"User {huge} has never written to the bot." and query.show_alert
+
+    # Adding an administrator by such an id: refused the same way, and asked again.
+    await ada.send("/admins")
+    await ada.click("Add administrator")
+    await ada.send(huge)
+    assert ada.last.text == f"'{huge}' is not a valid Telegram id."
+    await ada.send(str(bea.id))
+    assert ada.last.text == f"User {bea.id} is now an administrator."
+
+
+async def test_a_name_matches_in_any_case_with_or_without_accents(harness: Any) -> None:
+    ada = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    ctx = harness.ctx
+    await seed_people(ctx, [f"Juan Pérez {n}" for n in (3, 1, 2)], first_id=900)
+    [alvaro] = await seed_people(ctx, ["ÁLVARO NÚÑEZ"], first_id=950)
+    # Stored decomposed: "e" then a combining acute accent.
+    [zoe] = await seed_people(ctx, ["Zoe\u0301 Ibáñez"], first_id=960)
+    await seed_people(ctx, ["Pereira", "Perezoso%"], first_id=970)
+
+    await ada.send("/users")
+    perez = [["Juan Pérez 1"], ["Juan Pérez 2"], ["Juan Pérez 3"], ["Perezoso%"], ["Cancel"]]
+    for typed in ("Pérez", "PÉREZ", "PEREZ", "perez", "pérez"):
+        await ada.send(typed)
+        assert ada.last.text == (
+            f"4 users match '{typed}' (page 1 of 1). Choose one, or send another search."
+        )
+        assert ada.last.buttons == perez
+    # Capitals with accents stored, plain lower case typed (and the other way round).
+    await ada.send("alvaro nunez")
+    assert ada.last.text.startswith(f"ÁLVARO NÚÑEZ · id {alvaro}\n")
+    await ada.click("New search")
+    await ada.send("ZOÉ")
+    assert ada.last.text.startswith(f"Zoe\u0301 Ibáñez · id {zoe}\n")
+    await ada.click("New search")
+    await ada.send("ibanez")
+    assert ada.last.text.startswith(f"Zoe\u0301 Ibáñez · id {zoe}\n")
+    # A LIKE wildcard typed is still a character.
+    await ada.click("New search")
+    await ada.send("REZOSO%")
+    assert ada.last.text.startswith("Perezoso% · id ")
+    await ada.click("New search")
+    await ada.send("p%z")
+    assert ada.last.text.startswith("Nobody matching 'p%z'")

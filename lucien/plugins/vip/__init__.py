@@ -89,10 +89,18 @@ class VipPlugin:
 
     @hookimpl
     def lucien_cache_namespaces(self) -> list[CacheNamespace]:
-        from lucien.plugins.vip.services import CACHE_PLANS
+        from lucien.plugins.vip.services import CACHE_PLANS, CACHE_SEEN_LIST
 
         return [
             CacheNamespace(CACHE_PLANS, 300, "active VIP plans (invalidated on every change)"),
+            # Each admin writes only their own key, read back by the next card they open:
+            # the local copy may live as long (an hour: an older list is opened anew).
+            CacheNamespace(
+                CACHE_SEEN_LIST,
+                3600,
+                "the VIP subscriber list page each admin saw last (the card's way back)",
+                local_ttl=3600,
+            ),
         ]
 
     @hookimpl
@@ -119,8 +127,10 @@ class VipPlugin:
 
     @hookimpl
     async def lucien_startup(self, ctx: AppContext) -> None:
-        """Removals the outbox cannot make (rights lost) alert the admins."""
+        """Removals the outbox cannot make (rights lost) alert the admins; an admin's
+        expulsion that Telegram refuses is also written to the audit log."""
         ctx.outbox.on_failure("vip", _service(ctx).jobs.on_outbox_failure)
+        ctx.outbox.on_failure("vip", _service(ctx).expulsions.on_outbox_failure)
 
     @hookimpl
     def lucien_jobs(self, ctx: AppContext) -> list[Job]:

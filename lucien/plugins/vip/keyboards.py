@@ -175,7 +175,8 @@ class VipCard(CallbackData, prefix="vipu"):
     """The VIP actions of the admins' user card, on user `u`: `grant` (plans or days),
     `plan` (confirm a grant of plan `a`), `days` (ask how many days to grant), `extend`
     (ask how many to add), `revoke` and `expel` (confirm), `ok` (the second press: `op`
-    with its `a`, for card version `v`), `hist` (history page `a`), `cancel` (a prompt)."""
+    with its `a`), `hist` (history page `a`), `cancel` (a prompt). `v` is the card's
+    version the admin saw (`grant`, `plan`, `days` and `ok`)."""
 
     action: str
     u: int
@@ -202,37 +203,42 @@ async def back_to_card(ctx: AppContext, admin: Any, user_id: int) -> InlineKeybo
 
 
 async def card_actions(
-    ctx: AppContext, admin: Any, user_id: int, *, active: bool, more_history: bool
+    ctx: AppContext, admin: Any, user_id: int, *, active: bool, more_history: bool, version: int
 ) -> tuple[InlineKeyboardButton, ...]:
-    """The card section's buttons: Extend and Revoke for a VIP, Make VIP otherwise; Expel
-    always (a stranger may sit in the channel); the whole history when it is longer."""
+    """The card section's buttons: Extend and Revoke for a VIP, Make VIP otherwise (with
+    the card's `version`: its plan choice is refused once the card changed); Expel always
+    (a stranger may sit in the channel); the whole history when it is longer."""
     keys = ["extend", "revoke"] if active else ["grant"]
     keys.append("expel")
     if more_history:
         keys.append("hist")
     labels = {"hist": "history"}
     return tuple([
-        await _button(ctx, f"button.vip.card.{labels.get(k, k)}", admin, VipCard(action=k, u=user_id))
+        await _button(
+            ctx, f"button.vip.card.{labels.get(k, k)}", admin,
+            VipCard(action=k, u=user_id, v=version if k == "grant" else 0),
+        )
         for k in keys
     ])  # fmt: skip
 
 
 async def grant_choice(
-    ctx: AppContext, admin: Any, user_id: int, plans: list[PlanView]
+    ctx: AppContext, admin: Any, user_id: int, plans: list[PlanView], version: int
 ) -> InlineKeyboardMarkup:
-    """A button per active plan, a number of days instead, back to the card."""
+    """A button per active plan, a number of days instead (each with the card `version`
+    the choice was made on), back to the card."""
     rows = [
         [
             await _button(
-                ctx, "button.vip.card.plan", admin, VipCard(action="plan", u=user_id, a=p.id),
+                ctx, "button.vip.card.plan", admin,
+                VipCard(action="plan", u=user_id, a=p.id, v=version),
                 plan=p.name, days=p.days,
             )
         ]
         for p in plans
     ]  # fmt: skip
-    rows.append(
-        [await _button(ctx, "button.vip.card.days", admin, VipCard(action="days", u=user_id))]
-    )
+    days = VipCard(action="days", u=user_id, v=version)
+    rows.append([await _button(ctx, "button.vip.card.days", admin, days)])
     rows.append([await back_to_card_button(ctx, admin, user_id)])
     return _markup(rows)
 
@@ -363,6 +369,11 @@ async def subscriber_plans(
     ]
     rows.append([await _button(ctx, "button.vip.subscribers", admin, VipSubs())])
     return _markup(rows)
+
+
+async def back_to_list(ctx: AppContext, admin: Any, where: VipSubs) -> InlineKeyboardButton:
+    """On a card opened from the subscriber list: back to the page it was opened from."""
+    return await _button(ctx, "button.vip.card.back_to_list", admin, where)
 
 
 def member_label(row: Any) -> str:

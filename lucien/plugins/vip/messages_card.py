@@ -116,7 +116,57 @@ CARD_MESSAGES: list[MessageKey] = [
         "{member}'s membership is revoked; they are leaving the VIP channel and have been told.",
         ("member",),
     ),
-    M("vip.card.done.expel", "{member} is being removed from the VIP channel.", ("member",)),
+    # an expulsion: done once Telegram confirmed it; under way while it has not answered;
+    # refused (the admins are alerted as well)
+    M(
+        "vip.card.done.expel",
+        "{member} has left the VIP channel; their membership is untouched.",
+        ("member",),
+    ),
+    M(
+        "vip.card.expel.waiting",
+        "The removal of {member} from the VIP channel is under way: Telegram has not "
+        "confirmed it yet. If it refuses, you will be told.",
+        ("member",),
+    ),
+    M(
+        "vip.card.expel.refused",
+        "Telegram refused to remove {member} from the VIP channel: nothing has changed. "
+        "The administrators have been told.",
+        ("member",),
+    ),
+    # alerts (plain text, 200 characters) before any confirmation
+    M(
+        "vip.card.expel.privileged",
+        "{member} is the owner or an administrator of the VIP channel: Telegram does not "
+        "allow the bot to expel them.",
+        ("member",),
+    ),
+    M(
+        "vip.card.expel.absent",
+        "{member} is not in the VIP channel: there is nothing to expel them from.",
+        ("member",),
+    ),
+    # a plan or days pressed on an old "Make VIP" choice, once the user is VIP
+    M(
+        "vip.card.already_vip",
+        "{member} is already VIP, until {end_date:date}: this choice is out of date. "
+        "To add days, use Extend on their card.",
+        ("member", "end_date"),
+    ),
+    # to every admin: an expulsion Telegram refused for now (retried), or for good
+    M(
+        "vip.admin.expel_waiting",
+        "Telegram did not let the bot remove {member} from the VIP channel: it may lack "
+        "the right to ban users. It will try again in a few minutes.",
+        ("member",),
+    ),
+    M(
+        "vip.admin.expel_refused",
+        "Telegram refused to remove {member} from the VIP channel; they are still inside. "
+        "Telegram's answer: {error}",
+        ("member", "error"),
+    ),
     # the second press came after the card changed: an alert (200 characters)
     M(
         "vip.card.stale",
@@ -185,6 +235,7 @@ CARD_MESSAGES: list[MessageKey] = [
     _button("audit.vip.extend", "VIP extended"),
     _button("audit.vip.revoke", "VIP revoked"),
     _button("audit.vip.expel", "expelled from the VIP channel"),
+    _button("audit.vip.expel_failed", "expulsion refused by Telegram"),
     _button("button.vip.card.grant", "Make VIP"),
     _button("button.vip.card.extend", "Extend"),
     _button("button.vip.card.revoke", "Revoke VIP"),
@@ -194,6 +245,7 @@ CARD_MESSAGES: list[MessageKey] = [
     _button("button.vip.card.plan", "{plan} ({days:days})", ("plan", "days")),
     _button("button.vip.card.confirm", "Confirm"),
     _button("button.vip.card.back", "Back to the card"),
+    _button("button.vip.card.back_to_list", "‹ Back to the VIP members"),
     _button("button.vip.subscribers", "VIP subscribers"),
     _button("button.vip.subs.active", "Active"),
     _button("button.vip.subs.expiring", "Ending soon"),

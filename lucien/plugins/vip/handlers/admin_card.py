@@ -3,10 +3,14 @@ in a prompt), extend (days), revoke, expel from the VIP channel; and the whole h
 
 Every action takes two presses: the first shows what will happen (the end date it
 would set) under Confirm, whose callback data carries the card's version; the second
-does it, through `Cards`, unless the card changed meanwhile (then an alert says so and
-nothing happens). After it, "Back to the card" opens the admin plugin's card again
-(`ucard:<user_id>`). The router is included under the admin one, whose role filter
-guards it.
+does it, through `Cards` (an expulsion through `Expulsions`), unless the card changed
+meanwhile (then an alert says so and nothing happens). Make VIP's plan choice carries the
+version too, from the card's button on: a plan or the days pressed on an old choice, once
+the user is VIP or their card changed, is refused with an alert. Expel asks Telegram
+first: the channel's owner and administrators, and a user not inside, are refused with an
+alert before any confirmation. After an action, "Back to the card" opens the admin
+plugin's card again (`ucard:<user_id>`). The router is included under the admin one,
+whose role filter guards it.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from lucien.core.prompts import (
     remember_prompt,
 )
 from lucien.plugins.vip import keyboards as kb
-from lucien.plugins.vip.handlers.common import clicked, member_name, service
+from lucien.plugins.vip.handlers.common import alert_text, clicked, member_name, service
 from lucien.plugins.vip.handlers.sections import history_line, plan_label
 from lucien.plugins.vip.keyboards import VipCard
 from lucien.plugins.vip.services import MAX_PLAN_DAYS, ActionResult, PlanView
@@ -53,13 +57,32 @@ async def _member(ctx: AppContext, user_id: int) -> tuple[Any, str]:
     return target, member_name(target)
 
 
-async def _refuse(message: Message, ctx: AppContext, admin: TgUser, key: str, user_id: int) -> None:
+async def _refuse(
+    message: Message, ctx: AppContext, admin: TgUser, key: str, user_id: int, **extra: Any
+) -> None:
     """A polite no (the plan is gone, no longer VIP, no channel), and back to the card."""
     _, member = await _member(ctx, user_id)
     await message.answer(
-        await ctx.voice.say(key, user=admin, member=member),
+        await ctx.voice.say(key, user=admin, member=member, **extra),
         reply_markup=await kb.back_to_card(ctx, admin, user_id),
     )
+
+
+async def _alert(query: CallbackQuery, ctx: AppContext, key: str, user_id: int) -> None:
+    """A no shown as an alert over the pressed message, which stays as it was."""
+    view = await service(ctx).cards.card(user_id, history=0)
+    _, member = await _member(ctx, user_id)
+    text = await ctx.voice.say(key, user=query.from_user, member=member, end_date=view.ends_at)
+    await query.answer(alert_text(text), show_alert=True)
+
+
+async def _grant_refusal(ctx: AppContext, user_id: int, version: int) -> tuple[str | None, Any]:
+    """Why a grant chosen on card `version` may not go on (the user is VIP now: Extend is
+    the way; or the card changed since), or None; and the card as it is."""
+    view = await service(ctx).cards.card(user_id, history=0)
+    if view.active:
+        return "already_vip", view
+    return (None if version == view.version else "stale"), view
 
 
 async def _live_plan(ctx: AppContext, plan_id: int) -> PlanView | None:
@@ -152,7 +175,8 @@ async def act(ctx: AppContext, admin: TgUser, data: VipCard) -> tuple[ActionResu
         return await cards.revoke(admin.id, user_id, version, farewell=farewell), (
             "vip.card.done.revoke"
         )
-    return await cards.expel(admin.id, user_id, version), "vip.card.done.expel"
+    result = await svc.expulsions.expel(admin.id, user_id, version)
+    return result, EXPELLED.get(result.status, "")
 
 
 def _link_message(ctx: AppContext) -> Any:
@@ -167,10 +191,24 @@ def _link_message(ctx: AppContext) -> Any:
     return render
 
 
+# Answered in a message with the way back to the card.
 REFUSALS = {
     "not_vip": "vip.card.not_vip",
     "no_plan": "vip.plan.not_found",
     "no_channel": "vip.card.no_channel",
+}
+# Answered in an alert: the pressed message was out of date, or the action cannot be.
+ALERTS = {
+    "stale": "vip.card.stale",
+    "already_vip": "vip.card.already_vip",
+    "privileged": "vip.card.expel.privileged",
+    "absent": "vip.card.expel.absent",
+}
+# An expulsion's answer: done only once Telegram said so.
+EXPELLED = {
+    "ok": "vip.card.done.expel",
+    "waiting": "vip.card.expel.waiting",
+    "refused": "vip.card.expel.refused",
 }
 
 
@@ -184,19 +222,27 @@ def create_router() -> Router:
 
     @router.callback_query(VipCard.filter(F.action == "grant"))
     async def grant_button(query: CallbackQuery, callback_data: VipCard, ctx: AppContext) -> None:
-        """Make VIP: a plan, or a number of days."""
+        """Make VIP: a plan, or a number of days (on the card's version)."""
+        admin, user_id = query.from_user, callback_data.u
+        refusal, view = await _grant_refusal(ctx, user_id, callback_data.v)
+        if refusal:
+            await _alert(query, ctx, ALERTS[refusal], user_id)
+            return
         if not (message := await clicked(query)):
             return
-        admin, user_id = query.from_user, callback_data.u
         _, member = await _member(ctx, user_id)
         plans = await service(ctx).list_plans()
         await message.answer(
             await ctx.voice.say("vip.card.grant.choose", user=admin, member=member),
-            reply_markup=await kb.grant_choice(ctx, admin, user_id, plans),
+            reply_markup=await kb.grant_choice(ctx, admin, user_id, plans, view.version),
         )
 
     @router.callback_query(VipCard.filter(F.action == "plan"))
     async def plan_button(query: CallbackQuery, callback_data: VipCard, ctx: AppContext) -> None:
+        refusal, _ = await _grant_refusal(ctx, callback_data.u, callback_data.v)
+        if refusal:
+            await _alert(query, ctx, ALERTS[refusal], callback_data.u)
+            return
         if message := await clicked(query):
             await ask_confirmation(
                 message, ctx, query.from_user, callback_data.u, GRANT_PLAN, callback_data.a
@@ -204,6 +250,11 @@ def create_router() -> Router:
 
     @router.callback_query(VipCard.filter(F.action.in_({"revoke", "expel"})))
     async def end_button(query: CallbackQuery, callback_data: VipCard, ctx: AppContext) -> None:
+        if callback_data.action == "expel":
+            refusal = await service(ctx).expulsions.refusal(callback_data.u)
+            if refusal in ALERTS:
+                await _alert(query, ctx, ALERTS[refusal], callback_data.u)
+                return
         if message := await clicked(query):
             op = REVOKE if callback_data.action == "revoke" else EXPEL
             await ask_confirmation(message, ctx, query.from_user, callback_data.u, op)
@@ -212,19 +263,25 @@ def create_router() -> Router:
     async def days_button(
         query: CallbackQuery, callback_data: VipCard, ctx: AppContext, state: FSMContext
     ) -> None:
-        """Ask how many days to grant (`days`) or to add (`extend`)."""
-        if not (message := await clicked(query)):
-            return
+        """Ask how many days to grant (`days`, on the card's version) or to add (`extend`)."""
         admin, user_id = query.from_user, callback_data.u
         mode = "grant" if callback_data.action == "days" else "extend"
-        view = await service(ctx).cards.card(user_id, history=0)
+        if mode == "grant":
+            refusal, view = await _grant_refusal(ctx, user_id, callback_data.v)
+            if refusal:
+                await _alert(query, ctx, ALERTS[refusal], user_id)
+                return
+        else:
+            view = await service(ctx).cards.card(user_id, history=0)
+        if not (message := await clicked(query)):
+            return
         if mode == "extend" and not view.active:
             await _refuse(message, ctx, admin, "vip.card.not_vip", user_id)
             return
         await open_prompt(
             state,
             CardForm.days,
-            {"user_id": user_id, "mode": mode},
+            {"user_id": user_id, "mode": mode, "v": view.version},
             bot=query.bot,
             chat_id=message.chat.id,
         )
@@ -257,6 +314,12 @@ def create_router() -> Router:
             return
         await close_prompt(state, message.bot, message.chat.id)
         op = GRANT_DAYS if data.get("mode") == "grant" else EXTEND
+        if op == GRANT_DAYS:
+            refusal, view = await _grant_refusal(ctx, user_id, int(data.get("v", 0)))
+            if refusal:
+                key = ALERTS[refusal]
+                await _refuse(message, ctx, admin, key, user_id, end_date=view.ends_at)
+                return
         await ask_confirmation(message, ctx, admin, user_id, op, int(raw))
 
     @router.callback_query(VipCard.filter(F.action == "cancel"))
@@ -284,13 +347,12 @@ def create_router() -> Router:
             result, key = ActionResult("stale"), ""
         else:
             result, key = await act(ctx, admin, callback_data)
-        if result.status == "stale":
-            alert = await ctx.voice.say("vip.card.stale", user=admin)
-            await query.answer(alert[:200], show_alert=True)
+        if result.status in ALERTS:
+            await _alert(query, ctx, ALERTS[result.status], callback_data.u)
             return
         if not (message := await clicked(query)):
             return
-        if result.status != "ok":
+        if result.status in REFUSALS:
             await _refuse(message, ctx, admin, REFUSALS[result.status], callback_data.u)
             return
         _, member = await _member(ctx, callback_data.u)

@@ -3,7 +3,9 @@ last 30 days, one plan), a page at a time in a stable order, each subscriber a b
 to their card (`ucard:<user_id>`), and the filter's every row as a CSV document.
 
 Paging and filters edit the list in place; the export arrives as a new message. The
-router is included under the admin one, whose role filter guards it.
+page an admin saw last is remembered (`CACHE_SEEN_LIST`), so that the VIP section of a
+card opened from it carries "back to the list" (the card itself is the admin plugin's).
+The router is included under the admin one, whose role filter guards it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from lucien.core.menus import edit_or_send
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.common import clicked, service
 from lucien.plugins.vip.keyboards import VipSubs
-from lucien.plugins.vip.services import FILTERS, PAGE_SIZE, SubscriberFilter
+from lucien.plugins.vip.services import CACHE_SEEN_LIST, FILTERS, PAGE_SIZE, SubscriberFilter
 
 
 def _filter(where: VipSubs) -> SubscriberFilter:
@@ -47,6 +49,8 @@ async def render_list(ctx: AppContext, admin: Any, where: VipSubs) -> tuple[str,
         page = pages - 1
         rows, total = await svc.subscribers.page(kind, page, plan_id=where.plan)
     shown = VipSubs(f=kind, p=page, plan=where.plan)
+    seen = {"f": kind, "p": page, "plan": where.plan, "users": [r.user_id for r in rows]}
+    await ctx.cache.set(CACHE_SEEN_LIST, str(admin.id), seen)
     if total:
         text = await ctx.voice.say(
             f"vip.subs.{kind}", user=admin, count=total, page=page + 1, pages=pages, plan=plan_name
@@ -54,6 +58,14 @@ async def render_list(ctx: AppContext, admin: Any, where: VipSubs) -> tuple[str,
     else:
         text = await ctx.voice.say("vip.subs.none", user=admin)
     return text, await kb.subscribers(ctx, admin, rows, shown, pages)
+
+
+async def list_seen_with(ctx: AppContext, admin: Any, user_id: int) -> VipSubs | None:
+    """The list page `admin` saw last, if `user_id` was on it (the card's way back)."""
+    seen = await ctx.cache.get(CACHE_SEEN_LIST, str(admin.id))
+    if not isinstance(seen, dict) or user_id not in seen.get("users", ()):
+        return None
+    return VipSubs(f=str(seen["f"]), p=int(seen["p"]), plan=int(seen["plan"]))
 
 
 def create_router() -> Router:

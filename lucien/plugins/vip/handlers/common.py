@@ -4,6 +4,8 @@ locale)."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from aiogram.types import CallbackQuery, Message
@@ -11,6 +13,11 @@ from aiogram.types import CallbackQuery, Message
 from lucien.core.context import AppContext
 from lucien.core.formatting import Markup
 from lucien.plugins.vip.services import PlanView, VipService
+from lucien.plugins.vip.services.common import display_name
+
+_TAG = re.compile(r"<[^>]+>")
+#: Telegram shows at most 200 characters of an alert.
+MAX_ALERT = 200
 
 
 def service(ctx: AppContext) -> VipService:
@@ -45,6 +52,10 @@ async def plan_lines(ctx: AppContext, user: Any, plans: list[PlanView]) -> Marku
 
 def member_name(target: Any) -> str:
     """How admins' screens name a user: first name, else @username, else the id."""
-    name = getattr(target, "first_name", None)
-    username = getattr(target, "username", None)
-    return name or (f"@{username}" if username else str(getattr(target, "id", "")))
+    return display_name(target, int(getattr(target, "id", 0)))
+
+
+def alert_text(text: str) -> str:
+    """A voiced line made fit for an alert: Telegram shows alerts as plain text, so the
+    catalogue's tags go and escaped names read as typed."""
+    return html.unescape(_TAG.sub("", text))[:MAX_ALERT]

@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardButton
 from lucien.core.context import AppContext
 from lucien.core.plugin import Section
 from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers.admin_subscribers import list_seen_with
 from lucien.plugins.vip.handlers.common import service
 from lucien.plugins.vip.services import CardView, HistoryRow
 
@@ -57,7 +58,8 @@ async def status_line(ctx: AppContext, viewer: Any, view: CardView) -> str:
 
 async def card_section(ctx: AppContext, user_id: int, viewer: Any) -> Section:
     """The VIP section of `user_id`'s card: status, history (capped), tokens redeemed,
-    and the actions (each confirmed by a second press)."""
+    and the actions (each confirmed by a second press); opened from the subscriber list
+    (the user was on the page the admin saw last), the way back to that page."""
     view = await service(ctx).cards.card(user_id)
     lines = [await status_line(ctx, viewer, view)]
     if view.history:
@@ -74,8 +76,15 @@ async def card_section(ctx: AppContext, user_id: int, viewer: Any) -> Section:
                 )
             )
     buttons = await kb.card_actions(
-        ctx, viewer, user_id, active=view.active, more_history=view.more_history
+        ctx,
+        viewer,
+        user_id,
+        active=view.active,
+        more_history=view.more_history,
+        version=view.version,
     )
+    if (listed := await list_seen_with(ctx, viewer, user_id)) is not None:
+        buttons += (await kb.back_to_list(ctx, viewer, listed),)
     title = await ctx.voice.say("vip.card.title", user=viewer)
     return Section(title, tuple(lines), buttons, order=SECTION_ORDER)
 

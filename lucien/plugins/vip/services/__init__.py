@@ -9,6 +9,7 @@ Handlers, hooks and jobs use `VipService` (one per application:
 - `expiry.py`: the reminder, expiry and link cleanup jobs (and why each row is handled once);
 - `periods.py`: starting, extending and ending a period, and the history each leaves;
 - `cards.py`: the VIP part of the admins' user card and its confirmed actions;
+- `expel.py`: the card's expulsion from the VIP channel, and Telegram's refusals of it;
 - `subscribers.py`: the admins' filtered subscriber list and its CSV;
 - `stats.py`: the VIP figures of the statistics screen (aggregates only);
 - `common.py`: settings, constants, the clock and the admins' alerts every part shares.
@@ -21,11 +22,13 @@ from typing import TYPE_CHECKING
 from lucien.plugins.vip.services.cards import ActionResult, Cards, CardView, HistoryRow
 from lucien.plugins.vip.services.common import (
     CACHE_PLANS,
+    CACHE_SEEN_LIST,
     LIST_LIMIT,
     PLUGIN,
     VipSettings,
     days_left,
 )
+from lucien.plugins.vip.services.expel import Expulsions
 from lucien.plugins.vip.services.expiry import ExpiryJobs
 from lucien.plugins.vip.services.membership import (
     JOINED_STATUSES,
@@ -74,6 +77,7 @@ class VipService:
         self.membership = Membership(ctx)
         self.jobs = ExpiryJobs(ctx, self.plans, self.membership)
         self.cards = Cards(ctx, self.membership)
+        self.expulsions = Expulsions(ctx, self.cards)
         self.subscribers = Subscribers(ctx)
         self.statistics = Statistics(ctx)
         # shared
@@ -111,6 +115,7 @@ class VipService:
 
 __all__ = [
     "CACHE_PLANS",
+    "CACHE_SEEN_LIST",
     "FILTERS",
     "JOINED_STATUSES",
     "LIST_LIMIT",
@@ -126,6 +131,7 @@ __all__ = [
     "CardView",
     "Cards",
     "ExpiryJobs",
+    "Expulsions",
     "HistoryRow",
     "InviteOutcome",
     "InviteStatus",

@@ -1,5 +1,5 @@
-"""The VIP part of an admin's user card: what it shows, and its four actions (grant,
-extend, revoke, expel from the VIP channel).
+"""The VIP part of an admin's user card: what it shows, and three of its actions (grant,
+extend, revoke; the fourth, expel from the VIP channel, is `expel.py`).
 
 Each action is confirmed by a second press whose button carries the card's `version`:
 a fingerprint of what the admin saw (the subscription and the latest VIP audit entry
@@ -40,7 +40,20 @@ from lucien.plugins.vip.services.periods import end_period, locked_subscription,
 # count and latest 2.
 HISTORY_ON_CARD = 3
 TOKENS_ON_CARD = 2
-ActionStatus = Literal["ok", "stale", "not_vip", "no_plan", "no_channel"]
+# ok: done (an expulsion: Telegram confirmed it); waiting: an expulsion queued, Telegram
+# has not answered yet; refused: Telegram refused it; the others say why nothing was done.
+ActionStatus = Literal[
+    "ok",
+    "stale",
+    "not_vip",
+    "already_vip",
+    "no_plan",
+    "no_channel",
+    "privileged",
+    "absent",
+    "waiting",
+    "refused",
+]
 
 
 class StaleConfirmation(Exception):
@@ -95,7 +108,7 @@ def _version(audit_id: int | None, sub: Any) -> int:
     return zlib.crc32(f"{audit_id or 0}|{state}".encode()) & 0x7FFFFFFF
 
 
-def _snapshot(sub: Any, now: datetime) -> dict[str, Any]:
+def snapshot(sub: Any, now: datetime) -> dict[str, Any]:
     """A subscription as the audit log keeps it (before / after)."""
     if sub is None:
         return {"vip": False}
@@ -193,8 +206,9 @@ class Cards(VipPart):
         )
         return found
 
-    async def _check(self, s: Any, user_id: int, version: int) -> Subscription | None:
-        """Lock the row and compare the card with what the admin confirmed."""
+    async def check(self, s: Any, user_id: int, version: int) -> Subscription | None:
+        """Lock the row and compare the card with what the admin confirmed (raises
+        `StaleConfirmation` when they differ); the subscription, if any."""
         sub = await locked_subscription(s, user_id)
         if _version(await self._last_audit(s, user_id), sub) != version:
             raise StaleConfirmation
@@ -213,14 +227,17 @@ class Cards(VipPart):
         welcome: str,
         markup: Any = None,
     ) -> ActionResult:
-        """Make the user VIP for a plan's days or for `days` without a plan (extending a
-        running period), tell them (`welcome`, rendered by the caller), then hand them
-        their link."""
+        """Make a user who is not VIP now a member for a plan's days or for `days` without
+        a plan, tell them (`welcome`, rendered by the caller), then hand them their link.
+        A user VIP already is refused (`already_vip`): days are added with `extend`."""
         now = self._now()
         key = f"vip.grant:{user_id}:{uuid.uuid4().hex[:12]}"
         try:
             async with self.ctx.db.session() as s:
-                before = _snapshot(await self._check(s, user_id, version), now)
+                sub = await self.check(s, user_id, version)
+                if sub is not None and sub.expired_at is None and sub.ends_at > now:
+                    return ActionResult("already_vip")  # Extend adds days to a running one
+                before = snapshot(sub, now)
                 if plan_id is not None:
                     plan = await s.get(Plan, plan_id)
                     if plan is None or plan.archived_at is not None:
@@ -238,7 +255,7 @@ class Cards(VipPart):
                     actor_id=admin_id,
                 )
                 after = {"vip": True, "plan_id": change.plan_id, "ends_at": change.ends_at}
-                await self._audit(s, admin_id, "vip.grant", user_id, before, after, days=days)
+                await self.audit(s, admin_id, "vip.grant", user_id, before, after, days=days)
                 await self.ctx.outbox.add(
                     s,
                     SendMessage(chat_id=user_id, text=welcome, reply_markup=markup),
@@ -286,10 +303,10 @@ class Cards(VipPart):
         key = f"vip.extend:{user_id}:{uuid.uuid4().hex[:12]}"
         try:
             async with self.ctx.db.session() as s:
-                sub = await self._check(s, user_id, version)
+                sub = await self.check(s, user_id, version)
                 if sub is None or sub.expired_at is not None or sub.ends_at <= now:
                     return ActionResult("not_vip")
-                before = _snapshot(sub, now)
+                before = snapshot(sub, now)
                 change = await start_or_extend(
                     self.ctx,
                     s,
@@ -301,7 +318,7 @@ class Cards(VipPart):
                     actor_id=admin_id,
                 )
                 after = {"vip": True, "plan_id": change.plan_id, "ends_at": change.ends_at}
-                await self._audit(s, admin_id, "vip.extend", user_id, before, after, days=days)
+                await self.audit(s, admin_id, "vip.extend", user_id, before, after, days=days)
                 await self.ctx.outbox.add(
                     s,
                     OutboxCall(SendMessage(chat_id=user_id, text=notice), optional=True),
@@ -322,12 +339,12 @@ class Cards(VipPart):
         now = self._now()
         try:
             async with self.ctx.db.session() as s:
-                sub = await self._check(s, user_id, version)
+                sub = await self.check(s, user_id, version)
                 if sub is None or sub.expired_at is not None or sub.ends_at <= now:
                     return ActionResult("not_vip")
-                before = _snapshot(sub, now)
+                before = snapshot(sub, now)
                 end_period(s, sub, now, "revoke", admin_id)
-                await self._audit(s, admin_id, "vip.revoke", user_id, before, _snapshot(sub, now))
+                await self.audit(s, admin_id, "vip.revoke", user_id, before, snapshot(sub, now))
                 calls: list[Any] = []
                 if channel is not None:
                     calls += removal_calls(channel, user_id)
@@ -347,34 +364,6 @@ class Cards(VipPart):
         await self.ctx.outbox.send_now(key)
         return ActionResult("ok", now)
 
-    async def expel(self, admin_id: int, user_id: int, version: int) -> ActionResult:
-        """Out of the VIP channel (ban then unban, so the way back stays open); the
-        subscription is left as it is."""
-        channel = (await self.settings()).channel_id
-        if channel is None:
-            return ActionResult("no_channel")
-        now = self._now()
-        key = f"vip.expel:{user_id}:{uuid.uuid4().hex[:12]}"
-        try:
-            async with self.ctx.db.session() as s:
-                sub = await self._check(s, user_id, version)
-                state = _snapshot(sub, now)
-                await self._audit(
-                    s,
-                    admin_id,
-                    "vip.expel",
-                    user_id,
-                    {**state, "channel": channel},
-                    {**state, "expelled": True},
-                )
-                await self.ctx.outbox.add(
-                    s, *removal_calls(channel, user_id), key=key, plugin=PLUGIN
-                )
-        except StaleConfirmation:
-            return ActionResult("stale")
-        await self.ctx.outbox.send_now(key)
-        return ActionResult("ok")
-
     async def _close_links(self, s: Any, user_id: int, channel: int, now: datetime) -> list[str]:
         return list(
             await s.scalars(
@@ -390,7 +379,7 @@ class Cards(VipPart):
             )
         )
 
-    async def _audit(
+    async def audit(
         self,
         s: Any,
         admin_id: int,
@@ -400,6 +389,9 @@ class Cards(VipPart):
         after: dict[str, Any],
         **extra: Any,
     ) -> None:
+        """One VIP audit entry about `user_id` in the open transaction (`extra` joins
+        `after`); dates written as ISO text."""
+
         def plain(d: dict[str, Any]) -> dict[str, Any]:
             return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in d.items()}
 

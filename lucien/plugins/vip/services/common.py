@@ -24,6 +24,9 @@ log = logging.getLogger("lucien.vip")
 PLUGIN = "vip"
 LIST_LIMIT = 10
 CACHE_PLANS = "vip_plans"
+#: Per admin, the subscriber list page they saw last (filter, page, plan, the users on
+#: it): a card opened from it offers the way back to that page.
+CACHE_SEEN_LIST = "vip_seen_list"
 
 
 class VipSettings(BaseSettings):
@@ -61,6 +64,18 @@ def expiry_key(user_id: int, ends_at: datetime) -> str:
 def expiry_prefix(user_id: int) -> str:
     """What the outbox keys of every removal of `user_id` start with."""
     return f"vip.expiry:{user_id}:"
+
+
+#: Outbox keys of the card's expulsions (`expel.py`; its failure listener answers them).
+EXPEL_PREFIX = "vip.expel:"
+
+
+def display_name(user: Any, user_id: int) -> str:
+    """How admins' lines name a user: first name, else @username; the id only for one
+    the bot never saw."""
+    name = getattr(user, "first_name", None)
+    username = getattr(user, "username", None)
+    return name or (f"@{username}" if username else str(user_id))
 
 
 def days_left(ends_at: datetime, now: datetime) -> int:

@@ -37,6 +37,7 @@ from sqlalchemy import and_, func, or_, select, update
 from lucien.core.outbox import OutboxCall, OutboxFailure
 from lucien.plugins.vip.models import InviteLink, Subscription
 from lucien.plugins.vip.services.common import (
+    EXPEL_PREFIX,
     PLUGIN,
     VipPart,
     VipSettings,
@@ -313,6 +314,8 @@ class ExpiryJobs(VipPart):
         per channel and window; the outbox tries again later."""
         method = failure.method
         if not failure.refused or not isinstance(method, BanChatMember | UnbanChatMember):
+            return
+        if failure.key.startswith(EXPEL_PREFIX):  # an admin's expulsion: expel.py says it
             return
         log.warning("cannot remove %s from %s: %s", method.user_id, method.chat_id, failure.error)
         await self.alert_admins(

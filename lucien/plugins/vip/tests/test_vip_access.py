@@ -25,8 +25,8 @@ from lucien.plugins.vip.tests.card_helpers import invite_link, start_with_channe
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
 FORBIDDEN = (
-    "This option is reserved for the keepers of the house.",
-    "Forgive me, this door opens only for the keepers of the house.",
+    "This option is reserved for the custodians of the house.",
+    "Forgive me, this door opens only for the custodians of the house.",
 )
 #: Every action the admins' callback data may carry: a handler whose rule none of them
 #: passes gets no trigger, and the walk fails until it is listed here.

@@ -114,7 +114,7 @@ async def test_grant_30_days_from_the_card_gives_the_entry_and_the_link(harness:
     section = await card(harness, ada, ana.id)
     assert "courtesy of the house" in section.lines[0] or "the house's courtesy" in section.lines[0]
     assert labels(section) == [EXTEND, REVOKE, EXPEL]
-    assert "made VIP by a keeper" in section.lines[2]
+    assert "made VIP by a custodian" in section.lines[2]
 
 
 async def test_grant_a_plan_then_extend_then_revoke_from_the_card(harness: Any) -> None:

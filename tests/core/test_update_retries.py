@@ -10,11 +10,11 @@ import json
 import time
 from typing import Any
 
-import aiohttp
 import pytest
 
 from lucien.core.testing.databases import redis_test_url
 from lucien.core.testing.harness import BotHarness
+from tests.webhookkit import command_update, post_update
 
 pytestmark = pytest.mark.lucien(plugins=["greeter"])
 
@@ -22,28 +22,7 @@ APOLOGY = "Something went wrong"  # error.generic's plain line (no voice plugin 
 
 
 def _update(update_id: int, text: str, user_id: int = 4242) -> bytes:
-    return json.dumps(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 1767268800,
-                "text": text,
-                "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-            },
-        }
-    ).encode()
-
-
-async def _post(app: Any, body: bytes) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "test-secret"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{app.base_url}/webhook", data=body, headers=headers) as response,
-    ):
-        return response.status, await response.read()
+    return command_update(update_id, text, user_id)
 
 
 def _statuses(harness: BotHarness, update_id: int) -> list[int | None]:
@@ -156,14 +135,14 @@ async def test_an_update_live_on_another_replica_is_retried_later_not_acknowledg
     first = await greeter_harness.start_app()
     second = await greeter_harness.start_app()
     body = _update(7001, "/slow 0.6")
-    running = asyncio.create_task(_post(first, body))
+    running = asyncio.create_task(post_update(first, body))
     await asyncio.sleep(0.2)
     # In progress on `first`: `second` must not answer 200, or Telegram would count it
     # done even if `first` died now.
-    assert (await _post(second, body))[0] == 503
+    assert (await post_update(second, body))[0] == 503
     status, reply = await running
     assert status == 200 and json.loads(reply)["text"] == "slow done"
-    assert await _post(second, body) == (200, b"{}")  # handled: a duplicate now
+    assert await post_update(second, body) == (200, b"{}")  # handled: a duplicate now
 
 
 @pytest.mark.lucien(plugins=["greeter"], redis=True)
@@ -174,7 +153,7 @@ async def test_shutdown_cancels_what_overruns_the_drain_and_another_replica_hand
     leaving = await greeter_harness.start_app(drain_timeout=0.5)
     staying = await greeter_harness.start_app()
     body = _update(7002, "/slow 30")  # a handler stuck on a Bot API that hangs
-    running = asyncio.create_task(_post(leaving, body))
+    running = asyncio.create_task(post_update(leaving, body))
     await asyncio.sleep(0.2)
     started = time.monotonic()
     await leaving.stop()
@@ -183,5 +162,5 @@ async def test_shutdown_cancels_what_overruns_the_drain_and_another_replica_hand
     # Bounded by DRAIN_TIMEOUT plus the grace to release claims, not by the handler.
     assert took < 0.5 + 3.0 + 2.0, took
     # The claim and the user's lock were released: the redelivery is handled at once.
-    status, reply = await _post(staying, _update(7002, "/slow 0"))
+    status, reply = await post_update(staying, _update(7002, "/slow 0"))
     assert status == 200 and json.loads(reply)["text"] == "slow done"

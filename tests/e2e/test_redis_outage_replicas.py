@@ -9,40 +9,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import select
 
 from lucien.core.db.models import ProcessedUpdate
 from lucien.core.testing.harness import BotHarness
 from lucien.core.testing.redis_server import PrivateRedis
+from tests.webhookkit import command_update, post_update
 
 pytestmark = pytest.mark.parametrize("db_kind", ["postgres"], indirect=True)
 
 
 def _update(update_id: int, text: str, user_id: int = 4343) -> bytes:
-    return json.dumps(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 1767268800,
-                "text": text,
-                "chat": {"id": user_id, "type": "private", "first_name": "Ana"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "Ana"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-            },
-        }
-    ).encode()
-
-
-async def _post(app: Any, body: bytes) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "test-secret"}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{app.base_url}/webhook", data=body, headers=headers) as response,
-    ):
-        return response.status, await response.read()
+    return command_update(update_id, text, user_id)
 
 
 async def _until_connected(app: Any) -> None:
@@ -66,14 +45,14 @@ async def test_the_same_update_to_both_replicas_is_answered_once(
         second = await harness.start_app()
         redis.stop()
         body = _update(8001, "/slow 0.4")
-        answers = await asyncio.gather(_post(first, body), _post(second, body))
+        answers = await asyncio.gather(post_update(first, body), post_update(second, body))
         handled = [a for a in answers if a[0] == 200 and a[1] != b"{}"]
         assert len(handled) == 1 and json.loads(handled[0][1])["text"] == "slow done"
         # The other was told to come back later (in progress) or, if it came after, that
         # it was done: never handled a second time.
         assert {a[0] for a in answers if a not in handled} <= {200, 503}
-        assert await _post(second, body) == (200, b"{}")
-        assert await _post(first, body) == (200, b"{}")
+        assert await post_update(second, body) == (200, b"{}")
+        assert await post_update(first, body) == (200, b"{}")
         async with first.ctx.db.session(readonly=True) as s:
             row = await s.scalar(select(ProcessedUpdate).where(ProcessedUpdate.update_id == 8001))
         assert row is not None and row.status == "d"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -18,6 +19,10 @@ class Clock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    def monotonic(self) -> float:
+        """Seconds for measuring intervals (throttles): never goes back."""
+        return time.monotonic()
+
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
 
@@ -26,12 +31,16 @@ class FakeClock(Clock):
     """A clock that only moves when told to; sleepers wake when time passes their deadline."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+        self._now = self._start = start or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._seq = itertools.count()
 
     def now(self) -> datetime:
         return self._now
+
+    def monotonic(self) -> float:
+        # Real time plus every jump: a throttle sees the days a test moved forward.
+        return time.monotonic() + (self._now - self._start).total_seconds()
 
     async def sleep(self, seconds: float) -> None:
         if seconds <= 0:

@@ -19,7 +19,18 @@ from aiogram.methods import TelegramMethod
 log = logging.getLogger("lucien.sender")
 T = TypeVar("T")
 
-_SENDING = {"sendmessage", "senddocument", "sendphoto", "copymessage", "forwardmessage"}
+_SENDING = {
+    "sendmessage",
+    "senddocument",
+    "sendphoto",
+    "sendvideo",
+    "sendvoice",
+    "sendanimation",
+    "sendmediagroup",
+    "copymessage",
+    "copymessages",
+    "forwardmessage",
+}
 
 
 # GCRA ("virtual scheduling"): every send reserves the earliest slot that respects both the

@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import logging
 import re
-import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +52,7 @@ class UserTracker:
     def seen(self, user: TgUser) -> None:
         """Note that `user` sent an update; schedule a write only if something changed."""
         fingerprint = (user.username, user.first_name, user.language_code)
-        now = time.monotonic()
+        now = self.ctx.clock.monotonic()
         entry = self._recent.get(user.id)
         if entry is not None and entry[1] == fingerprint and now - entry[0] < self.refresh_s:
             return

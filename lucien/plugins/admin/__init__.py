@@ -1,4 +1,4 @@
-"""Admin role, menus assembled from plugins, bot configuration from chat, broadcast,
+"""Admin role, menus assembled from plugins, bot configuration from chat,
 finding users and their card, statistics."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class AdminPlugin:
             version=__version__,
             description=(
                 "Admin role, menus assembled from plugins, bot configuration from chat, "
-                "broadcast, user cards, statistics"
+                "user cards, statistics"
             ),
         )
 
@@ -112,7 +112,6 @@ class AdminPlugin:
             button("config", "button.config", 10),
             button("users", "button.users", 60),
             button("stats", "button.stats", 65),
-            button("broadcast", "button.broadcast", 70),
             button("admins", "button.config.admins", 80),
             button("plugins", "button.config.plugins", 85),
         ]
@@ -129,13 +128,6 @@ class AdminPlugin:
         from lucien.plugins.admin.services import statistics_service
 
         return await statistics_service(ctx).section(viewer)
-
-    @hookimpl
-    async def lucien_shutdown(self, ctx: Any) -> None:
-        """Let a running broadcast finish (the drain timeout bounds the wait)."""
-        from lucien.plugins.admin.services import broadcast_service
-
-        await broadcast_service(ctx).drain()
 
 
 plugin = AdminPlugin()

@@ -16,7 +16,6 @@ from lucien.plugins.admin.services import (
     Card,
     EditableField,
     SearchPage,
-    audiences,
     encode_fragment,
     voice_keys,
 )
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class AdminCallback(CallbackData, prefix="adm"):
-    """Admin screens reached from the main menu: config, admins, plugins, broadcast, users
+    """Admin screens reached from the main menu: config, admins, plugins, users
     (find a user), stats."""
 
     screen: str = "config"
@@ -45,13 +44,6 @@ class AdminsCallback(CallbackData, prefix="adms"):
 
     action: str = "add"
     user_id: int = 0
-
-
-class BroadcastCallback(CallbackData, prefix="bcast"):
-    """Broadcast steps: pick an `audience`, `send`, or `cancel`."""
-
-    action: str = "cancel"
-    audience: str = ""
 
 
 class UserCardCallback(CallbackData, prefix="ucard"):
@@ -92,7 +84,6 @@ ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     AdminCallback,
     ConfigCallback,
     AdminsCallback,
-    BroadcastCallback,
     UserCardCallback,
     UsersCallback,
     UserActionCallback,
@@ -187,31 +178,6 @@ async def back_to_admins_markup(ctx: AppContext, user: Any) -> InlineKeyboardMar
         [
             [await _button(ctx, "button.back", AdminCallback(screen="admins"), user)],
             [await back_to_menu_button(ctx, user)],
-        ]
-    )
-
-
-async def audience_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    """Everyone, then each declared role (highest first): a role's own label when its
-    plugin declares `button.broadcast.<role>`, else the generic one naming it."""
-    rows = []
-    for audience in audiences(ctx):
-        data = BroadcastCallback(action="audience", audience=audience).pack()
-        key = f"button.broadcast.{audience}"
-        if key in ctx.app.messages:
-            text = await ctx.voice.button(key, user=user)
-        else:
-            text = await ctx.voice.button("button.broadcast.role", user=user, role=audience)
-        rows.append([InlineKeyboardButton(text=text, callback_data=data)])
-    rows.append([await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)])
-    return _markup(rows)
-
-
-async def confirm_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    return _markup(
-        [
-            [await _button(ctx, "button.broadcast.send", BroadcastCallback(action="send"), user)],
-            [await _button(ctx, "button.cancel", BroadcastCallback(action="cancel"), user)],
         ]
     )
 

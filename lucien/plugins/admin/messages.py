@@ -144,27 +144,6 @@ MESSAGES: list[MessageKey] = [
         "'{value}' was refused for {setting}: {reason}. Nothing was saved.",
         ("value", "setting", "reason"),
     ),
-    # --- broadcast
-    M("broadcast.prompt", "Send the message to broadcast (text, photo or video)."),
-    M("broadcast.choose_audience", "Who should receive it?"),
-    M(
-        "broadcast.confirm",
-        "Send this message to {count:plural:one=# user|other=# users}?",
-        ("count",),
-    ),
-    M("broadcast.empty", "There is nobody to send it to."),
-    M(
-        "broadcast.started",
-        "Broadcast started to {count:plural:one=# user|other=# users}.",
-        ("count",),
-    ),
-    M(
-        "broadcast.progress",
-        "Broadcast: {sent} of {total} sent, {failed} failed.",
-        ("sent", "total", "failed"),
-    ),
-    M("broadcast.sent", "Broadcast finished: {sent} sent, {failed} failed.", ("sent", "failed")),
-    M("broadcast.cancelled", "Broadcast cancelled."),
     # --- finding a user ("value" is what the admin sent)
     M(
         "users.prompt",
@@ -304,14 +283,6 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.setting", "{setting}", ("setting",)),
     _button("button.admins.add", "Add administrator"),
     _button("button.admins.remove", "Remove {member}", ("member",)),
-    _button("button.broadcast", "Broadcast"),
-    _button("button.broadcast.all", "Everyone"),
-    _button("button.broadcast.admin", "Administrators"),
-    _button("button.broadcast.vip", "VIP members"),
-    _button("button.broadcast.free", "Free members"),
-    # a role declared by another plugin, without a label of its own
-    _button("button.broadcast.role", "Role: {role}", ("role",)),
-    _button("button.broadcast.send", "Send"),
     _button("button.users", "Users"),
     _button("button.users.search", "New search"),
     _button("button.stats", "Statistics"),

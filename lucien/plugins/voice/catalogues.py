@@ -1,7 +1,8 @@
 """Every plugin's catalogue, read and merged into one `Catalogue` the voice renders.
 
 A plugin ships its texts next to its `messages.py`, in `catalogue/<locale>.json` (es and
-en; more locales as wanted), and names that folder through the `lucien_catalogue` hook.
+en; more locales as wanted; a large one may split a locale into `<locale>.<part>.json`),
+and names that folder through the `lucien_catalogue` hook.
 Each file maps the plugin's message keys to a list of variants::
 
     {"greeting.returning": [
@@ -149,8 +150,10 @@ def load_catalogue(sources: Iterable[Source] | None = None) -> Catalogue:
         if not root.is_dir():
             catalogue.problems.append(f"{owner}: catalogue folder {root} does not exist")
             continue
+        # `es.json`, and for a large plugin also `es.posts.json`...: the locale is the
+        # name's first part, and a key still has one file.
         for path in sorted(root.glob("*.json")):
-            _read_locale_file(catalogue, owner, path, path.stem)
+            _read_locale_file(catalogue, owner, path, path.name.split(".")[0])
     return catalogue
 
 

@@ -1,5 +1,5 @@
 """The settings screens of the admin menu: configuration, administrators, the plugins list
-and broadcasts (under the guarded parent of `handlers/__init__.py`, which checks the role).
+(under the guarded parent of `handlers/__init__.py`, which checks the role).
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, MessageOriginChannel, MessageOriginUser
@@ -27,13 +27,10 @@ from lucien.plugins.admin.handlers.common import edit, stale_cancel, where_press
 from lucien.plugins.admin.keyboards import (
     AdminCallback,
     AdminsCallback,
-    BroadcastCallback,
     ConfigCallback,
 )
 from lucien.plugins.admin.services import (
     admin_service,
-    audiences,
-    broadcast_service,
     current_value,
     editable_fields,
     find_field,
@@ -53,14 +50,8 @@ class AddAdmin(StatesGroup):
     user_id = State()
 
 
-class Broadcast(StatesGroup):
-    message = State()
-    audience = State()
-    confirm = State()
-
-
-SETTINGS_STATES: tuple[type[StatesGroup], ...] = (EditSetting, AddAdmin, Broadcast)
-SETTINGS_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins", "broadcast")
+SETTINGS_STATES: tuple[type[StatesGroup], ...] = (EditSetting, AddAdmin)
+SETTINGS_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins")
 
 
 async def _menu_text(ctx: AppContext, role: Role, user: Any) -> str:
@@ -254,101 +245,6 @@ def create_router() -> Router:
     async def plugins_menu(query: CallbackQuery, ctx: AppContext) -> Any:
         user = query.from_user
         await edit(query, await plugins_text(ctx, user), await kb.back_markup(ctx, user))
-        return query.answer()
-
-    # -- broadcast -----------------------------------------------------------------------
-
-    async def broadcast_prompt(ctx: AppContext, user: Any) -> tuple[str, Any]:
-        text = await ctx.voice.say("broadcast.prompt", user=user)
-        return text, await kb.cancel_markup(ctx, user, BroadcastCallback(action="cancel"))
-
-    @router.message(Command("broadcast"))
-    async def broadcast_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
-        await open_prompt(state, Broadcast.message, bot=message.bot, chat_id=message.chat.id)
-        text, markup = await broadcast_prompt(ctx, message.from_user)
-        await remember_prompt(state, await message.answer(text, reply_markup=markup))
-
-    @router.callback_query(AdminCallback.filter(F.screen == "broadcast"))
-    async def broadcast_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        chat_id, pressed = where_pressed(query)
-        await open_prompt(state, Broadcast.message, bot=query.bot, chat_id=chat_id, keep=pressed)
-        text, markup = await broadcast_prompt(ctx, query.from_user)
-        await remember_prompt(state, await show_prompt(query, text, markup))
-        return query.answer()
-
-    @router.message(Broadcast.message)
-    async def broadcast_message(message: Message, ctx: AppContext, state: FSMContext) -> Any:
-        """Remember which message to copy; the audience comes next."""
-        await state.update_data(chat_id=message.chat.id, message_id=message.message_id)
-        await state.set_state(Broadcast.audience)
-        text = await ctx.voice.say("broadcast.choose_audience", user=message.from_user)
-        markup = await kb.audience_markup(ctx, message.from_user)
-        await remember_prompt(state, await message.answer(text, reply_markup=markup))
-
-    @router.callback_query(
-        BroadcastCallback.filter(F.action == "audience"),
-        StateFilter(Broadcast.audience),
-    )
-    async def broadcast_audience(
-        query: CallbackQuery, callback_data: BroadcastCallback, ctx: AppContext, state: FSMContext
-    ) -> Any:
-        user = query.from_user
-        if callback_data.audience not in audiences(ctx):  # a role whose plugin went away
-            text = await ctx.voice.say("menu.stale", user=user)
-            return query.answer(text[:200], show_alert=True)
-        recipients = await broadcast_service(ctx).audience(callback_data.audience)
-        if not recipients:
-            chat_id, pressed = where_pressed(query)
-            await close_prompt(state, query.bot, chat_id, keep=pressed)
-            await edit(
-                query,
-                await ctx.voice.say("broadcast.empty", user=user),
-                await kb.back_markup(ctx, user),
-            )
-            return query.answer()
-        await state.update_data(audience=callback_data.audience)
-        await state.set_state(Broadcast.confirm)
-        text = await ctx.voice.say("broadcast.confirm", user=user, count=len(recipients))
-        await edit(query, text, await kb.confirm_markup(ctx, user))
-        return query.answer()
-
-    @router.callback_query(
-        BroadcastCallback.filter(F.action == "send"), StateFilter(Broadcast.confirm)
-    )
-    async def broadcast_send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        """Start the broadcast in the background; this message shows its progress."""
-        data = await state.get_data()
-        chat_id, pressed = where_pressed(query)
-        await close_prompt(state, query.bot, chat_id, keep=pressed)
-        user = query.from_user
-        service = broadcast_service(ctx)
-        recipients = await service.audience(data["audience"])
-        text = await ctx.voice.say("broadcast.started", user=user, count=len(recipients))
-        await edit(query, text)
-        if isinstance(query.message, Message):
-            service.start(
-                recipients,
-                data["chat_id"],
-                data["message_id"],
-                query.message.chat.id,
-                query.message.message_id,
-                user,
-            )
-        return query.answer()
-
-    @router.callback_query(BroadcastCallback.filter(F.action == "cancel"))
-    async def broadcast_cancel(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        """Cancel a broadcast not yet sent, if it is still open."""
-        if not await is_open_prompt(state, query.message, (Broadcast,)):
-            return await stale_cancel(query, ctx)
-        chat_id, pressed = where_pressed(query)
-        await close_prompt(state, query.bot, chat_id, keep=pressed)
-        user = query.from_user
-        await edit(
-            query,
-            await ctx.voice.say("broadcast.cancelled", user=user),
-            await kb.back_markup(ctx, user),
-        )
         return query.answer()
 
     return router

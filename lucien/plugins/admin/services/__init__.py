@@ -5,7 +5,6 @@
 - `config.py`: the settings admins may edit from chat, discovered from every enabled
   plugin's settings model, parsed, validated (channels against Telegram) and saved with
   optimistic versioning; the admin plugin's own settings; the plugins screen;
-- `broadcast.py`: broadcasts to the users the core has seen, in a background task;
 - `users.py`: finding people in the core's `users` table (id, @username, name, paged);
 - `card.py`: the user card (the core's facts, every plugin's section, the audit log) and
   the admin plugin's actions on it (block, unblock, promote, demote);
@@ -15,7 +14,6 @@ Callers import every public name from here.
 """
 
 from lucien.plugins.admin.services.admins import AdminService, admin_service
-from lucien.plugins.admin.services.broadcast import BroadcastService, audiences, broadcast_service
 from lucien.plugins.admin.services.card import ACTIONS, Action, Card, CardService, card_service
 from lucien.plugins.admin.services.config import (
     KINDS,
@@ -63,7 +61,6 @@ __all__ = [
     "Action",
     "AdminService",
     "AdminSettings",
-    "BroadcastService",
     "Card",
     "CardService",
     "ChannelInfo",
@@ -77,8 +74,6 @@ __all__ = [
     "StatsScreen",
     "UserDirectory",
     "admin_service",
-    "audiences",
-    "broadcast_service",
     "card_service",
     "check_channel",
     "current_value",

@@ -1,4 +1,4 @@
-"""The admin plugin end to end: roles, menus, settings from chat, access control, broadcast.
+"""The admin plugin end to end: roles, menus, settings from chat, access control.
 
 The vip and free plugins are stood in for by small fakes defined here (their settings
 models carry the editable fields the real ones will), so these tests pin the admin
@@ -28,7 +28,6 @@ from lucien.core.plugin import MenuButton, MessageKey, PluginInfo, RoleSpec, hoo
 from lucien.core.testing.emulator.state import CallbackQueryState
 from lucien.plugins.admin.handlers import create_router
 from lucien.plugins.admin.models import Admin
-from lucien.plugins.admin.services import broadcast_service
 
 # ----------------------------------------------------------------------------- fakes
 
@@ -132,7 +131,6 @@ ADMIN_MENU = [
     ["Configuration"],
     ["Users"],
     ["Statistics"],
-    ["Broadcast"],
     ["Administrators"],
     ["Plugins"],
 ]
@@ -228,13 +226,6 @@ async def test_each_role_sees_its_menu_and_every_path_comes_back(harness: Any) -
     await admin.click("Administrators")
     assert f"• Ada ({admin.id})" in admin.last.text
     assert admin.last.buttons == [["Add administrator"], ["Back"]]
-    await admin.click("Back")
-    assert admin.last.buttons == ADMIN_MENU
-
-    await admin.click("Broadcast")
-    assert admin.last.text == "Send the message to broadcast (text, photo or video)."
-    await admin.click("Cancel")
-    assert admin.last.text == "Broadcast cancelled."
     await admin.click("Back")
     assert admin.last.buttons == ADMIN_MENU
 
@@ -591,57 +582,6 @@ async def test_a_known_users_role_costs_no_query(harness: Any) -> None:
         event.remove(engine, "before_cursor_execute", record)
     assert fred.last.buttons == [["Free area"]]
     assert statements == []
-
-
-# ----------------------------------------------------------------------------- broadcast
-
-
-async def test_broadcast_reaches_the_chosen_audience_with_progress(harness: Any) -> None:
-    admin = harness.admin("Ada")
-    vera = harness.user("Vera")
-    fred = harness.user("Fred")
-    gina = harness.user("Gina")
-    VIP_USERS.add(vera.id)
-    await harness.start_app()
-    for actor in (vera, fred, gina):
-        await actor.send("/start")
-    ctx = harness.ctx
-    await ctx.users.drain()
-
-    await admin.send("/start")
-    await admin.click("Broadcast")
-    await admin.send("New photos <tonight>!")
-    assert admin.last.text == "Who should receive it?"
-    assert admin.last.buttons == [
-        ["Everyone"],
-        ["Administrators"],
-        ["VIP members"],
-        ["Free members"],
-        ["Cancel"],
-    ]
-    await admin.click("Free members")
-    assert admin.last.text == "Send this message to 2 users?"
-    query = await admin.click("Send")
-    progress = next(m for m in admin.messages if m.message_id == query.message_id)
-    await broadcast_service(ctx).drain()
-    await harness.emulator.wait_idle()
-    assert progress.text == "Broadcast finished: 2 sent, 0 failed."
-    for actor in (fred, gina):
-        assert actor.last.text == "New photos <tonight>!"
-    assert vera.last.text != "New photos <tonight>!"
-
-    # Everyone, one of whom blocked the bot meanwhile.
-    await gina.block_bot()
-    await admin.send("/broadcast")
-    await admin.send("Second")
-    await admin.click("Everyone")
-    assert admin.last.text == "Send this message to 4 users?"  # the admin is a user too
-    query = await admin.click("Send")
-    progress = next(m for m in admin.messages if m.message_id == query.message_id)
-    await broadcast_service(ctx).drain()
-    await harness.emulator.wait_idle()
-    assert progress.text == "Broadcast finished: 3 sent, 1 failed."
-    assert vera.last.text == "Second" and fred.last.text == "Second"
 
 
 # ----------------------------------------------------------------------------- voice

@@ -18,7 +18,6 @@ ADMIN_MENU = [
     ["Configuration"],
     ["Users"],
     ["Statistics"],
-    ["Broadcast"],
     ["Administrators"],
     ["Plugins"],
 ]
@@ -42,7 +41,7 @@ async def test_admin_and_free_user_see_their_menus(harness: Any) -> None:
 async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
     await harness.start_app()
     fred = harness.user("Fred")
-    for command in ("/config", "/admins", "/plugins", "/broadcast", "/admin"):
+    for command in ("/config", "/admins", "/plugins", "/admin"):
         await fred.send(command)
         assert fred.last.text == "This option is only available to administrators."
 

@@ -1,6 +1,6 @@
 """The admin's prompts and their Cancel buttons, as a Spanish-speaking custodian lives them.
 
-A prompt (a setting's new value, a custodian to add, a broadcast) may be shown on several
+A prompt (a setting's new value, a custodian to add) may be shown on several
 messages, each with [Cancelar]. Once it ends, the buttons go from the earlier messages;
 a Cancel pressed where no prompt is open (ended, abandoned, or another one open) gets an
 alert that the request is already closed, loses its buttons, and changes nothing: it never
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from lucien.core.testing.emulator.state import CallbackQueryState
-from lucien.plugins.admin.keyboards import BroadcastCallback, ConfigCallback
+from lucien.plugins.admin.keyboards import ConfigCallback
 from lucien.plugins.admin.models import Admin
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "free"])
@@ -133,28 +133,3 @@ async def test_a_cancel_left_on_an_added_custodian_keeps_them(harness: Any) -> N
     async with harness.ctx.db.session() as s:
         row = await s.get(Admin, fred.id)
     assert row is not None and row.added_by == diana.id
-
-
-async def test_broadcast_cancel_live_and_stale(harness: Any) -> None:
-    diana = harness.admin("Diana", language_code="es")
-    fred = harness.user("Fred", language_code="es")
-    await harness.start_app()
-    await fred.send("/start")  # someone to broadcast to
-    await diana.send("/broadcast")
-    prompt = diana.last
-    assert prompt.buttons == [["Cancelar"]]
-    await diana.send("Mañana, velada en el salón.")
-    audience = diana.last
-    assert ["Cancelar"] in audience.buttons
-    question = audience.text
-
-    # The first message's Cancel still belongs to the open broadcast: it cancels it.
-    await diana.click("Cancelar", message=prompt)
-    assert prompt.text in {"Difusión cancelada.", "Como usted diga: el mensaje se queda en casa."}
-    assert audience.buttons == []  # the audience step went with it
-
-    # Pressed again from a stale view of the audience step: the broadcast is already closed.
-    query = await diana.press(audience, BroadcastCallback(action="cancel").pack())
-    assert_closed_alert(query)
-    assert audience.text == question
-    assert len(fred.messages) == 1  # only the greeting: nothing was broadcast

@@ -66,7 +66,6 @@ async def test_an_admins_role_resolves_while_a_writer_holds_the_lock(harness: An
         ["Configuration"],
         ["Users"],
         ["Statistics"],
-        ["Broadcast"],
         ["Administrators"],
         ["Plugins"],
     ]

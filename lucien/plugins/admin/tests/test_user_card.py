@@ -21,7 +21,6 @@ ADMIN_MENU = [
     ["Configuration"],
     ["Users"],
     ["Statistics"],
-    ["Broadcast"],
     ["Administrators"],
     ["Plugins"],
 ]

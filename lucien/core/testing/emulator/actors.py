@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import membership
+from .actors_media import MediaSending, command_entities, formatted
+from .errors import ActorError
 from .state import (
     BotAccount,
     CallbackQueryState,
     ChatState,
-    DocumentFile,
     InviteLink,
     PrivateChat,
     StoredMessage,
@@ -28,7 +30,6 @@ from .state import (
 if TYPE_CHECKING:
     from .server import Emulator
 
-_COMMAND = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _PUBLIC_LINK = re.compile(r"^(?:https?://)?(?:t\.me/|telegram\.me/|@)([A-Za-z0-9_]{4,32})$")
 
 #: What ``UserActor.join`` may answer besides "joined" and "requested".
@@ -43,16 +44,24 @@ JOIN_REFUSALS = (
 )
 
 
-class ActorError(Exception):
-    """A user tried something their client would not let them do (no such button...)."""
+__all__ = ["JOIN_REFUSALS", "ActorError", "UserActor"]
 
 
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def _callback_data(message: StoredMessage, label: str) -> str:
+    """The callback data of the button ``label`` on ``message`` (ActorError otherwise)."""
+    button = next((b for b in message.inline_buttons if b.get("text") == label), None)
+    if button is None:
+        available = [b.get("text") for b in message.inline_buttons]
+        raise ActorError(f"no inline button {label!r}; available: {available}")
+    if "callback_data" not in button:
+        kind = next((k for k in button if k != "text"), "unknown")
+        raise ActorError(f"button {label!r} is a {kind} button, not a callback button")
+    return str(button["callback_data"])
 
 
-class UserActor:
-    """A person using Telegram: talks to bots, clicks buttons, joins and leaves chats."""
+class UserActor(MediaSending):
+    """A person using Telegram: talks to bots, sends media (``actors_media.py``), clicks
+    buttons in private chats and on channel posts, joins and leaves chats."""
 
     def __init__(self, emulator: Emulator, user: UserState) -> None:
         self._emu = emulator
@@ -137,41 +146,26 @@ class UserActor:
 
     # -- actions -----------------------------------------------------------------------------
 
-    async def send(self, text: str, *, bot: BotAccount | None = None) -> StoredMessage:
-        """Write ``text`` to the bot; ``/commands`` get bot_command entities."""
-        account = self._bot(bot)
-        entities = [
-            {
-                "type": "bot_command",
-                "offset": _utf16(text[: m.start()]),
-                "length": _utf16(m.group()),
-            }
-            for m in _COMMAND.finditer(text)
-        ]
-        message = self._message(account, text, entities=entities)
-        await self._emu.wait_handled([account.queue.push("message", message.to_api())])
-        return message
-
-    async def send_document(
+    async def send(
         self,
-        filename: str,
-        data: bytes,
+        text: str,
         *,
-        caption: str | None = None,
+        entities: Sequence[Any] | None = None,
+        parse_mode: str | None = None,
         bot: BotAccount | None = None,
     ) -> StoredMessage:
-        """Send a file to the bot."""
+        """Write ``text`` to the bot; ``/commands`` get bot_command entities.
+
+        Formatting as a client sends it: ``parse_mode="HTML"`` (``"<b>hola</b>"`` arrives as
+        "hola" with a bold entity) or explicit ``entities``.
+        """
         account = self._bot(bot)
-        file_id = "BQAC" + secrets.token_urlsafe(24)
-        self._emu.files[file_id] = (filename, data)
-        api = {
-            "file_id": file_id,
-            "file_unique_id": file_id[-16:],
-            "file_name": filename,
-            "file_size": len(data),
-        }
+        plain, marked = formatted(text, parse_mode, entities)
+        all_entities = sorted(
+            [*marked, *command_entities(plain)], key=lambda e: (e["offset"], -e["length"])
+        )
         message = self._message(
-            account, caption, document_api=api, document=DocumentFile(filename, data)
+            account, plain, entities=all_entities, html=text if parse_mode else None
         )
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
@@ -203,27 +197,48 @@ class UserActor:
         if target is None:
             available = [b.get("text") for m in candidates for b in m.inline_buttons]
             raise ActorError(f"no inline button {label!r}; available: {available}")
-        button = next(b for b in target.inline_buttons if b.get("text") == label)
-        if "callback_data" not in button:
-            kind = next((k for k in button if k != "text"), "unknown")
-            raise ActorError(f"button {label!r} is a {kind} button, not a callback button")
-        return await self.press(target, str(button["callback_data"]), bot=account)
+        return await self.press(target, _callback_data(target, label), bot=account)
+
+    async def click_in(
+        self,
+        chat: ChatState | int,
+        message: StoredMessage | int,
+        label: str,
+        *,
+        bot: BotAccount | None = None,
+    ) -> CallbackQueryState:
+        """Press the callback button ``label`` on a post in a channel (or group) ``chat``.
+
+        Anyone who sees the post can press it, member or not (the bot checks membership
+        itself if it cares). The bot gets a callback_query whose ``message`` is the post
+        (chat type channel) and whose ``from`` is this user; the answer is on the returned
+        query and in :attr:`callback_answers`.
+        """
+        target_chat = chat if isinstance(chat, ChatState) else self._emu.chat(chat)
+        wanted = message if isinstance(message, int) else message.message_id
+        post = target_chat.messages.get(wanted)
+        if post is None or post.deleted:
+            raise ActorError(f"no message {wanted} in {target_chat.title!r}")
+        return await self.press(post, _callback_data(post, label), bot=bot)
 
     async def press(
         self, message: StoredMessage, data: str, *, bot: BotAccount | None = None
     ) -> CallbackQueryState:
         """Send the callback `data` from ``message`` as a client showing it would, even
-        if the bot has since taken that button away (the client was not refreshed)."""
+        if the bot has since taken that button away (the client was not refreshed).
+        ``message`` may be in the private chat or a channel post."""
         account = self._bot(bot)
+        chat_id = int(message.chat["id"])
         query = CallbackQueryState(
-            secrets.token_hex(8), self.id, account.id, message.message_id, data
+            secrets.token_hex(8), self.id, account.id, message.message_id, data, chat_id
         )
         self._emu.callback_queries[query.id] = query
         body = {
             "id": query.id,
             "from": self.user.to_api(),
             "message": message.to_api(),
-            "chat_instance": str(abs(hash((account.id, self.id)))),
+            # Telegram's chat_instance is per user and chat; any stable number will do.
+            "chat_instance": str(abs(hash((account.id, self.id, chat_id)))),
             "data": data,
         }
         await self._emu.wait_handled([account.queue.push("callback_query", body)])

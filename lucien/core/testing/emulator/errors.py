@@ -31,6 +31,10 @@ class ApiError(Exception):
         return body
 
 
+class ActorError(Exception):
+    """A user tried something their client would not let them do (no such button...)."""
+
+
 def bad_request(reason: str) -> ApiError:
     """400 with Telegram's ``Bad Request:`` prefix."""
     return ApiError(400, f"Bad Request: {reason}")

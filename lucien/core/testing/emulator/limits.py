@@ -6,6 +6,12 @@ messages per minute to one group or channel. The limits run on real monotonic
 time (never the fake clock: a test that advances the clock must not unlock
 sending). ``scale`` shrinks every window for fast tests; ``retry_after`` is
 still reported in Telegram seconds, so a caller waits ``retry_after * scale``.
+
+A call that sends several messages at once (sendMediaGroup, copyMessages) counts each
+message it sends. It is accepted when one more message would be, and then charged in
+full: a 10-item album to a private chat goes through, and the chat's next message waits
+until the bucket has refilled (a rule that refused it outright would refuse every album
+bigger than the burst).
 """
 
 from __future__ import annotations
@@ -28,7 +34,12 @@ SENDING_METHODS = frozenset(
         "sendMessage",
         "sendDocument",
         "sendPhoto",
+        "sendVideo",
+        "sendVoice",
+        "sendAnimation",
+        "sendMediaGroup",
         "copyMessage",
+        "copyMessages",
         "forwardMessage",
     }
 )
@@ -54,9 +65,9 @@ class RateLimiter:
     def _retry(self, wait: float) -> int:
         return max(1, math.ceil(wait / self.scale - 1e-9))
 
-    def acquire(self, bot_id: int, chat_id: int, private: bool) -> None:
-        """Count one message to ``chat_id`` or raise 429; a refused message is not counted."""
-        if not self.enabled:
+    def acquire(self, bot_id: int, chat_id: int, private: bool, count: int = 1) -> None:
+        """Count ``count`` messages to ``chat_id`` or raise 429; a refused call counts nothing."""
+        if not self.enabled or count < 1:
             return
         now = self._now()
         waits: list[float] = []
@@ -73,20 +84,26 @@ class RateLimiter:
             window = self._groups[bucket_key]
             self._expire(window, now, 60 * self.scale)
             if len(window) >= GROUP_PER_MINUTE:
-                waits.append(window[0] + 60 * self.scale - now)
+                waits.append(self._free_at(window, GROUP_PER_MINUTE, 60 * self.scale) - now)
 
         bulk = self._bulk[bot_id]
         self._expire(bulk, now, self.scale)
         if len(bulk) >= BULK_PER_SECOND:
-            waits.append(bulk[0] + self.scale - now)
+            waits.append(self._free_at(bulk, BULK_PER_SECOND, self.scale) - now)
 
         if waits:
             raise too_many_requests(self._retry(max(waits)))
         if private:
-            self._buckets[bucket_key] = (tokens - 1, now)
+            self._buckets[bucket_key] = (tokens - count, now)
         else:
-            self._groups[bucket_key].append(now)
-        bulk.append(now)
+            self._groups[bucket_key].extend([now] * count)
+        bulk.extend([now] * count)
+
+    @staticmethod
+    def _free_at(window: deque[float], limit: int, span: float) -> float:
+        """When the window next has room: its entry ``limit`` places from the end expires
+        (after an album, more than one must expire)."""
+        return window[len(window) - limit] + span
 
     @staticmethod
     def _expire(window: deque[float], now: float, span: float) -> None:

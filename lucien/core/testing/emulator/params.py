@@ -157,7 +157,11 @@ class Params:
 
     def file(self, name: builtins.str) -> UploadedFile | builtins.str | None:
         """An uploaded file (``attach://part``), or a file_id/URL string."""
-        value = self.raw.get(name)
+        return self.file_value(self.raw.get(name))
+
+    def file_value(self, value: Any) -> UploadedFile | builtins.str | None:
+        """A file given by value (a media group item's ``media``): ``attach://part`` is the
+        uploaded part of that name; anything else a file_id or URL."""
         if value is None:
             return None
         if isinstance(value, UploadedFile):
@@ -213,6 +217,7 @@ _JSON_KEYS = frozenset(
         "reply_parameters",
         "message_ids",
         "permissions",
+        "media",
     }
 )
 _INT_KEYS = frozenset(

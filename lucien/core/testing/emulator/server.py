@@ -32,6 +32,7 @@ from .delivery import DeliveryAttempt, PendingUpdate, UpdateQueue
 from .errors import ApiError, bad_request, not_found, unauthorized
 from .faults import Faults
 from .limits import RateLimiter
+from .media import MediaFile
 from .methods import REGISTRY, MethodContext
 from .params import Params, read_request
 from .state import (
@@ -84,6 +85,8 @@ class Emulator:
         self.deliveries: list[DeliveryAttempt] = []
         self.callback_queries: dict[str, Any] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
+        #: What is known of a file id beyond its name and bytes: kind and API object.
+        self.file_meta: dict[str, MediaFile] = {}
         #: Injected failures, delays and hangs (``faults.add``; HTTP: /_emulator/faults).
         self.faults = Faults()
         self._user_ids = itertools.count(5_000_000_001)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .media import MEDIA_KINDS, animation_document
+
 if TYPE_CHECKING:
     from .delivery import UpdateQueue
 
@@ -116,7 +118,12 @@ class DocumentFile(NamedTuple):
 
 @dataclass
 class StoredMessage:
-    """A message in a chat, as the user's client would show it (edits applied in place)."""
+    """A message in a chat, as the user's client would show it (edits applied in place).
+
+    Each media kind has two fields: ``<kind>`` (name and bytes, :class:`DocumentFile`) and
+    ``<kind>_api`` (the Bot API object; a list of PhotoSize for photos). ``kind``,
+    ``caption``, ``file`` and ``media_api`` read whichever one the message carries.
+    """
 
     message_id: int
     chat: dict[str, Any]
@@ -130,6 +137,15 @@ class StoredMessage:
     photo: DocumentFile | None = None
     document_api: dict[str, Any] | None = None
     photo_api: list[dict[str, Any]] | None = None
+    video: DocumentFile | None = None
+    video_api: dict[str, Any] | None = None
+    voice: DocumentFile | None = None
+    voice_api: dict[str, Any] | None = None
+    animation: DocumentFile | None = None
+    animation_api: dict[str, Any] | None = None
+    media_group_id: str | None = None  # shared by the messages of one album
+    protect_content: bool = False  # sent with protect_content (has_protected_content)
+    copy_of: tuple[int, int] | None = None  # (chat id, message id) it was copied from
     forward_origin: dict[str, Any] | None = None
     sender_chat: dict[str, Any] | None = None
     from_bot: bool = False
@@ -138,8 +154,35 @@ class StoredMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def kind(self) -> str:
+        """ "photo", "video", "animation", "voice", "document", or "text" without media."""
+        return next(
+            (k for k in MEDIA_KINDS if getattr(self, f"{k}_api") is not None),
+            "text",
+        )
+
+    @property
     def is_media(self) -> bool:
-        return self.document_api is not None or self.photo_api is not None
+        return self.kind != "text"
+
+    @property
+    def caption(self) -> str | None:
+        """The caption (plain text) of a media message; None for text messages."""
+        return self.text if self.is_media else None
+
+    @property
+    def file(self) -> DocumentFile | None:
+        """Name and bytes of the media the message carries (None for text)."""
+        return getattr(self, self.kind) if self.is_media else None
+
+    @property
+    def media_api(self) -> Any:
+        """The Bot API object of the media (a PhotoSize list for photos), or None."""
+        return getattr(self, f"{self.kind}_api") if self.is_media else None
+
+    def media_fields(self) -> dict[str, Any]:
+        """The media fields, to build a copy carrying the same file."""
+        return {name: getattr(self, name) for kind in MEDIA_KINDS for name in (kind, f"{kind}_api")}
 
     @property
     def buttons(self) -> list[list[str]]:
@@ -173,10 +216,16 @@ class StoredMessage:
             data[text_key] = self.text
         if self.entities:
             data[entities_key] = self.entities
-        if self.document_api is not None:
-            data["document"] = self.document_api
-        if self.photo_api is not None:
-            data["photo"] = self.photo_api
+        for kind in MEDIA_KINDS:
+            api = getattr(self, f"{kind}_api")
+            if api is not None:
+                data[kind] = api
+        if self.animation_api is not None and self.document_api is None:
+            data["document"] = animation_document(self.animation_api)
+        if self.media_group_id is not None:
+            data["media_group_id"] = self.media_group_id
+        if self.protect_content:
+            data["has_protected_content"] = True
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
             data["reply_markup"] = self.reply_markup
         data.update(self.extra)
@@ -192,6 +241,7 @@ class CallbackQueryState:
     bot_id: int
     message_id: int
     data: str
+    chat_id: int | None = None  # the chat of the message (a channel for click_in)
     answered: bool = False
     text: str | None = None
     show_alert: bool = False
@@ -280,6 +330,11 @@ class ChatState(MessageStore):
     def members(self) -> dict[int, str]:
         """user_id -> status for everyone the chat knows (bots and the owner included)."""
         return {uid: record.status for uid, record in self.records.items()}
+
+    @property
+    def posts(self) -> list[StoredMessage]:
+        """The chat's messages still shown (not deleted), oldest first."""
+        return [m for _, m in sorted(self.messages.items()) if not m.deleted]
 
     def status_of(self, user_id: int) -> str:
         record = self.records.get(user_id)

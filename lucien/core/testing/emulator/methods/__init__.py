@@ -133,7 +133,7 @@ class MethodContext:
 
 def _load() -> None:
     # Importing the modules registers their handlers.
-    from . import bot, chats, links, messages, updates  # noqa: F401
+    from . import bot, chats, copies, links, media, messages, updates  # noqa: F401
 
 
 _load()

@@ -154,6 +154,7 @@ class BotApplication:
         ctx.config = ConfigStore(ctx)
         ctx.sender = Sender(
             ctx.bot,
+            per_second=settings.send_rate,
             on_blocked=ctx.users.mark_blocked,
             redis=ctx.state.redis,
             key_prefix=settings.redis_key_prefix,

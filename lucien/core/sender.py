@@ -44,12 +44,13 @@ local g_interval = tonumber(ARGV[1])
 local c_interval = tonumber(ARGV[2])
 local c_burst = tonumber(ARGV[3])
 local g_burst = tonumber(ARGV[4])
+local weight = tonumber(ARGV[5] or '1')
 local c_tat = tonumber(redis.call('GET', KEYS[2]) or '0')
 local slot = math.max(now, c_tat - (c_burst - 1) * c_interval)
 local g_tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 slot = math.max(slot, g_tat - (g_burst - 1) * g_interval)
-redis.call('SET', KEYS[1], math.max(g_tat, slot) + g_interval, 'PX', 60000)
-redis.call('SET', KEYS[2], math.max(c_tat, slot) + c_interval, 'PX', 120000)
+redis.call('SET', KEYS[1], math.max(g_tat, slot) + g_interval * weight, 'PX', 60000)
+redis.call('SET', KEYS[2], math.max(c_tat, slot) + c_interval * weight, 'PX', 120000)
 return slot - now
 """
 
@@ -92,19 +93,19 @@ class Sender:
         is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
         return (3.0, 3.0) if is_group else (1.0, self._per_chat_burst)
 
-    def _reserve_local(self, chat_id: Any) -> float:
+    def _reserve_local(self, chat_id: Any, weight: int = 1) -> float:
         now = time.monotonic()
         interval, burst = self._chat_pace(chat_id)
         tat = self._chat_tat.get(chat_id, 0.0)
         global_earliest = self._next_global - (self._global_burst - 1) * self._global_interval
         slot = max(now, tat - (burst - 1) * interval, global_earliest)
-        self._next_global = max(self._next_global, slot) + self._global_interval
-        self._chat_tat[chat_id] = max(tat, slot) + interval
+        self._next_global = max(self._next_global, slot) + self._global_interval * weight
+        self._chat_tat[chat_id] = max(tat, slot) + interval * weight
         if len(self._chat_tat) > 50_000:  # an old chat's schedule is in the past anyway
             self._chat_tat.pop(next(iter(self._chat_tat)))
         return slot - now
 
-    async def _reserve(self, chat_id: Any) -> float:
+    async def _reserve(self, chat_id: Any, weight: int = 1) -> float:
         if self._script is not None:
             interval, burst = self._chat_pace(chat_id)
             try:
@@ -115,24 +116,28 @@ class Sender:
                         interval * 1000,
                         burst,
                         self._global_burst,
+                        weight,
                     ],
                 )
                 return max(0.0, int(wait_ms) / 1000)
             except Exception as exc:  # Redis away: pace this process alone meanwhile
                 log.debug("shared limiter unavailable (%r); pacing locally", exc)
-        return self._reserve_local(chat_id)
+        return self._reserve_local(chat_id, weight)
 
-    async def _pace(self, chat_id: Any) -> None:
-        wait = await self._reserve(chat_id)
+    async def _pace(self, chat_id: Any, weight: int = 1) -> None:
+        wait = await self._reserve(chat_id, weight)
         if wait > 0:
             await asyncio.sleep(wait)
 
     async def __call__(self, method: TelegramMethod[T]) -> T:
         counted = method.__api_method__.lower() in _SENDING
         chat_id = getattr(method, "chat_id", None)
+        # An album (copyMessages, sendMediaGroup) is as many messages as it has items.
+        many = getattr(method, "message_ids", None) or getattr(method, "media", None)
+        weight = len(many) if isinstance(many, list) and many else 1
         for attempt in range(self.max_retries + 1):
             if counted:
-                await self._pace(chat_id)
+                await self._pace(chat_id, weight)
             try:
                 return await self.bot(method)
             except TelegramRetryAfter as exc:

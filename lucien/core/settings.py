@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # Flood control per user: FLOOD_BURST updates at once, then FLOOD_RATE a second
     # (either 0: off); FLOOD_EXEMPT_ROLES defaults to the highest-ranked role.
     flood_rate: float = Field(default=1.0, ge=0)
+    # Messages a second the bot sends in bulk, shared by every replica (Telegram allows
+    # about 30; 25 leaves room for network jitter bunching paced calls together).
+    send_rate: float = Field(default=25.0, gt=0, le=30)
     flood_burst: int = Field(default=10, ge=0)
     flood_exempt_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     replica_id: str | None = Field(default=None, validation_alias="RAILWAY_REPLICA_ID")

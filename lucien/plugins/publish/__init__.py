@@ -34,6 +34,7 @@ async def _broadcast_job(ctx: AppContext) -> None:
     service = broadcasts(ctx)
     if service.render is None:
         service.render = make_renderer(ctx)
+    await service.start_due()
     await service.run_job()
 
 

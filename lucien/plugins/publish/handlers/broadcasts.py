@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import CopyMessage, CopyMessages
+from aiogram.methods import CopyMessage, CopyMessages, SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
@@ -36,20 +36,20 @@ def audiences(ctx: AppContext) -> list[str]:
 
 
 async def copy_preview(
-    message_or_query: Message | CallbackQuery, data: dict[str, Any], **extra: Any
+    ctx: AppContext, message_or_query: Message | CallbackQuery, data: dict[str, Any], **extra: Any
 ) -> None:
-    """The content copied back to the admin: exactly what recipients will get."""
-    bot = message_or_query.bot
-    assert bot is not None
+    """The content copied back to the admin: exactly what recipients will get (through
+    the sender: a preview right after the admin's own messages is paced like any send)."""
     chat_id = message_or_query.from_user.id if message_or_query.from_user else data["src_chat"]
     ids = [int(i) for i in data["src_ids"]]
+    source = int(data["src_chat"])
     if len(ids) == 1:
-        await bot(
-            CopyMessage(chat_id=chat_id, from_chat_id=data["src_chat"], message_id=ids[0], **extra)
+        await ctx.sender(
+            CopyMessage(chat_id=chat_id, from_chat_id=source, message_id=ids[0], **extra)
         )
     else:
-        await bot(
-            CopyMessages(chat_id=chat_id, from_chat_id=data["src_chat"], message_ids=ids, **extra)
+        await ctx.sender(
+            CopyMessages(chat_id=chat_id, from_chat_id=source, message_ids=ids, **extra)
         )
 
 
@@ -78,13 +78,13 @@ async def _preview(target: Message | CallbackQuery, ctx: AppContext, state: FSMC
             else target.answer(text, reply_markup=markup)
         )
         return await remember_prompt(state, sent)
-    await copy_preview(target, data)
+    await copy_preview(ctx, target, data)
     label = await audience_label(ctx, audience, days, user=user)
     text = await ctx.voice.say("publish.broadcast.preview", user=user, count=count, audience=label)
     await state.set_state(Composer.confirm)
-    bot = target.bot
-    assert bot is not None and user is not None
-    sent = await bot.send_message(user.id, text, reply_markup=await confirm_markup(ctx, user))
+    assert user is not None
+    markup = await confirm_markup(ctx, user)
+    sent = await ctx.sender(SendMessage(chat_id=user.id, text=text, reply_markup=markup))
     return await remember_prompt(state, sent)
 
 

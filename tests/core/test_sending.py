@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.methods import SendMessage
+from aiogram.methods import CopyMessages, SendMessage
 
 from lucien.core.sender import Sender
 from lucien.core.testing.harness import BotHarness
@@ -76,3 +76,23 @@ async def test_two_replicas_share_one_pace_through_redis(harness: BotHarness) ->
     )
     statuses = [c.status for c in harness.emulator.calls_of("sendMessage")]
     assert len(statuses) == 40 and statuses.count(429) == 0
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on")
+async def test_an_album_is_paced_as_the_messages_it_holds(harness: BotHarness) -> None:
+    """Ten albums of five are fifty messages: paced one call at a time they would break
+    Telegram's 30 a second; weighed as five each, none is refused."""
+    users = [harness.user(f"U{i}") for i in range(10)]
+    for user in users:
+        user.chat_with(harness.account).started = True
+    ada = harness.user("Ada")
+    await harness.start_app()
+    album = await ada.send_album([("photo", None)] * 5)
+    sender = Sender(harness.ctx.bot, per_second=25)
+    ids = [m.message_id for m in album]
+    await asyncio.gather(
+        *(sender(CopyMessages(chat_id=u.id, from_chat_id=ada.id, message_ids=ids)) for u in users)
+    )
+    statuses = [c.status for c in harness.emulator.calls_of("copyMessages")]
+    assert statuses.count(429) == 0
+    assert all(len(u.messages) == 5 for u in users)

@@ -144,3 +144,32 @@ async def test_pause_resume_and_cancel_do_what_they_say(harness: Any) -> None:
     )
     # The old progress message's buttons are gone; a forged press is refused politely.
     assert message(admin, query.message_id).buttons == []
+
+
+async def test_old_and_forged_buttons_and_strangers_are_answered(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    [fred] = await _people(harness, 1)
+    await admin.send("/broadcast")
+    await admin.send("Hello")
+    audience = admin.last
+    await admin.click("Everyone")
+    query = await admin.click("Send now")
+    await harness.run_jobs()
+    [row] = await broadcasts(harness)
+
+    # Pause pressed on a finished broadcast (an old copy of its buttons): told, no change.
+    answer = await admin.press(message(admin, query.message_id), f"pubb:pause:{row.id}")
+    assert answer.text == "That broadcast can no longer do that."
+    [row] = await broadcasts(harness)
+    assert row.status == "done"
+    # The audience step of a draft already sent.
+    answer = await admin.press(audience, "pubc:audience:all")
+    assert answer.text == "That draft is no longer open; this button does nothing."
+    # Someone else: the command, the buttons, each refused politely; nothing changes.
+    await fred.send("/broadcast")
+    assert fred.last.text == "Only the custodians of the house open that door."
+    answer = await fred.press(message(admin, query.message_id), f"pubb:cancel:{row.id}")
+    assert answer.text == "Only the custodians of the house open that door."
+    [row] = await broadcasts(harness)
+    assert row.status == "done"

@@ -14,10 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
-from lucien.core.testing.emulator import ActorError, UserActor
+from lucien.core.testing.emulator import ActorError, StoredMessage, UserActor
 
-from . import world
-from .render import buttons_of, entities_to_html
+from . import views, world
+from .files import MAX_BODY, UploadRefused, file_response, read_upload
 
 if TYPE_CHECKING:
     from . import Sandbox
@@ -48,7 +48,7 @@ class BadInput(web.HTTPBadRequest):
 
 def build_web_app(sandbox: Sandbox) -> web.Application:
     """The aiohttp application serving the web chat for `sandbox`."""
-    app = web.Application(middlewares=[_errors])
+    app = web.Application(middlewares=[_errors], client_max_size=MAX_BODY)
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _index)
     app.router.add_static("/static/", STATIC, append_version=True)
@@ -57,6 +57,7 @@ def build_web_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/api/file", _file)
     app.router.add_post("/api/actors", _new_actor)
     app.router.add_post("/api/send", _send)
+    app.router.add_post("/api/send_media", _send_media)
     app.router.add_post("/api/click", _click)
     app.router.add_post("/api/join", _join)
     app.router.add_post("/api/leave", _leave)
@@ -114,113 +115,20 @@ async def _index(request: web.Request) -> web.StreamResponse:
 # -- reading ----------------------------------------------------------------------------
 
 
-async def _channel_ids(sandbox: Sandbox) -> dict[str, int | None]:
-    ctx = sandbox.ctx
-    return {
-        "vip": (await ctx.config.get("vip")).channel_id,
-        "free": (await ctx.config.get("free")).channel_id,
-    }
-
-
-def _name(sandbox: Sandbox, user_id: int) -> str:
-    emulator = sandbox.emulator
-    if user_id in emulator.bots_by_id:
-        return f"{emulator.bots_by_id[user_id].first_name} (bot)"
-    user = emulator.users.get(user_id)
-    return user.first_name if user else str(user_id)
-
-
-async def _channels(sandbox: Sandbox) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for key, chat_id in (await _channel_ids(sandbox)).items():
-        if chat_id is None or chat_id not in sandbox.emulator.chats:
-            continue
-        chat = sandbox.emulator.chat(chat_id)
-        order = {"creator": 0, "administrator": 1, "member": 2, "restricted": 3}
-        members = [
-            {"id": uid, "name": _name(sandbox, uid), "status": status}
-            for uid, status in sorted(
-                chat.members.items(), key=lambda i: (order.get(i[1], 9), i[0])
-            )
-            if status in order
-        ]
-        requests = [
-            {"id": uid, "name": _name(sandbox, uid), "since": r.date.isoformat()}
-            for uid, r in chat.join_requests.items()
-        ]
-        out.append(
-            {
-                "key": key,
-                "id": chat_id,
-                "title": chat.title,
-                "members": members,
-                "requests": requests,
-                "links": sum(1 for link in chat.invite_links.values() if not link.is_revoked),
-            }
-        )
-    return out
-
-
-async def _actors(sandbox: Sandbox) -> list[dict[str, Any]]:
-    from lucien.plugins.vip.services import VipService
-
-    vip = sandbox.ctx.service("vip", VipService)
-    admins = set(sandbox.ctx.settings.admin_ids)
-    out = []
-    for uid, spec in sandbox.specs.items():
-        out.append(
-            {
-                "id": uid,
-                "name": spec.name,
-                "language": spec.language,
-                "kind": spec.kind,
-                "admin": uid in admins,
-                "vip": await vip.is_active(uid),
-            }
-        )
-    return out
-
-
-def _messages(sandbox: Sandbox, actor: UserActor) -> list[dict[str, Any]]:
-    chat = actor.chat_with()
-    out: list[dict[str, Any]] = []
-    for message in sorted(chat.messages.values(), key=lambda m: m.message_id):
-        if message.deleted:
-            continue  # gone from the client's screen too
-        item: dict[str, Any] = {
-            "id": message.message_id,
-            "out": not message.from_bot,
-            "html": entities_to_html(message.text or "", message.entities),
-            "buttons": buttons_of(message.reply_markup),
-            "date": message.date.isoformat(),
-            "edited": message.edit_date is not None,
-        }
-        for kind in ("document", "photo"):
-            attached = getattr(message, kind)
-            if attached is not None:
-                item[kind] = {
-                    "name": attached.filename or f"{kind}-{message.message_id}",
-                    "size": len(attached.data),
-                    "url": f"/api/file?actor={actor.id}&message_id={message.message_id}&kind={kind}",
-                }
-        out.append(item)
-    return out
-
-
 async def _state(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
     state: dict[str, Any] = {
         "now": sandbox.clock.now().isoformat(),
         "bot": {"username": sandbox.emulator.bot.username, "name": sandbox.emulator.bot.first_name},
-        "actors": await _actors(sandbox),
-        "channels": await _channels(sandbox),
+        "actors": await views.actors(sandbox),
+        "channels": await views.channels(sandbox),
         "calls": len(sandbox.emulator.calls),
     }
     raw = request.query.get("actor")
     if raw:
         actor = _actor(sandbox, raw)
         state["actor"] = actor.id
-        state["messages"] = _messages(sandbox, actor)
+        state["messages"] = views.messages(actor)
         state["answers"] = [
             {"id": q.id, "text": q.text or "", "alert": q.show_alert}
             for q in actor.callback_answers
@@ -247,22 +155,22 @@ async def _calls(request: web.Request) -> web.Response:
 
 
 async def _file(request: web.Request) -> web.Response:
+    """A message's file, from a person's chat (``actor``) or a channel (``channel``);
+    ``inline=1`` shows a photo, video or voice note in place when that is safe."""
     sandbox = _sandbox(request)
-    actor = _actor(sandbox, request.query.get("actor"))
-    kind = request.query.get("kind", "document")
+    query = request.query
+    if "channel" in query:
+        chat_id = (await views.channel_ids(sandbox)).get(query["channel"])
+        if chat_id is None or chat_id not in sandbox.emulator.chats:
+            raise web.HTTPNotFound()
+        store = sandbox.emulator.chat(chat_id).messages
+    else:
+        store = _actor(sandbox, query.get("actor")).chat_with().messages
     try:
-        message = actor.chat_with().messages[int(request.query.get("message_id", ""))]
+        message = store[int(query.get("message_id", ""))]
     except (ValueError, KeyError):
         raise web.HTTPNotFound() from None
-    attached = getattr(message, kind, None) if kind in ("document", "photo") else None
-    if attached is None:
-        raise web.HTTPNotFound()
-    name = (attached.filename or f"{kind}-{message.message_id}").replace('"', "")
-    return web.Response(
-        body=attached.data,
-        content_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(message, query.get("kind", "document"), query.get("inline") == "1")
 
 
 # -- acting -----------------------------------------------------------------------------
@@ -292,30 +200,78 @@ async def _send(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-async def _click(request: web.Request) -> web.Response:
+async def _send_media(request: web.Request) -> web.Response:
+    """A photo or video the person attaches, the composer's text as its caption."""
     sandbox = _sandbox(request)
     data = await _body(request)
     actor = _actor(sandbox, data.get("actor"))
-    message_id = data.get("message_id")
-    label = str(data.get("label") or "")
+    try:
+        upload = read_upload(data)
+    except UploadRefused as exc:
+        raise BadInput(str(exc)) from None
     async with sandbox.lock:
-        pressed = _button_at(actor, message_id, data.get("row"), data.get("col"), label)
-        if pressed is not None:
-            query = await actor.press(*pressed)
-        else:  # an older page, or a button that moved: the first one with that label
-            query = await actor.click(
-                label, message=int(message_id) if message_id is not None else None
-            )
+        if upload.kind == "photo":
+            await actor.send_photo(upload.data, caption=upload.caption, filename=upload.filename)
+        else:
+            await actor.send_video(upload.data, caption=upload.caption, filename=upload.filename)
+    return web.json_response({"ok": True})
+
+
+async def _click(request: web.Request) -> web.Response:
+    """Press a button in the person's chat, or on a channel post (``channel``: its key),
+    which anyone who sees the post may press, member or not."""
+    sandbox = _sandbox(request)
+    data = await _body(request)
+    actor = _actor(sandbox, data.get("actor"))
+    message_id = _message_id(data.get("message_id"))
+    label = str(data.get("label") or "")
+    row, col = data.get("row"), data.get("col")
+    channel = data.get("channel")
+    async with sandbox.lock:
+        if channel is not None:
+            chat_id = (await views.channel_ids(sandbox)).get(str(channel))
+            if chat_id is None or chat_id not in sandbox.emulator.chats:
+                raise BadInput('channel is "free" or "vip"')
+            if message_id is None:
+                raise BadInput("which post? message_id, please")
+            post = sandbox.emulator.chat(chat_id).messages.get(message_id)
+            pressed = _button_in(post, row, col, label)
+            if pressed is not None:
+                query = await actor.press(*pressed)
+            else:
+                query = await actor.click_in(chat_id, message_id, label)
+        else:
+            pressed = _button_at(actor, message_id, row, col, label)
+            if pressed is not None:
+                query = await actor.press(*pressed)
+            else:  # an older page, or a button that moved: the first one with that label
+                query = await actor.click(label, message=message_id)
     return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
+
+
+def _message_id(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise BadInput("message_id is a number") from None
 
 
 def _button_at(actor: Any, message_id: Any, row: Any, col: Any, label: str) -> Any:
     """(message, callback data) of the button at (row, col) of the message, when it still
     carries `label` there: a list may repeat one label on every row."""
-    if message_id is None or not isinstance(row, int) or not isinstance(col, int):
+    if message_id is None:
         return None
     message = next((m for m in actor.messages if m.message_id == int(message_id)), None)
-    if message is None or row < 0 or col < 0:
+    return _button_in(message, row, col, label)
+
+
+def _button_in(message: StoredMessage | None, row: Any, col: Any, label: str) -> Any:
+    """(message, callback data) of the callback button at (row, col) labelled `label`."""
+    if message is None or message.deleted:
+        return None
+    if not isinstance(row, int) or not isinstance(col, int) or row < 0 or col < 0:
         return None
     rows = (message.reply_markup or {}).get("inline_keyboard") or []
     if row >= len(rows) or col >= len(rows[row]):
@@ -336,7 +292,7 @@ async def _join(request: web.Request) -> web.Response:
     link = str(data.get("link") or "")
     channel = data.get("channel")
     if not link:
-        ids = await _channel_ids(sandbox)
+        ids = await views.channel_ids(sandbox)
         if channel == "free":
             if ids["free"] is None:
                 raise BadInput("no free channel is configured")
@@ -384,7 +340,7 @@ async def _leave(request: web.Request) -> web.Response:
     sandbox = _sandbox(request)
     data = await _body(request)
     actor = _actor(sandbox, data.get("actor"))
-    chat_id = (await _channel_ids(sandbox)).get(str(data.get("channel")))
+    chat_id = (await views.channel_ids(sandbox)).get(str(data.get("channel")))
     if chat_id is None:
         raise BadInput('channel is "free" or "vip"')
     async with sandbox.lock:

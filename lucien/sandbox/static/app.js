@@ -85,7 +85,8 @@ function renderActors(data) {
   }));
 }
 
-function buttonRow(message, row, r) {
+// `channel` is the channel's key for a post's buttons (anyone who sees a post may press them).
+function buttonRow(message, row, r, channel) {
   return el("div", { class: "kb-row" }, row.map((b, c) => {
     if (b.kind === "url") {
       return el("a", {
@@ -100,9 +101,9 @@ function buttonRow(message, row, r) {
       class: "kb-btn", dataset: { label: b.text, messageId: String(message.id) },
       onclick: () => act(async () => {
         // The button's place, not only its label: a list may repeat "Decline" per row.
-        const answer = await api("/api/click", {
-          actor: state.actor, message_id: message.id, label: b.text, row: r, col: c,
-        });
+        const body = { actor: state.actor, message_id: message.id, label: b.text, row: r, col: c };
+        if (channel) body.channel = channel;
+        const answer = await api("/api/click", body);
         if (answer.answer) state.answersSeen.add(`click:${answer.answer}`);
         if (answer.answer) toast(answer.answer, answer.alert ? "alert" : "info");
       }),
@@ -110,24 +111,42 @@ function buttonRow(message, row, r) {
   }));
 }
 
-function renderMessage(m) {
+const MEDIA_ICONS = { photo: "🖼", video: "🎬", animation: "🎞", voice: "🎤", document: "📄" };
+
+// A message's file: a photo shown in place, a video or voice note with the browser's player
+// (loaded only when played), and for every kind a line to download it.
+function mediaParts(m) {
+  const parts = [];
+  for (const kind of Object.keys(MEDIA_ICONS)) {
+    const file = m[kind];
+    if (!file) continue;
+    const inline = `${file.url}&inline=1`;
+    if (kind === "photo") {
+      parts.push(el("img", { class: "media", src: inline, alt: file.name, loading: "lazy",
+        onerror: (event) => event.target.remove() }));
+    } else if (kind === "video" || kind === "animation") {
+      parts.push(el("video", { class: "media", src: inline, controls: "", preload: "none",
+        playsinline: "", loop: kind === "animation" ? "" : null }));
+    } else if (kind === "voice") {
+      parts.push(el("audio", { class: "media-audio", src: inline, controls: "", preload: "none" }));
+    }
+    parts.push(el("a", { class: "file", href: file.url, download: file.name },
+      el("span", { class: "file-icon" }, MEDIA_ICONS[kind]),
+      el("span", {}, el("strong", {}, file.name), el("br"),
+        el("span", { class: "muted" }, `${(file.size / 1024).toFixed(1)} KB · download`))));
+  }
+  return parts;
+}
+
+function renderMessage(m, channel) {
   const body = el("div", { class: "text" });
   body.innerHTML = m.html; // sanitised on the server: only Telegram's formatting tags
-  const parts = [];
-  for (const kind of ["photo", "document"]) {
-    if (m[kind]) {
-      parts.push(el("a", { class: "file", href: m[kind].url, download: m[kind].name },
-        el("span", { class: "file-icon" }, kind === "photo" ? "🖼" : "📄"),
-        el("span", {}, el("strong", {}, m[kind].name), el("br"),
-          el("span", { class: "muted" }, `${(m[kind].size / 1024).toFixed(1)} KB · download`))));
-    }
-  }
   const meta = el("div", { class: "meta" }, m.edited ? "edited " : "", fmtTime(m.date, false));
   const bubble = el("div", { class: `bubble ${m.out ? "out" : "in"}`, dataset: { messageId: String(m.id) } },
-    parts, m.html ? body : null, meta);
+    mediaParts(m), m.html ? body : null, meta);
   const wrap = el("div", { class: `msg ${m.out ? "out" : "in"}` }, bubble);
   if (m.buttons && m.buttons.length) {
-    wrap.append(el("div", { class: "keyboard" }, m.buttons.map((row, r) => buttonRow(m, row, r))));
+    wrap.append(el("div", { class: "keyboard" }, m.buttons.map((row, r) => buttonRow(m, row, r, channel))));
   }
   return wrap;
 }
@@ -146,7 +165,7 @@ function renderMessages(data) {
     box.replaceChildren(el("div", { class: "empty" }, "No messages yet. Say /start to meet Lucien."));
     return;
   }
-  box.replaceChildren(...messages.map(renderMessage));
+  box.replaceChildren(...messages.map((m) => renderMessage(m)));
   if (atBottom || state.scrollNext) box.scrollTop = box.scrollHeight;
   state.scrollNext = false;
 }
@@ -184,6 +203,12 @@ function renderChannels(data) {
       el("div", { class: "sub" }, `Join requests (${c.requests.length})`),
       el("ul", { class: "members" }, c.requests.map((r) => el("li", { class: "member pending", dataset: { userId: String(r.id) } },
         el("span", {}, r.name), el("span", { class: "status pending" }, `since ${fmtTime(r.since, false)}`))))) : null;
+    // The channel's newest posts, as a member's client shows them; their buttons are pressed
+    // as the chosen person (member or not: the bot decides what a stranger's press does).
+    const posts = c.posts && c.posts.length ? el("div", { class: "posts" },
+      el("div", { class: "sub" }, `Posts (${c.posts.length})`),
+      el("div", { class: "post-list", dataset: { channelPosts: c.key } },
+        c.posts.map((p) => renderMessage(p, c.key)))) : null;
     const people = c.members.filter((m) => m.status === "member" || m.status === "restricted").length;
     return el("div", { class: `channel ${c.key}`, dataset: { channel: c.key } },
       el("div", { class: "channel-head" },
@@ -192,7 +217,7 @@ function renderChannels(data) {
       el("div", { class: "channel-meta muted" }, `${people} member${people === 1 ? "" : "s"} · ${c.links} invite link${c.links === 1 ? "" : "s"}`),
       actions,
       el("ul", { class: "members" }, c.members.map(memberRow)),
-      requests);
+      requests, posts);
   }));
 }
 
@@ -206,6 +231,7 @@ function renderHeader(data) {
   document.body.classList.toggle("is-admin", Boolean(actor && actor.admin));
   $("#text").disabled = !actor;
   $("#send").disabled = !actor;
+  $("#attach").disabled = !actor;
 }
 
 function render(data) {
@@ -300,6 +326,65 @@ async function send(text) {
   await act(() => api("/api/send", { actor: state.actor, text }));
 }
 
+// -- attachments: a photo or a video, sent with the composer's text as its caption ----------
+
+const MAX_UPLOAD = 20 * 1024 * 1024;
+const PHOTO_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+function attachmentKind(file) {
+  if (PHOTO_TYPES.includes(file.type)) return "photo";
+  if (file.type.startsWith("video/")) return "video";
+  return null;
+}
+
+function showAttachment() {
+  const box = $("#attachment");
+  const file = state.attachment;
+  box.hidden = !file;
+  if (!file) { box.replaceChildren(); return; }
+  box.replaceChildren(
+    el("span", { class: "file-icon" }, attachmentKind(file) === "photo" ? "🖼" : "🎬"),
+    el("span", { class: "attachment-name" }, file.name),
+    el("span", { class: "muted" }, `${(file.size / 1024).toFixed(0)} KB · the text becomes its caption`),
+    el("button", { type: "button", class: "btn small", title: "Remove the attachment",
+      onclick: () => { state.attachment = null; showAttachment(); } }, "✕"));
+}
+
+function chooseAttachment(file) {
+  if (!file) return;
+  if (!attachmentKind(file)) {
+    toast("Attach a photo (JPEG, PNG, GIF, WebP) or a video", "error");
+  } else if (file.size > MAX_UPLOAD) {
+    toast("Files up to 20 MB, please", "error");
+  } else {
+    state.attachment = file;
+  }
+  showAttachment();
+}
+
+function base64Of(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(new Error(`could not read ${file.name}`));
+    reader.readAsDataURL(file);
+  });
+}
+
+async function sendAttachment(caption) {
+  const file = state.attachment;
+  if (!state.actor || !file) return false;
+  state.scrollNext = true;
+  const done = await act(async () => {
+    const data = await base64Of(file);
+    return api("/api/send_media", {
+      actor: state.actor, kind: attachmentKind(file), name: file.name, data, caption,
+    });
+  });
+  if (done) { state.attachment = null; showAttachment(); }
+  return Boolean(done);
+}
+
 function setup() {
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.addEventListener("click", () => showPanel(tab.dataset.tab));
@@ -308,9 +393,18 @@ function setup() {
     event.preventDefault();
     const input = $("#text");
     const text = input.value;
-    input.value = "";
-    await send(text);
+    if (state.attachment) {
+      if (await sendAttachment(text.trim())) input.value = "";
+    } else {
+      input.value = "";
+      await send(text);
+    }
     input.focus();
+  });
+  $("#attach").addEventListener("click", () => $("#file").click());
+  $("#file").addEventListener("change", (event) => {
+    chooseAttachment(event.target.files[0]);
+    event.target.value = ""; // the same file may be chosen again
   });
   for (const chip of document.querySelectorAll(".chip")) {
     chip.addEventListener("click", () => send(chip.dataset.text));

@@ -108,12 +108,23 @@ class ChannelPost(Base):
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The channel's message ids (several for an album; the buttons sit on the first).
+    # The channel's message ids (several for an album; see buttons_message_id).
     message_ids: Mapped[list[int] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(16))
     reactions_dirty_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reactions_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # (publish_0002) Passing failures so far; the replica holding the lease.
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # The channel message carrying the reaction buttons: the post itself, or the short
+    # follow-up under an album (an album cannot carry buttons).
+    buttons_message_id: Mapped[int | None] = mapped_column(Integer)
+    # One more per tap: the coalesced edit clears `reactions_dirty_at` only if no tap
+    # came after it read the counts (a timestamp could tie).
+    reactions_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
 
 class PostReaction(Base):

@@ -65,3 +65,102 @@ async def recipients(harness: Any, broadcast_id: int | None = None) -> dict[str,
 async def broadcasts(harness: Any) -> list[Broadcast]:
     async with harness.ctx.db.session(readonly=True) as s:
         return list(await s.scalars(select(Broadcast).order_by(Broadcast.id)))
+
+
+# ----------------------------------------------------------------------------- channel posts
+
+from pydantic import Field  # noqa: E402
+from pydantic.json_schema import JsonDict  # noqa: E402
+from pydantic_settings import BaseSettings, SettingsConfigDict  # noqa: E402
+
+from lucien.plugins.publish.models import ChannelPost, PostReaction  # noqa: E402
+
+_CHANNEL: JsonDict = {"lucien": {"editable": True, "kind": "channel"}}
+
+
+class VipChannelSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VIP_", extra="ignore")
+    channel_id: int | None = Field(None, json_schema_extra=_CHANNEL)
+
+
+class FreeChannelSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FREE_", extra="ignore")
+    channel_id: int | None = Field(None, json_schema_extra=_CHANNEL)
+
+
+class FakeChannelPlugin:
+    """A plugin whose only part is a channel setting (what the VIP and free plugins' own
+    settings declare): the places a post can go."""
+
+    def __init__(self, name: str, settings: type[BaseSettings]) -> None:
+        self.name, self.settings = name, settings
+
+    @hookimpl
+    def lucien_plugin_info(self) -> PluginInfo:
+        return PluginInfo(name=self.name, version="0.0.0")
+
+    @hookimpl
+    def lucien_settings_model(self) -> type[BaseSettings]:
+        return self.settings
+
+
+vip_channel = FakeChannelPlugin("vip", VipChannelSettings)
+free_channel = FakeChannelPlugin("free", FreeChannelSettings)
+POST_ENTRY_POINTS = [
+    *ENTRY_POINTS[:3],
+    _ep("vip", f"{__name__}:vip_channel"),
+    _ep("free", f"{__name__}:free_channel"),
+]
+POST_PLUGINS = ["admin", "voice", "publish", "vip", "free"]
+
+
+async def set_channel(harness: Any, target: str, chat_id: int | None) -> None:
+    """Name `target`'s channel as an admin would (or unset it with None)."""
+    config = harness.ctx.config
+    version = await config.version(target, "channel_id")
+    await config.update(target, "channel_id", chat_id, expected_version=version, by=None)
+
+
+async def channel(harness: Any, target: str, title: str, **kwargs: Any) -> Any:
+    """A public channel (members join it by its name) set as `target`'s."""
+    chat = harness.emulator.create_channel(title, username=title.lower(), **kwargs)
+    await set_channel(harness, target, chat.id)
+    return chat
+
+
+async def join(chat: Any, *people: Any) -> None:
+    for person in people:
+        assert await person.join(f"@{chat.username}") == "joined"
+
+
+async def set_timezone(harness: Any, name: str) -> None:
+    config = harness.ctx.config
+    version = await config.version("voice", "timezone")
+    await config.update("voice", "timezone", name, expected_version=version, by=None)
+
+
+async def posts(harness: Any) -> list[ChannelPost]:
+    async with harness.ctx.db.session(readonly=True) as s:
+        return list(await s.scalars(select(ChannelPost).order_by(ChannelPost.id)))
+
+
+async def reaction_counts(harness: Any, post_id: int) -> dict[str, int]:
+    """Reactions per emoji of a post, as stored."""
+    query = (
+        select(PostReaction.emoji, func.count())
+        .where(PostReaction.post_id == post_id)
+        .group_by(PostReaction.emoji)
+    )
+    async with harness.ctx.db.session(readonly=True) as s:
+        return {emoji: n for emoji, n in (await s.execute(query)).all()}
+
+
+def button_counts(message: Any) -> dict[str, int]:
+    """The counts a post's reaction buttons show ("🔥 3" -> {"🔥": 3}), zeros left out."""
+    found = {}
+    for row in message.buttons:
+        for label in row:
+            emoji, _, n = label.rpartition(" ")
+            if int(n):
+                found[emoji] = int(n)
+    return found

@@ -286,6 +286,16 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("content.form.description", "max"): SAME,
     ("content.form.invalid_name", "max"): SAME,
     ("content.form.invalid_description", "max"): SAME,
+    # publish: channel posts
+    ("publish.stats.sent", "week"): SAME,  # "Publicaciones: 5 en 7 días, 5 en 30"
+    ("publish.stats.sent", "month"): SAME,
+    ("publish.stats.reactions", "count"): SAME,  # "Reacciones recibidas: 5"
+    ("publish.stats.top", "count"): {
+        "es": [("# reacción", "# reacciones")],
+        "en": [("# reaction", "# reactions")],
+    },
+    ("config.reactions.too_many", "max"): SAME,  # "Como mucho 8 emoji"
+    ("config.reactions.too_many", "count"): SAME,  # "he contado 9"
 }
 
 

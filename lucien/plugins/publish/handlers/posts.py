@@ -159,8 +159,9 @@ async def _plans(ctx: AppContext, data: dict[str, Any]) -> list[tuple[Channel, l
     return [(found[t], list(data["sets"][t]) if react else []) for t in data["targets"]]
 
 
-async def _copy_preview(ctx: AppContext, bot: Any, user: Any, data: dict[str, Any]) -> None:
-    """The copy the channel will show, to the admin: once per distinct set of buttons."""
+async def _copy_preview(ctx: AppContext, user: Any, data: dict[str, Any]) -> None:
+    """The copy the channel will show, to the admin: once per distinct set of buttons
+    (through the shared sender: an album and its line are several messages to one chat)."""
     ids = [int(i) for i in data["src_ids"]]
     sets = [data["sets"][t] for t in data["targets"]] if data.get("react") else [[]]
     shown: list[list[str]] = []
@@ -172,12 +173,12 @@ async def _copy_preview(ctx: AppContext, bot: Any, user: Any, data: dict[str, An
         protect = bool(data.get("protect"))
         common = {"chat_id": user.id, "from_chat_id": data["src_chat"], "protect_content": protect}
         if len(ids) == 1:
-            await bot(CopyMessage(message_id=ids[0], reply_markup=markup, **common))
+            await ctx.sender(CopyMessage(message_id=ids[0], reply_markup=markup, **common))
             continue
-        await bot(CopyMessages(message_ids=ids, **common))
+        await ctx.sender(CopyMessages(message_ids=ids, **common))
         if markup is not None:
             line = await ctx.voice.say("publish.post.react_line", user=user)
-            await bot(SendMessage(chat_id=user.id, text=line, reply_markup=markup))
+            await ctx.sender(SendMessage(chat_id=user.id, text=line, reply_markup=markup))
 
 
 async def _options_screen(
@@ -291,15 +292,13 @@ def create_router() -> Router:
                 await query.message.edit_reply_markup(reply_markup=None)
             except TelegramAPIError:
                 pass
-        await _copy_preview(ctx, query.bot, user, data)
+        await _copy_preview(ctx, user, data)
         text = await ctx.voice.say(
             "publish.post.preview", user=user, **await _describe(ctx, user, data)
         )
         await state.set_state(Composer.confirm)
-        assert query.bot is not None
-        sent = await query.bot.send_message(
-            user.id, text, reply_markup=await post_confirm_markup(ctx, user)
-        )
+        markup = await post_confirm_markup(ctx, user)
+        sent = await ctx.sender(SendMessage(chat_id=user.id, text=text, reply_markup=markup))
         return await remember_prompt(state, sent)
 
     @router.callback_query(Compose.filter(F.action == "publish"), Composer.confirm)

@@ -15,6 +15,7 @@ from lucien.plugins.publish.tests.helpers import (
     POST_ENTRY_POINTS,
     POST_PLUGINS,
     channel,
+    join,
     posts,
     set_channel,
     set_timezone,
@@ -252,6 +253,59 @@ async def test_the_scheduled_list_moves_and_cancels_a_post(harness: Any) -> None
     assert divan.posts == []
     [row] = await posts(harness)
     assert row.status == "cancelled"
+
+
+async def test_a_photo_keeps_its_caption_and_an_album_arrives_as_an_album(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    divan = await channel(harness, "vip", "Divan")
+    ana = harness.user("Ana", language_code="en")
+    await join(divan, ana)
+
+    await admin.send("/post")
+    sent = await admin.send_photo(
+        b"\xff\xd8night", caption="<b>Tonight</b> at <i>nine</i>", parse_mode="HTML"
+    )
+    await admin.click("The Divan (VIP)")
+    await admin.click("Protected: no")
+    await admin.click("See the preview")
+    preview = admin.messages[-2]
+    assert preview.kind == "photo" and preview.caption == "Tonight at nine"
+    assert preview.buttons == BUTTONS_0 and preview.protect_content
+    await admin.click("Publish now")
+    await harness.run_jobs()
+    [photo] = divan.posts
+    assert photo.kind == "photo" and photo.caption == "Tonight at nine"
+    assert photo.entities == sent.entities
+    assert [e["type"] for e in photo.entities] == ["bold", "italic"]
+    assert photo.protect_content and photo.buttons == BUTTONS_0
+
+    # An album: a new album in the channel, then its buttons on a line of their own.
+    await admin.send("/post")
+    album = await admin.send_album([("photo", "One"), ("video", None), ("photo", "Three")])
+    assert admin.last.text.startswith("An album: its pieces will travel together")
+    await admin.click("The Divan (VIP)")
+    await admin.click("See the preview")
+    *copies, line, _summary = admin.messages[-5:]
+    assert [m.kind for m in copies] == ["photo", "video", "photo"]
+    assert line.text == "Leave your reaction here:" and line.buttons == BUTTONS_0
+    await admin.click("Publish now")
+    await harness.run_jobs()
+    got = divan.posts[1:]
+    assert [m.kind for m in got] == ["photo", "video", "photo", "text"]
+    assert [m.caption for m in got[:3]] == ["One", None, "Three"]
+    groups = {m.media_group_id for m in got[:3]}
+    assert len(groups) == 1 and None not in groups and groups != {album[0].media_group_id}
+    assert got[3].text == "Leave your reaction here:" and got[3].buttons == BUTTONS_0
+    [_, row] = await posts(harness)
+    assert row.message_ids == [m.message_id for m in got[:3]]
+    assert row.buttons_message_id == got[3].message_id
+
+    # The album's buttons count like any other.
+    tap = await ana.click_in(divan, got[3], "😍 0")
+    assert tap.text == "Noted: 😍"
+    await harness.run_jobs()
+    assert got[3].buttons == [["🔥 0", "❤️ 0", "😍 1"]]
 
 
 async def test_the_models_match_the_migrations(harness: Any) -> None:

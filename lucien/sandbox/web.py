@@ -300,7 +300,9 @@ async def _join(request: web.Request) -> web.Response:
             if not link:
                 raise BadInput("the bot could not make a link to the free channel")
         elif channel == "vip":
-            link = world.vip_link_for(actor) or ""
+            # Only the VIP channel's links: the free channel's look the same.
+            vip = sandbox.emulator.chats.get(ids["vip"] or 0)
+            link = (world.vip_link_for(actor, vip) if vip is not None else None) or ""
             if not link:
                 raise BadInput(
                     f"Lucien has not sent {actor.first_name} an invitation link to "

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from lucien.core.testing.emulator import InviteLink, UserActor
+from lucien.core.testing.emulator import ChatState, InviteLink, UserActor
 from lucien.core.testing.emulator.state import MemberRecord
 
 if TYPE_CHECKING:
@@ -175,14 +175,19 @@ async def restore_links(ctx: AppContext, emulator: Emulator) -> None:
             )
 
 
-def vip_link_for(actor: UserActor) -> str | None:
-    """The latest channel invite link the bot gave this person (button or text)."""
+def vip_link_for(actor: UserActor, channel: ChatState | None = None) -> str | None:
+    """The latest channel invite link the bot gave this person (button or text); with
+    `channel`, only a link of that channel (the free channel's links look the same)."""
+
+    def wanted(url: str) -> bool:
+        return channel is None or url in channel.invite_links
+
     for message in reversed(actor.visible_messages):
         for button in reversed(message.inline_buttons):
             url = str(button.get("url") or "")
-            if INVITE_LINK_RE.fullmatch(url):
+            if INVITE_LINK_RE.fullmatch(url) and wanted(url):
                 return url
-        found = INVITE_LINK_RE.findall(message.text or "")
+        found = [url for url in INVITE_LINK_RE.findall(message.text or "") if wanted(url)]
         if found:
             return str(found[-1])
     return None
@@ -204,7 +209,7 @@ async def seed_vip_member(ctx: AppContext, emulator: Emulator, valeria: UserActo
     plan = (await vip.list_plans())[0]
     [code] = await vip.generate_tokens(plan.id, 1, by=ADMIN_ID)
     await valeria.send(f"/start {code}")
-    link = vip_link_for(valeria)
+    link = vip_link_for(valeria, emulator.chat(VIP_CHANNEL_ID))
     if link is None:
         log.warning("Valeria got no invite link: %s", valeria.last_text)
         return

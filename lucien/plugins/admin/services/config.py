@@ -22,13 +22,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.config_store import SettingConflict, SettingError
 from lucien.core.formatting import Markup
+from lucien.plugins.admin.services.emoji import split_emoji
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.admin")
 
-KINDS = frozenset({"channel", "int", "text", "links", "timezone"})
+KINDS = frozenset({"channel", "int", "text", "links", "timezone", "emoji"})
 _WELCOME: JsonDict = {"lucien": {"editable": True, "kind": "text"}}
 
 
@@ -109,7 +110,28 @@ _KNOWN_KEYS: dict[tuple[str, str], tuple[str, str, str, str]] = {
         "config.welcome.set",
         "config.setting.invalid",
     ),
+    # The publish plugin's reaction sets: their lines are in its catalogue.
+    ("publish", "reactions_vip"): (
+        "button.config.reactions_vip",
+        "config.reactions.prompt",
+        "config.reactions.set",
+        "config.reactions.invalid",
+    ),
+    ("publish", "reactions_free"): (
+        "button.config.reactions_free",
+        "config.reactions.prompt",
+        "config.reactions.set",
+        "config.reactions.invalid",
+    ),
 }
+# An emoji set's refusals, one line each (`<prefix>.empty|not_emoji|repeated|too_many`), for
+# the fields that have them; any other emoji field says the reason on its invalid line.
+_EMOJI_REFUSALS: dict[tuple[str, str], str] = {
+    ("publish", "reactions_vip"): "config.reactions",
+    ("publish", "reactions_free"): "config.reactions",
+}
+#: An emoji set's size when its field does not say (`"max_items"` in its lucien metadata).
+EMOJI_MAX = 8
 _GENERIC_KEYS = (
     "button.config.setting",
     "config.setting.prompt",
@@ -146,6 +168,8 @@ def editable_fields(ctx: AppContext) -> list[EditableField]:
             # Bounds are whatever the model declared (int here); int() below normalises them.
             minimum: Any = next((m.ge for m in info.metadata if isinstance(m, Ge)), None)
             maximum: Any = next((m.le for m in info.metadata if isinstance(m, Le)), None)
+            if kind == "emoji":  # a set's size, not a number's bounds
+                minimum, maximum = 1, meta.get("max_items", EMOJI_MAX)
             found.append(
                 EditableField(
                     record.name,
@@ -176,6 +200,8 @@ def describe(f: EditableField, value: Any) -> str:
         return "—"
     if f.kind == "links" and isinstance(value, list):
         return "\n".join(str(v) for v in value)
+    if f.kind == "emoji" and isinstance(value, list):
+        return " ".join(str(v) for v in value)
     return str(value)
 
 
@@ -262,9 +288,36 @@ async def parse_value(
                     voice_keys(f)[3], {**_invalid_context(f, line, "bad link"), "line": line}
                 )
         return lines, {"count": len(lines)}
+    if f.kind == "emoji":
+        found = parse_emoji(f, text)
+        return found, {"value": " ".join(found), "count": len(found)}
     if not text:
         raise Refusal(voice_keys(f)[3], _invalid_context(f, text, "empty"))
     return text, {"timezone": text, "new_name": text, "value": text}
+
+
+def parse_emoji(f: EditableField, text: str) -> list[str]:
+    """The emoji of `text` in order, or a Refusal saying what is wrong (in the admin's
+    language: each problem has its line)."""
+    prefix = _EMOJI_REFUSALS.get((f.plugin, f.key))
+
+    def refuse(problem: str, reason: str, **context: Any) -> Refusal:
+        if prefix is not None:
+            return Refusal(f"{prefix}.{problem}", context)
+        return Refusal(voice_keys(f)[3], _invalid_context(f, text, reason))
+
+    found, stray = split_emoji(text)
+    if stray is not None:
+        raise refuse("not_emoji", f"{stray!r} is not an emoji", value=stray)
+    if not found:
+        raise refuse("empty", "no emoji")
+    repeated = next((e for i, e in enumerate(found) if e in found[:i]), None)
+    if repeated is not None:
+        raise refuse("repeated", f"{repeated} twice", value=repeated)
+    most = f.maximum if f.maximum is not None else EMOJI_MAX
+    if len(found) > most:
+        raise refuse("too_many", f"more than {most} emoji", max=most, count=len(found))
+    return found
 
 
 def _invalid_context(f: EditableField, value: Any, reason: str) -> dict[str, Any]:

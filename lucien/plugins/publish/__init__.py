@@ -18,7 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lucien import __version__
-from lucien.core.plugin import HealthResult, Job, MenuButton, MessageKey, PluginInfo, Role, hookimpl
+from lucien.core.plugin import (
+    HealthResult,
+    Job,
+    MenuButton,
+    MessageKey,
+    PluginInfo,
+    Role,
+    Section,
+    hookimpl,
+)
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -125,6 +134,13 @@ class PublishPlugin:
                 voice_key="button.publish.scheduled",
             ),
         ]
+
+    @hookimpl
+    async def lucien_statistics(self, ctx: AppContext, viewer: Any) -> Section | None:
+        """Posts sent in 7 and 30 days, reactions, the most reacted posts."""
+        from lucien.plugins.publish.handlers.post_sections import statistics_section
+
+        return await statistics_section(ctx, viewer)
 
     @hookimpl
     def lucien_health_checks(self, ctx: AppContext) -> list[Any]:

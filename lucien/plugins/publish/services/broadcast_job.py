@@ -23,6 +23,7 @@ from lucien.plugins.publish.services.common import (
     CHUNK,
     DONE,
     FAILED,
+    LANES,
     LEASE_S,
     MAX_ATTEMPTS,
     PENDING,
@@ -80,8 +81,15 @@ class BroadcastJob:
     async def run_job(self) -> int:
         """One tick (after `start_due`): send chunks for up to `RUN_BUDGET_S`, show
         progress, finish what has no recipient left. Returns the rows handled."""
-        handled = 0
         deadline = time.monotonic() + RUN_BUDGET_S
+        # Two lanes: while one writes its chunk's outcomes and claims the next, the other's
+        # sends keep the shared pace busy (the sender paces both).
+        handled = sum(await asyncio.gather(*(self._lane(deadline) for _ in range(LANES))))
+        await self._finish_done()
+        return handled
+
+    async def _lane(self, deadline: float) -> int:
+        handled = 0
         while time.monotonic() < deadline:
             rows = await self._claim(CHUNK)
             if not rows:
@@ -90,7 +98,6 @@ class BroadcastJob:
             handled += len(rows)
             for broadcast_id in {row.broadcast_id for row in rows}:
                 await self._progress(broadcast_id)
-        await self._finish_done()
         return handled
 
     async def _claim(self, limit: int) -> list[Claimed]:

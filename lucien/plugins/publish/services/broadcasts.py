@@ -104,13 +104,18 @@ class Broadcasts(BroadcastJob):
             )
             s.add(row)
             await s.flush()
-            await self._write_recipients(s, row.id, recipients)
+            await self._write_recipients(s, row.id, recipients, admin_id)
             broadcast_id = row.id
         view = await self.view(broadcast_id)
         assert view is not None
         return view
 
-    async def _write_recipients(self, s: AsyncSession, broadcast_id: int, ids: list[int]) -> None:
+    async def _write_recipients(
+        self, s: AsyncSession, broadcast_id: int, ids: list[int], admin_id: int
+    ) -> None:
+        # The admin's own copy goes last (rows are claimed in id order): their chat has
+        # just had the prompts and the preview, and would be at Telegram's per-chat limit.
+        ids = sorted(ids, key=lambda uid: uid == admin_id)
         for start in range(0, len(ids), 1000):  # bounded statements for 10,000 people
             await s.execute(
                 insert(R),
@@ -144,7 +149,7 @@ class Broadcasts(BroadcastJob):
             )
             for row in due:
                 ids = await self.audience(row.audience, row.active_days)
-                await self._write_recipients(s, row.id, ids)
+                await self._write_recipients(s, row.id, ids, row.created_by)
                 row.status, row.started_at, row.total = SENDING, now, len(ids)
                 started.append(row.id)
         for broadcast_id in started:

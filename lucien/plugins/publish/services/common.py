@@ -32,12 +32,14 @@ DEFAULT_REACTIONS = ["🔥", "❤️", "😍"]
 # Recipients one replica claims and sends at once: the shared sender paces them, and a
 # chunk this small keeps a paused or cancelled broadcast from sending much after the press.
 CHUNK = 12
+# Chunks one replica has in flight at once: one sends while the other records and claims.
+LANES = 2
 # A chunk's lease: long enough for its sends (paced, a 429 waited out), short enough that a
 # killed replica's rows come back soon.
 LEASE_S = 30.0
 # One run of the job sends chunks for at most this long, then lets the loop tick again
 # (due broadcasts started, the progress shown, shutdown noticed).
-RUN_BUDGET_S = 10.0
+RUN_BUDGET_S = 20.0
 # A passing failure (5xx, network) is retried this many times, with a growing back-off.
 MAX_ATTEMPTS = 5
 BACKOFF_S = 5.0

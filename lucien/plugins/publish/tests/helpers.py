@@ -62,6 +62,13 @@ async def recipients(harness: Any, broadcast_id: int | None = None) -> dict[str,
         return {status: n for status, n in (await s.execute(query)).all()}
 
 
+async def recipient_order(harness: Any) -> list[int]:
+    """Recipients' user ids in the order the job claims them (row id)."""
+    async with harness.ctx.db.session(readonly=True) as s:
+        query = select(BroadcastRecipient.user_id).order_by(BroadcastRecipient.id)
+        return list(await s.scalars(query))
+
+
 async def broadcasts(harness: Any) -> list[Broadcast]:
     async with harness.ctx.db.session(readonly=True) as s:
         return list(await s.scalars(select(Broadcast).order_by(Broadcast.id)))

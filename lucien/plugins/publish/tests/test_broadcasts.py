@@ -14,6 +14,7 @@ from lucien.plugins.publish.tests.helpers import (
     VIP_USERS,
     broadcasts,
     message,
+    recipient_order,
     recipients,
 )
 
@@ -57,6 +58,8 @@ async def test_a_broadcast_reaches_everyone_once_with_its_final_counts(harness: 
 
     await harness.run_jobs()  # the job sends; the outbox shows the final counts
     await harness.run_jobs()
+    # The admin's own copy is queued last: their chat has just had the prompts and preview.
+    assert (await recipient_order(harness))[-1] == admin.id
     for person in people[:3]:
         assert [m.text for m in person.messages].count("New photos <tonight>!") == 1
     assert all(m.text != "New photos <tonight>!" for m in people[3].messages)

@@ -60,6 +60,12 @@ class ContextMiddleware(BaseMiddleware):
                 verdict = await self.flood.check(user.id)
                 if verdict is not Verdict.ALLOW:
                     return await self._refuse(event, user, verdict)
+            if isinstance(event, Update) and _leaves_prompt(event):
+                state = data.get("state")
+                if state is not None and await state.get_state() is not None:
+                    # A command typed into a prompt is the user changing their mind: the
+                    # prompt ends and the command does what it says (never taken as a value).
+                    await state.clear()
         else:
             data["role"] = None
         try:
@@ -106,6 +112,23 @@ class ContextMiddleware(BaseMiddleware):
             # Answered anyway, else the user's button spins until Telegram gives up.
             return update.callback_query.answer()
         return None
+
+
+# Commands whose own handler already ends any prompt (and a bare /start is the hot path).
+_SELF_CLEARING = ("/start", "/menu")
+
+
+def _leaves_prompt(update: Update) -> bool:
+    """A private command other than a bare /start or /menu (their handler clears the
+    state itself); a /start with a payload is a link followed, and leaves too."""
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return False
+    text = message.text
+    if not text or text[0] != "/":
+        return False
+    words = text.split(maxsplit=1)
+    return len(words) > 1 or words[0].split("@", 1)[0] not in _SELF_CLEARING
 
 
 def _limited(update: Update) -> bool:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from lucien.core.db import migrate
+from lucien.plugins.publish.services import Posts
+from lucien.plugins.publish.services.common import BACKOFF_S, LEASE_S
 from lucien.plugins.publish.tests.helpers import (
     POST_ENTRY_POINTS,
     POST_PLUGINS,
@@ -306,6 +308,43 @@ async def test_a_photo_keeps_its_caption_and_an_album_arrives_as_an_album(harnes
     assert tap.text == "Noted: 😍"
     await harness.run_jobs()
     assert got[3].buttons == [["🔥 0", "❤️ 0", "😍 1"]]
+
+
+async def test_a_passing_failure_and_a_dead_replica_lose_nothing_and_double_nothing(
+    harness: Any,
+) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    divan = await channel(harness, "vip", "Divan")
+    harness.emulator.faults.add("copyMessage", status=502, times=1, chat_id=divan.id)
+    await _compose(admin, "Tried twice")
+    await admin.click("The Divan (VIP)")
+    await admin.click("See the preview")
+    await admin.click("Publish now")
+    await harness.run_jobs()
+    assert divan.posts == []
+    [row] = await posts(harness)
+    assert (row.status, row.attempts) == ("sending", 1) and "Bad Gateway" in (row.error or "")
+    await harness.advance(BACKOFF_S)  # the back-off ran out: any replica retries
+    assert [p.text for p in divan.posts] == ["Tried twice"]
+    [row] = await posts(harness)
+    assert row.status == "sent"
+
+    # A replica claims the next post and dies before sending it: after its lease, the
+    # other one sends it, once.
+    await _compose(admin, "Orphaned")
+    await admin.click("The Divan (VIP)")
+    await admin.click("See the preview")
+    await admin.click("Publish now")
+    dead = Posts(harness.ctx)
+    [claimed] = await dead._claim(4)
+    await harness.run_jobs()
+    assert [p.text for p in divan.posts] == ["Tried twice"]
+    await harness.advance(LEASE_S)
+    await harness.run_jobs()
+    assert [p.text for p in divan.posts] == ["Tried twice", "Orphaned"]
+    rows = await posts(harness)
+    assert [(r.id, r.status) for r in rows] == [(row.id, "sent"), (claimed.id, "sent")]
 
 
 async def test_the_models_match_the_migrations(harness: Any) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiogram.types import User
 
+from lucien.plugins.publish.handlers.posts import statistics_section
 from lucien.plugins.publish.services.reactions import EDIT_EVERY_S
 from lucien.plugins.publish.tests.helpers import (
     POST_ENTRY_POINTS,
@@ -23,20 +25,26 @@ from lucien.plugins.publish.tests.helpers import (
 pytestmark = pytest.mark.lucien(entry_points=POST_ENTRY_POINTS, plugins=POST_PLUGINS)
 
 
-async def _published(harness: Any, text: str = "New photos tonight") -> tuple[Any, Any, int]:
-    """The VIP channel, its post with the default reaction buttons, and the post's id."""
-    admin = harness.admin("Ada", language_code="en")
-    await harness.start_app()
-    divan = await channel(harness, "vip", "Divan")
+async def _post(harness: Any, admin: Any, divan: Any, text: str) -> tuple[Any, int]:
+    """`admin` publishes `text` in the VIP channel now: the post and its row's id."""
     await admin.send("/post")
     await admin.send(text)
     await admin.click("The Divan (VIP)")
     await admin.click("See the preview")
     await admin.click("Publish now")
     await harness.run_jobs()
-    [post] = divan.posts
-    [row] = await posts(harness)
-    return divan, post, row.id
+    post = divan.posts[-1]
+    assert post.text == text
+    return post, (await posts(harness))[-1].id
+
+
+async def _published(harness: Any, text: str = "New photos tonight") -> tuple[Any, Any, int]:
+    """The VIP channel, its post with the default reaction buttons, and the post's id."""
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    divan = await channel(harness, "vip", "Divan")
+    post, post_id = await _post(harness, admin, divan, text)
+    return divan, post, post_id
 
 
 def _label(post: Any, emoji: str) -> str:
@@ -128,3 +136,35 @@ async def test_two_replicas_edit_a_post_once_per_turn(harness: Any) -> None:
     assert len(harness.emulator.calls_of("editMessageReplyMarkup")) == before + 1
     assert post.buttons == [["🔥 2", "❤️ 0", "😍 0"]]
     assert button_counts(post) == await reaction_counts(harness, post_id)
+
+
+async def test_the_statistics_count_posts_reactions_and_the_most_reacted(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    divan = await channel(harness, "vip", "Divan")
+    ana, bruno, carla = harness.user("Ana"), harness.user("Bruno"), harness.user("Carla")
+    await join(divan, ana, bruno, carla)
+    old, _ = await _post(harness, admin, divan, "In the old days")
+    for person in (ana, bruno):
+        await person.click_in(divan, old, "🔥 0")
+    await harness.advance(days=10)
+    new, _ = await _post(harness, admin, divan, "This week")
+    await carla.click_in(divan, new, "😍 0")
+    await _post(harness, admin, divan, "Unloved")
+
+    viewer = User(id=admin.id, is_bot=False, first_name="Ada", language_code="en")
+    section = await statistics_section(harness.ctx, viewer)
+    assert section.title == "Channel posts"
+    assert [line.replace("\u202f", " ") for line in section.lines] == [
+        "Posts published: 2 in 7 days, 3 in 30",
+        "Reactions received: 3",
+        "January 1, 2026, the Divan: 2 reactions",
+        "January 11, 2026, the Divan: 1 reaction",
+    ]
+    viewer = User(id=admin.id, is_bot=False, first_name="Ada", language_code="es")
+    section = await statistics_section(harness.ctx, viewer)
+    assert section.lines[1:] == (
+        "Reacciones recibidas: 3",
+        "1 de enero de 2026, el Diván: 2 reacciones",
+        "11 de enero de 2026, el Diván: 1 reacción",
+    )

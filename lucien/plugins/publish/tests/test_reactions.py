@@ -90,6 +90,15 @@ async def test_members_react_change_and_withdraw_and_the_counts_agree(harness: A
     assert post.buttons == [["🔥 0", "❤️ 1", "😍 0"]]
     assert button_counts(post) == await reaction_counts(harness, post_id) == {"❤️": 1}
 
+    # Telegram cannot say who is a member just now: said so, nothing stored.
+    harness.emulator.faults.add("getChatMember", status=502, times=1)
+    tap = await bruno.click_in(divan, post, "🔥 0")
+    assert tap.show_alert and tap.text == (
+        "No puedo comprobar su pertenencia al canal en este momento; "
+        "inténtelo de nuevo en un instante."
+    )
+    assert await reaction_counts(harness, post_id) == {"❤️": 1}
+
     # Forged data (another post, a place past the set) is refused politely.
     tap = await ana.press(post, f"pr:{post_id + 7}:0")
     assert tap.show_alert and tap.text == "That post no longer takes reactions."

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
 from lucien.core.menus import edit_or_send
-from lucien.core.prompts import remember_prompt
+from lucien.core.prompts import is_open_prompt, refuse_stale_cancel, remember_prompt
 from lucien.plugins.publish.handlers import compose
 from lucien.plugins.publish.handlers.compose import Composer, finish, where
 from lucien.plugins.publish.handlers.progress import audience_label, make_renderer
@@ -28,6 +28,7 @@ from lucien.plugins.publish.services import broadcasts, zone
 from lucien.plugins.publish.services.common import EVERYONE
 
 MAX_DAYS = 365
+KIND = "broadcast"
 
 
 def audiences(ctx: AppContext) -> list[str]:
@@ -113,8 +114,19 @@ async def _schedule(message: Message, ctx: AppContext, state: FSMContext, moment
     return message.answer(text)
 
 
-compose.NEXT["broadcast"] = _ask_audience
-compose.SCHEDULE["broadcast"] = _schedule
+async def _draft(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> dict[str, Any] | None:
+    """The open broadcast draft this button belongs to, or None: an old or forged button
+    (another draft's, a post draft's) is answered as stale and changes nothing."""
+    data = await state.get_data()
+    if data.get("kind") == KIND and await is_open_prompt(state, query.message, Composer):
+        return data
+    text = await ctx.voice.say("publish.compose.stale", user=query.from_user)
+    await refuse_stale_cancel(query, text)
+    return None
+
+
+compose.NEXT[KIND] = _ask_audience
+compose.SCHEDULE[KIND] = _schedule
 
 
 def create_router() -> Router:
@@ -122,16 +134,18 @@ def create_router() -> Router:
 
     @router.message(Command("broadcast"))
     async def command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
-        await compose.start(message, ctx, state, "broadcast", "publish.compose.prompt")
+        await compose.start(message, ctx, state, KIND, "publish.compose.prompt")
 
     @router.callback_query(PublishMenu.filter(F.action == "broadcast"))
     async def menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
-        await compose.start(query, ctx, state, "broadcast", "publish.compose.prompt")
+        await compose.start(query, ctx, state, KIND, "publish.compose.prompt")
 
     @router.callback_query(Compose.filter(F.action == "audience"), Composer.options)
     async def audience(
         query: CallbackQuery, callback_data: Compose, ctx: AppContext, state: FSMContext
     ) -> Any:
+        if await _draft(query, ctx, state) is None:
+            return None
         if callback_data.value not in audiences(ctx):  # a role whose plugin went away
             text = await ctx.voice.say("publish.compose.stale", user=query.from_user)
             return await query.answer(text[:200], show_alert=True)
@@ -141,6 +155,8 @@ def create_router() -> Router:
 
     @router.callback_query(Compose.filter(F.action == "active"), Composer.options)
     async def active(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
+        if await _draft(query, ctx, state) is None:
+            return None
         await state.set_state(Composer.days)
         text = await ctx.voice.say("publish.broadcast.days_prompt", user=query.from_user)
         await remember_prompt(
@@ -161,7 +177,9 @@ def create_router() -> Router:
     @router.callback_query(Compose.filter(F.action == "send"), Composer.confirm)
     async def send(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         """Write the broadcast and its recipients; this message becomes its progress."""
-        data = await state.get_data()
+        data = await _draft(query, ctx, state)
+        if data is None:
+            return None
         user = query.from_user
         chat_id, pressed = where(query)
         await finish(state, query.bot, chat_id, keep=pressed)

@@ -176,3 +176,20 @@ async def test_old_and_forged_buttons_and_strangers_are_answered(harness: Any) -
     assert answer.text == "Only the custodians of the house open that door."
     [row] = await broadcasts(harness)
     assert row.status == "done"
+
+
+async def test_an_old_drafts_audience_does_not_act_on_the_new_draft(harness: Any) -> None:
+    admin = harness.admin("Ada", language_code="en")
+    await harness.start_app()
+    await _people(harness, 1)
+    await admin.send("/broadcast")
+    await admin.send("First thought")
+    old_audience = admin.last
+    await admin.send("/broadcast")  # starts over: the first draft is abandoned
+    await admin.send("Second thought")
+    answer = await admin.press(old_audience, "pubc:audience:all")
+    assert answer.text == "That draft is no longer open; this button does nothing."
+    assert admin.last.text == "To whom shall I carry the message?"  # no preview came
+    await admin.click("Everyone")
+    assert admin.messages[-2].text == "Second thought"
+    assert await broadcasts(harness) == []

@@ -1,5 +1,6 @@
-"""Inline keyboards and callback data of the free plugin: the users' vestibule screens, and
-the admins' queue, confirmations and card buttons."""
+"""Inline keyboards and callback data of the free plugin: the users' vestibule screens (the
+creator's networks as URL buttons, the way into the channel), and the admins' queue,
+confirmations and card buttons."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lucien.core.menus import back_to_menu_button
+from lucien.plugins.free.social import buttons as social_buttons
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -21,11 +23,45 @@ class FreeCallback(CallbackData, prefix="free"):
     screen: str = "menu"
 
 
+#: Social buttons side by side (network names are short).
+SOCIAL_PER_ROW = 2
+
+
+def social_rows(links: list[str]) -> list[list[InlineKeyboardButton]]:
+    """The creator's networks as URL buttons, named by network (see `free.social`); brand
+    names read the same in every language, so they do not go through the voice."""
+    shown = [InlineKeyboardButton(text=b.label, url=b.url) for b in social_buttons(links)]
+    return [shown[i : i + SOCIAL_PER_ROW] for i in range(0, len(shown), SOCIAL_PER_ROW)]
+
+
+def social_markup(links: list[str]) -> InlineKeyboardMarkup | None:
+    """Under the wait message: the networks to follow meanwhile (None without any)."""
+    rows = social_rows(links)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+async def enter_markup(ctx: AppContext, user: Any, url: str) -> InlineKeyboardMarkup:
+    """Under the welcome: the way into the channel."""
+    label = await ctx.voice.button("button.free.enter", user=user)
+    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, url=url)]])
+
+
 async def free_menu_markup(
-    ctx: AppContext, user: Any, *, vip_enabled: bool
+    ctx: AppContext,
+    user: Any,
+    *,
+    vip_enabled: bool,
+    door: tuple[str, str] | None = None,
+    links: list[str] | None = None,
 ) -> InlineKeyboardMarkup:
-    """The vestibule screen: VIP info when the vip plugin runs, then back to the menu."""
+    """The vestibule screen: the door (`(button key, url)`: ask to enter, or enter), the
+    creator's networks, VIP info when the vip plugin runs, then back to the menu."""
     rows: list[list[InlineKeyboardButton]] = []
+    if door is not None:
+        key, url = door
+        label = await ctx.voice.button(key, user=user)
+        rows.append([InlineKeyboardButton(text=label, url=url)])
+    rows.extend(social_rows(links or []))
     if vip_enabled:
         rows.append(
             [

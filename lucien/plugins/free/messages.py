@@ -13,22 +13,44 @@ def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey
 
 
 MESSAGES: list[MessageKey] = [
+    # The requester, in private: the wait framed as many requests being attended, the exact
+    # time unless the setting withholds it, the creator's networks (buttons) meanwhile.
     M(
         "free.request.received",
-        "Your request to join the free channel was received, {name}. "
-        "It will be approved in about {wait_minutes:minutes}.\nMeanwhile:\n{links}",
-        ("name", "wait_minutes", "links"),
+        "Your request to join the free channel was received, {name}. Many requests are "
+        "being attended; yours will be approved in about {wait_minutes:minutes}.\n"
+        "Meanwhile, you can follow the creator here:",
+        ("name", "wait_minutes"),
     ),
     M(
         "free.request.received_no_links",
-        "Your request to join the free channel was received, {name}. "
-        "It will be approved in about {wait_minutes:minutes}.",
+        "Your request to join the free channel was received, {name}. Many requests are "
+        "being attended; yours will be approved in about {wait_minutes:minutes}.",
         ("name", "wait_minutes"),
+    ),
+    M(
+        "free.request.received_unhurried",
+        "Your request to join the free channel was received, {name}. Many requests are "
+        "being attended; yours will be approved soon.\n"
+        "Meanwhile, you can follow the creator here:",
+        ("name",),
+    ),
+    M(
+        "free.request.received_unhurried_no_links",
+        "Your request to join the free channel was received, {name}. Many requests are "
+        "being attended; yours will be approved soon.",
+        ("name",),
     ),
     M(
         "free.request.pending",
         "Your request is already pending. About {minutes_left:minutes} left.",
         ("minutes_left",),
+    ),
+    M("free.request.pending_unhurried", "Your request is already pending; it will not be long."),
+    M(
+        "free.request.refused",
+        "The free channel cannot admit you. If you think this is a mistake, the "
+        "administrators can help.",
     ),
     M(
         "free.approved",
@@ -40,7 +62,19 @@ MESSAGES: list[MessageKey] = [
         "Free channel: {link}\nRequests to join are approved after {wait_minutes:minutes}.",
         ("link", "wait_minutes"),
     ),
-    M("free.links", "Meanwhile, you can also find us here:\n{links}", ("links",)),
+    M(
+        "free.menu_unhurried",
+        "Free channel: {link}\nRequests to join are approved soon.",
+        ("link",),
+    ),
+    M(
+        "free.menu_pending",
+        "Free channel: your request is pending, about {minutes_left:minutes} left.",
+        ("minutes_left",),
+    ),
+    M("free.menu_pending_unhurried", "Free channel: your request is pending."),
+    M("free.menu_member", "Free channel: you are a member."),
+    M("free.links", "Follow the creator here:"),
     M("free.channel_unset", "The free channel is not configured yet."),
     M(
         "free.vip_info",
@@ -55,6 +89,22 @@ MESSAGES: list[MessageKey] = [
     ),
     _button("button.free.channel", "Free channel"),
     _button("button.free.vip_info", "About VIP"),
+    _button("button.free.enter", "Enter the free channel"),
+    _button("button.free.request", "Ask to join"),
+    # The admins' editor of `show_wait` (the admin plugin names it with these keys).
+    _button("button.config.free_show_wait", "Show the wait"),
+    M(
+        "config.free_show_wait.prompt",
+        "Tell requesters how long they wait? Send 1 to show the time, 0 to keep it. "
+        "Now: {current}.",
+        ("current",),
+    ),
+    M(
+        "config.free_show_wait.set",
+        "{value:plural:0=The wait is no longer shown.|other=The wait is shown.}",
+        ("value",),
+    ),
+    M("config.free_show_wait.invalid", "Send 1 to show the wait, or 0 to keep it."),
     # The admins' Free queue.
     M("free.admin.forbidden", "This is for the house's administrators only."),
     M("free.admin.stale", "This confirmation has expired. Please open the screen again."),

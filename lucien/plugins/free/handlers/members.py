@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, ChatJoinRequest, InlineKeyboardMarkup, 
 from lucien.core.context import AppContext
 from lucien.core.plugin import Role
 from lucien.plugins.free.keyboards import FreeCallback, free_menu_markup, vip_info_markup
-from lucien.plugins.free.services import service
+from lucien.plugins.free.services import minutes_until, service
 
 
 async def _is_free_channel(event: ChatJoinRequest, ctx: AppContext) -> bool:
@@ -33,6 +33,46 @@ def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup) -> Any:
     return SendMessage(chat_id=chat_id, text=text, reply_markup=markup)
 
 
+async def vestibule(ctx: AppContext, user: Any) -> tuple[str, InlineKeyboardMarkup]:
+    """The vestibule screen as this user stands at its door: the way in (the join link,
+    the wait) for someone outside, the time left for someone waiting, the way into the
+    channel for a member, a closed door for someone banned; the creator's networks below."""
+    svc = service(ctx)
+    cfg = await svc.settings()
+    vip_enabled = ctx.registry.is_enabled("vip")
+    link = await svc.join_link(cfg.channel_id) if cfg.channel_id is not None else None
+    door: tuple[str, str] | None = None
+    if cfg.channel_id is None or link is None:
+        text = await ctx.voice.say("free.channel_unset", user=user)
+    else:
+        standing = await svc.standing(cfg.channel_id, user.id)
+        if standing.where == "member":
+            text = await ctx.voice.say("free.menu_member", user=user)
+            door = ("button.free.enter", await svc.channel.open_link(cfg.channel_id) or link)
+        elif standing.where == "banned":
+            text = await ctx.voice.say("free.request.refused", user=user)
+        elif standing.where == "pending" and standing.due_at is not None:
+            if cfg.show_wait:
+                left = minutes_until(standing.due_at, ctx.clock.now())
+                text = await ctx.voice.say("free.menu_pending", user=user, minutes_left=left)
+            else:
+                text = await ctx.voice.say("free.menu_pending_unhurried", user=user)
+        else:
+            if cfg.show_wait:
+                text = await ctx.voice.say(
+                    "free.menu", user=user, link=link, wait_minutes=cfg.wait_minutes
+                )
+            else:
+                text = await ctx.voice.say("free.menu_unhurried", user=user, link=link)
+            door = ("button.free.request", link)
+    if cfg.social_links:
+        text += "\n\n" + await ctx.voice.say("free.links", user=user)
+    markup = await free_menu_markup(
+        ctx, user, vip_enabled=vip_enabled, door=door, links=cfg.social_links
+    )
+    return text, markup
+
+
 def create_router() -> Router:
     """A fresh router per application (a router can only be attached to one parent)."""
     router = Router(name="free:members")
@@ -44,22 +84,7 @@ def create_router() -> Router:
 
     @router.callback_query(FreeCallback.filter(F.screen == "menu"))
     async def free_menu(query: CallbackQuery, ctx: AppContext) -> Any:
-        svc = service(ctx)
-        cfg = await svc.settings()
-        user = query.from_user
-        vip_enabled = ctx.registry.is_enabled("vip")
-        link = await svc.join_link(cfg.channel_id) if cfg.channel_id is not None else None
-        if link is None:
-            text = await ctx.voice.say("free.channel_unset", user=user)
-        else:
-            text = await ctx.voice.say(
-                "free.menu", user=user, link=link, wait_minutes=cfg.wait_minutes
-            )
-            if cfg.social_links:
-                text += "\n\n" + await ctx.voice.say(
-                    "free.links", user=user, links="\n".join(cfg.social_links)
-                )
-        markup = await free_menu_markup(ctx, user, vip_enabled=vip_enabled)
+        text, markup = await vestibule(ctx, query.from_user)
         await query.answer()
         return _show(query, text, markup)
 

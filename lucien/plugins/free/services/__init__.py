@@ -5,19 +5,22 @@ The life of a join request:
 1. `receive` records it (one row per channel and user) with `due_at = now + wait` before
    anything else: until the row is committed nothing is sent, and a database failure
    propagates (the core answers Telegram with a retryable status). Then it checks the ban
-   and tells the user the wait and the creator's social links (Telegram lets the bot write
-   to a user who never started it only within 5 minutes of the request, so this message
-   goes out at once, from the handler). A Bot API failure after the row exists is only
-   logged: a ban check that failed leaves the row unchecked, and the job checks it.
+   (a banned user is told the door stays closed, then declined) and tells the user the
+   wait, framed as many requests being attended (the exact time unless `show_wait` is 0),
+   with the creator's networks as URL buttons (Telegram lets the bot write to a user who
+   never started it only within 5 minutes of the request, so this message goes out at
+   once, from the handler). A Bot API failure after the row exists is only logged: a ban
+   check that failed leaves the row unchecked, and the job checks it.
 2. `approve_due` (the `free.approvals` job, every second on every replica) claims due rows
    with `FOR UPDATE SKIP LOCKED`, leases them (so a crashed replica's claim expires rather
    than getting lost), handles them concurrently and stores each row's outcome when that
    row is done.
 3. The welcome goes through the core outbox, queued in the same transaction as the row's
    change under a key of the request's own (row id and `requested_at`), so each request is
-   welcomed once, across kills and replicas. Inside the 5-minute window it is made just
-   before the approval (afterwards Telegram would refuse it to users who never started the
-   bot); otherwise it is queued with the approval and the outbox job makes it.
+   welcomed once, across kills and replicas; it carries a URL button into the channel.
+   Inside the 5-minute window it is made just before the approval (afterwards Telegram
+   would refuse it to users who never started the bot); otherwise it is queued with the
+   approval and the outbox job makes it.
 
 Rights errors keep the rows and retry them with exponential backoff; the admins are told
 once per outage (the flag lives in the database, so one replica tells them). Any other
@@ -26,10 +29,11 @@ with the same backoff. A retry that finds the request missing checks the members
 the lost attempt may have gone through.
 
 Where each step lives: `requests.py` (1, and reading requests back), `approvals.py` (2),
-`welcomes.py` (3), `channel.py` (the channel's link and rights outages), `admin.py` (the
+`welcomes.py` (3), `channel.py` (the channel's links, who is inside, rights outages), `admin.py` (the
 admins' queue, a user's requests on their card, the statistics figures, and the actions:
 approve now, approve all, decline, expel), `common.py` (settings, the tuning constants,
-the recipient, the backoff).
+the recipient, the backoff). Which social links are accepted and how their buttons are
+named is `lucien.plugins.free.social`.
 """
 
 from __future__ import annotations
@@ -60,7 +64,13 @@ from lucien.plugins.free.services.common import (
     Recipient,
     backoff,
 )
-from lucien.plugins.free.services.requests import Received, Requests, queue_depths
+from lucien.plugins.free.services.requests import (
+    Received,
+    Requests,
+    Standing,
+    minutes_until,
+    queue_depths,
+)
 from lucien.plugins.free.services.welcomes import Welcomes
 
 if TYPE_CHECKING:
@@ -76,8 +86,8 @@ class FreeService:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self.welcomes = Welcomes(ctx)
         self.channel = Channel(ctx)
+        self.welcomes = Welcomes(ctx, self.channel)
         self.approvals = Approvals(ctx, self.welcomes, self.channel)
         self.requests = Requests(ctx, self.approvals)
         self.admin = FreeAdmin(ctx, self.approvals)
@@ -86,6 +96,7 @@ class FreeService:
         self.join_link = self.channel.join_link
         self.receive = self.requests.receive
         self.request_of = self.requests.request_of
+        self.standing = self.requests.standing
         self.counts = self.requests.counts
         self.approve_due = self.approvals.approve_due
         self.send_welcomes = self.welcomes.send_welcomes
@@ -119,8 +130,10 @@ __all__ = [
     "Recipient",
     "RequestView",
     "Requests",
+    "Standing",
     "Welcomes",
     "backoff",
+    "minutes_until",
     "queue_depths",
     "service",
 ]

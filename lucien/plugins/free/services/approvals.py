@@ -44,6 +44,7 @@ from lucien.plugins.free.models import (
     WELCOME_QUEUED,
     FreeJoinRequest,
 )
+from lucien.plugins.free.services.channel import presence
 from lucien.plugins.free.services.common import (
     APPROVE_BATCH,
     APPROVE_CONCURRENCY,
@@ -291,16 +292,11 @@ class Approvals(FreePart):
 
     async def _member_status(self, chat_id: int, user_id: int) -> str:
         """ "in" (a member), "kicked" or "out"; raises what Telegram raised."""
-        member = await self.ctx.sender(GetChatMember(chat_id=chat_id, user_id=user_id))
-        if member.status == "kicked":
-            return "kicked"
-        if member.status == "restricted":
-            return "in" if getattr(member, "is_member", False) else "out"
-        return "in" if member.status in ("member", "administrator", "creator") else "out"
+        return presence(await self.ctx.sender(GetChatMember(chat_id=chat_id, user_id=user_id)))
 
     async def _queue_welcome(self, row: _Claimed) -> None:
         """Queue the welcome that must precede the approval (the row marked `queued`)."""
-        text = await self.welcomes.text(row.recipient)
+        welcome = await self.welcomes.message(row.recipient, row.chat_id)
         T = FreeJoinRequest
         async with self.ctx.db.session() as s:
             marked = await s.execute(
@@ -310,7 +306,7 @@ class Approvals(FreePart):
                 .execution_options(synchronize_session=False)
             )
             if cast("CursorResult[Any]", marked).rowcount:
-                await self.welcomes.enqueue(s, row.welcome_key, row.user_id, text)
+                await self.welcomes.enqueue(s, row.welcome_key, welcome)
         row.welcome = WELCOME_QUEUED
 
     async def _store(self, row: _Claimed, outcome: str) -> None:
@@ -318,7 +314,7 @@ class Approvals(FreePart):
         now = self.ctx.clock.now()
         # Queued unless it was already (in the window), or sent by an earlier version.
         welcome = outcome == APPROVED and row.welcome is None
-        text = await self.welcomes.text(row.recipient) if welcome else ""
+        message = await self.welcomes.message(row.recipient, row.chat_id) if welcome else None
         values: dict[str, Any] = {"ban_checked": row.ban_checked}
         if outcome in (APPROVED, GONE, DECLINED):
             values.update(status=outcome, handled_at=now, next_attempt_at=None)
@@ -338,5 +334,5 @@ class Approvals(FreePart):
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            if welcome and cast("CursorResult[Any]", stored).rowcount:
-                await self.welcomes.enqueue(s, row.welcome_key, row.user_id, text)
+            if message is not None and cast("CursorResult[Any]", stored).rowcount:
+                await self.welcomes.enqueue(s, row.welcome_key, message)

@@ -1,5 +1,5 @@
-"""The free channel itself: which chat it is, its join-request link (made once, kept), and
-the bot's rights in it: an outage alerts the admins once, the flag living in the database
+"""The free channel itself: which chat it is, its join-request link (made once, kept), the
+link a member taps to open it, whether a user is inside, and the bot's rights in it: an outage alerts the admins once, the flag living in the database
 so that only one replica tells them, and the first approval after it clears the flag.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import CreateChatInviteLink, GetChat
+from aiogram.methods import CreateChatInviteLink, GetChat, GetChatMember
 from sqlalchemy import update
 
 from lucien.core.db import upsert
@@ -17,6 +17,15 @@ from lucien.plugins.free.services.common import LINK_NS, FreePart, log
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
+
+
+def presence(member: Any) -> str:
+    """ "in" (a member), "kicked" or "out", from a ChatMember."""
+    if member.status == "kicked":
+        return "kicked"
+    if member.status == "restricted":
+        return "in" if getattr(member, "is_member", False) else "out"
+    return "in" if member.status in ("member", "administrator", "creator") else "out"
 
 
 class Channel(FreePart):
@@ -57,6 +66,37 @@ class Channel(FreePart):
         if link is None:
             await self.ctx.cache.invalidate(LINK_NS, str(chat_id))  # retry next time
         return link
+
+    async def open_link(self, chat_id: int) -> str | None:
+        """What a member taps to open the channel (the welcome's button): its public
+        `t.me/<username>` when it has one, else the bot's join-request link, which opens
+        the channel for someone already inside. Kept an hour; None without either."""
+
+        async def load() -> str | None:
+            try:
+                chat = await self.ctx.sender(GetChat(chat_id=chat_id))
+            except Exception as exc:  # the join link will do; the welcome must not wait
+                log.info("cannot read the free channel %s: %r", chat_id, exc)
+            else:
+                if chat.username:
+                    return f"https://t.me/{chat.username}"
+            return await self.join_link(chat_id)
+
+        key = f"open:{chat_id}"
+        link = await self.ctx.cache.get_or_load(LINK_NS, key, load)
+        if link is None:
+            await self.ctx.cache.invalidate(LINK_NS, key)  # retry next time
+        return link
+
+    async def presence_of(self, chat_id: int, user_id: int) -> str | None:
+        """ "in", "kicked" or "out"; None when Telegram cannot tell now (the screens then
+        say what they say to everyone)."""
+        try:
+            member = await self.ctx.sender(GetChatMember(chat_id=chat_id, user_id=user_id))
+        except Exception as exc:
+            log.info("could not check %s in %s: %r", user_id, chat_id, exc)
+            return None
+        return presence(member)
 
     async def _ensure_channel_row(self, chat_id: int) -> None:
         async with self.ctx.db.session() as s:

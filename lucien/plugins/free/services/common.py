@@ -5,15 +5,17 @@ why), the recipient the voice speaks to, the retry backoff, and the paced direct
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from lucien.plugins.free.social import check_link, split_links
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -38,9 +40,6 @@ WELCOME_BATCH = 100
 #: The cache namespace holding each channel's join-request invite link.
 LINK_NS = "free_link"
 
-_HANDLE = re.compile(r"^@[A-Za-z0-9_]{3,64}$")
-_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
 
 class FreeSettings(BaseSettings):
     """The free plugin's settings (`FREE_*`); admins edit the marked ones from chat."""
@@ -56,19 +55,28 @@ class FreeSettings(BaseSettings):
     wait_minutes: int = Field(
         5, ge=0, le=10080, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
     )
-    social_links: list[str] = Field(
+    # The creator's networks, as buttons under the wait message and the vestibule screen
+    # (forms accepted: see `lucien.plugins.free.social`). NoDecode: the environment may
+    # hold them comma-separated as well as a JSON list; the validator reads both.
+    social_links: Annotated[list[str], NoDecode] = Field(
         default_factory=list, json_schema_extra={"lucien": {"editable": True, "kind": "links"}}
+    )
+    # 1: the wait message says how long (the original's "about 5 minutes"); 0: it only
+    # says many requests are being attended, and the time stays Lucien's secret. An int
+    # (0/1) because the admins' editor has no yes/no kind.
+    show_wait: int = Field(
+        1, ge=0, le=1, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
     )
     approve_vip_immediately: bool = True
 
-    @field_validator("social_links")
+    @field_validator("social_links", mode="before")
     @classmethod
-    def _links_are_urls_or_handles(cls, links: list[str]) -> list[str]:
-        cleaned = [link.strip() for link in links if link.strip()]
-        for link in cleaned:
-            if not (_URL.match(link) or _HANDLE.match(link)):
-                raise ValueError(f"{link!r} is neither an http(s) link nor an @handle")
-        return cleaned
+    def _links_are_https_or_handles(cls, raw: Any) -> list[str]:
+        """One value or several, split on new lines, commas and spaces; each an https://
+        link or an @handle (http:// refused with its own reason)."""
+        if raw is not None and not isinstance(raw, (str, list, tuple)):
+            raise ValueError("social links are text: one link per line")
+        return [check_link(link) for link in split_links(raw)]
 
 
 @dataclass(frozen=True)
@@ -96,10 +104,12 @@ class FreePart:
         """The values in force: environment overlaid with what admins saved from chat."""
         return await self.ctx.config.get("free")
 
-    async def _dm(self, chat_id: int, text: str) -> bool:
+    async def _dm(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> bool:
         """Send through the paced sender; False when Telegram will not let us write."""
         try:
-            await self.ctx.sender(SendMessage(chat_id=chat_id, text=text))
+            await self.ctx.sender(SendMessage(chat_id=chat_id, text=text, reply_markup=markup))
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             log.info("could not write to %s: %s", chat_id, exc.message)
             return False

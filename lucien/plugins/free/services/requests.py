@@ -16,12 +16,13 @@ from aiogram.methods import DeclineChatJoinRequest, GetChatMember
 from sqlalchemy import func, select, update
 
 from lucien.core.db import upsert
+from lucien.plugins.free.keyboards import social_markup
 from lucien.plugins.free.models import APPROVED, DECLINED, PENDING, WELCOME_DUE, FreeJoinRequest
-from lucien.plugins.free.services.common import FreePart, Recipient, log
+from lucien.plugins.free.services.common import FreePart, FreeSettings, Recipient, log
 from lucien.plugins.free.services.welcomes import WELCOME_PREFIX
 
 if TYPE_CHECKING:
-    from aiogram.types import ChatJoinRequest
+    from aiogram.types import ChatJoinRequest, InlineKeyboardMarkup
     from sqlalchemy import CursorResult
 
     from lucien.core.context import AppContext
@@ -34,6 +35,36 @@ class Received:
     """What `receive` did with a request: `outcome` is new / pending / approved / declined."""
 
     outcome: str
+    due_at: datetime | None = None
+
+
+def minutes_until(due: datetime, now: datetime) -> int:
+    """Whole minutes left, rounded up, never below one (a wait is never "0 minutes")."""
+    return max(1, math.ceil((due - now).total_seconds() / 60))
+
+
+def wait_key(
+    cfg: FreeSettings, *, pending: bool, due: datetime, now: datetime
+) -> tuple[str, dict[str, Any]]:
+    """What the requester is told, and its values: the many requests being attended; the
+    exact wait unless the `show_wait` setting withholds it; the creator's networks to follow
+    meanwhile when there are some (their buttons go under the message)."""
+    shown = bool(cfg.show_wait)
+    if pending:  # asked again while waiting: the time left (the first wait still runs)
+        if shown:
+            return "free.request.pending", {"minutes_left": minutes_until(due, now)}
+        return "free.request.pending_unhurried", {}
+    key = "free.request.received" if shown else "free.request.received_unhurried"
+    if not cfg.social_links:
+        key += "_no_links"
+    return key, ({"wait_minutes": cfg.wait_minutes} if shown else {})
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A user at the door: `where` is member / banned / pending / outside."""
+
+    where: str
     due_at: datetime | None = None
 
 
@@ -61,8 +92,12 @@ class Requests(FreePart):
         immediate = role in ("vip", "admin") and cfg.approve_vip_immediately
         due = now + timedelta(minutes=0 if immediate else cfg.wait_minutes)
         outcome, row_due, checked = await self._record(chat_id, user, now, due)
+        recipient = Recipient(user.id, user.first_name, user.language_code, user.username)
         banned = await self._is_banned(chat_id, user.id)
         if banned:
+            # Told before the decline: Telegram lets the bot write to a requester who never
+            # started it only while the request is pending.
+            await self._tell(request, "free.request.refused", recipient)
             if await self._decline(chat_id, user.id):
                 await self._settle_check(chat_id, user.id, declined_at=now)
             return Received(DECLINED)  # a decline that failed is the job's to retry
@@ -72,28 +107,24 @@ class Requests(FreePart):
             # Nothing to wait for: approve (and welcome) from here rather than a job tick.
             await self.approvals.approve_due(only_user=(chat_id, user.id))
             return Received(APPROVED, row_due)
-        recipient = Recipient(user.id, user.first_name, user.language_code, user.username)
-        if outcome == "pending":
-            minutes_left = max(1, math.ceil((row_due - now).total_seconds() / 60))
-            text = await self.ctx.voice.say(
-                "free.request.pending", user=recipient, minutes_left=minutes_left
-            )
-        elif cfg.social_links:
-            text = await self.ctx.voice.say(
-                "free.request.received",
-                user=recipient,
-                wait_minutes=cfg.wait_minutes,
-                links="\n".join(cfg.social_links),
-            )
-        else:
-            text = await self.ctx.voice.say(
-                "free.request.received_no_links", user=recipient, wait_minutes=cfg.wait_minutes
-            )
-        try:
-            await self._dm(request.user_chat_id, text)
-        except Exception as exc:  # 5xx, network, 429 past the retries: the row is safe
-            log.warning("could not tell %s about the wait: %r", user.id, exc)
+        key, values = wait_key(cfg, pending=outcome == "pending", due=row_due, now=now)
+        await self._tell(request, key, recipient, social_markup(cfg.social_links), **values)
         return Received(outcome, row_due)
+
+    async def _tell(
+        self,
+        request: ChatJoinRequest,
+        key: str,
+        recipient: Recipient,
+        markup: InlineKeyboardMarkup | None = None,
+        **values: Any,
+    ) -> None:
+        """Say `key` to the requester now (the row is safe: a failure is only logged)."""
+        try:
+            text = await self.ctx.voice.say(key, user=recipient, **values)
+            await self._dm(request.user_chat_id, text, markup)
+        except Exception as exc:  # 5xx, network, 429 past the retries
+            log.warning("could not tell %s (%s): %r", recipient.id, key, exc)
 
     async def _is_banned(self, chat_id: int, user_id: int) -> bool | None:
         """A user the channel banned (Telegram normally stops them earlier; be sure); None
@@ -177,6 +208,20 @@ class Requests(FreePart):
             row.attempts, row.next_attempt_at, row.welcome = 0, None, None
             row.handled_at, row.ban_checked = None, False
             return "new", due, False
+
+    async def standing(self, chat_id: int, user_id: int) -> Standing:
+        """Where a user stands at the channel's door (the vestibule screen says it): inside,
+        banned, waiting (until when), or outside. Telegram's word on membership first; when
+        it cannot answer now, the stored request alone decides."""
+        presence = await self.approvals.channel.presence_of(chat_id, user_id)
+        if presence == "in":
+            return Standing("member")
+        if presence == "kicked":
+            return Standing("banned")
+        row = await self.request_of(chat_id, user_id)
+        if row is not None and row.status == PENDING:
+            return Standing("pending", row.due_at)
+        return Standing("outside")
 
     async def request_of(self, chat_id: int, user_id: int) -> FreeJoinRequest | None:
         """The stored request of a user (tests, diagnostics)."""

@@ -10,6 +10,8 @@ from lucien.plugins.free.models import FreeJoinRequest
 from lucien.plugins.free.services import service
 
 LINKS = ["https://instagram.com/diana", "@diana_tiktok"]
+#: The buttons LINKS become: named by network; a bare @handle is a Telegram username.
+LINK_BUTTONS = {"Instagram": "https://instagram.com/diana", "Telegram": "https://t.me/diana_tiktok"}
 
 
 async def setup_free(
@@ -30,6 +32,18 @@ async def setup_free(
     link = await service(ctx).join_link(channel.id)
     assert link is not None
     return channel, link
+
+
+def url_buttons(message: Any) -> dict[str, str]:
+    """The URL buttons under a message the user received: label -> address."""
+    return {b["text"]: b["url"] for b in message.inline_buttons if "url" in b}
+
+
+async def set_free(harness: Any, key: str, value: Any) -> None:
+    """Save one free setting as an admin would (the current version presented)."""
+    ctx = harness.ctx
+    version = await ctx.config.version("free", key)
+    await ctx.config.update("free", key, value, expected_version=version, by=None)
 
 
 async def rows(harness: Any) -> list[FreeJoinRequest]:

@@ -17,7 +17,7 @@ from lucien.core.menus import main_menu_markup
 from lucien.core.testing.emulator import membership
 from lucien.plugins.free.models import FreeChannel
 from lucien.plugins.free.services import Recipient, service
-from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
+from lucien.plugins.free.tests.helpers import LINK_BUTTONS, rows, setup_free, url_buttons
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "free"])
 
@@ -33,8 +33,8 @@ async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     told = ana.messages[before:]
     assert len(told) == 1
     assert "10 minutes" in told[0].text
-    for social in LINKS:
-        assert social in told[0].text
+    assert url_buttons(told[0]) == LINK_BUTTONS  # the networks, as buttons named by network
+    assert "http" not in told[0].text
     [row] = await rows(harness)
     assert (row.status, row.user_id) == ("pending", ana.id)
     assert (row.due_at - row.requested_at).total_seconds() == 600
@@ -49,6 +49,9 @@ async def test_request_wait_links_approval_welcome(harness: Any) -> None:
     assert (row.status, row.welcome) == ("approved", "queued")  # the outbox made it
     assert "Ana" in ana.last_text and "vestibule" in ana.last_text.lower()
     assert len(ana.messages) == before + 2
+    # The welcome's button opens the channel she is now in.
+    assert url_buttons(ana.last) == {"Enter the vestibule": link}
+    assert await ana.join(link) == "already_member"
 
 
 async def test_never_started_user_is_told_in_window_and_welcomed_if_still_in_it(
@@ -125,9 +128,13 @@ async def test_banned_user_is_declined(harness: Any) -> None:
     assert gil.id not in channel.join_requests  # declined
     [row] = await rows(harness)
     assert row.status == "declined"
+    # Told once, politely, before the decline closed Telegram's window to write to him.
+    [told] = gil.messages
+    assert "Gil" in told.text and "custodians of the house" in told.text
+    assert not told.inline_buttons
     await harness.advance(minutes=10)
     assert channel.status_of(gil.id) == "kicked"
-    assert not gil.messages
+    assert len(gil.messages) == 1
 
 
 async def test_vip_user_is_approved_at_once(harness: Any) -> None:
@@ -208,7 +215,8 @@ async def test_free_menu_shows_link_links_and_vip(harness: Any) -> None:
     await ctx.bot.send_message(ivo.id, "menu", reply_markup=markup)
     await ivo.click("The vestibule")
     assert link in ivo.last_text and "5 minutes" in ivo.last_text
-    assert all(s in ivo.last_text for s in LINKS)
+    assert url_buttons(ivo.last) == {"Ask to enter": link, **LINK_BUTTONS}
+    assert "instagram" not in ivo.last_text
     labels = [b.get("text") for b in ivo.last.inline_buttons]
     assert "The private salon" in labels
     await ivo.click("The private salon")

@@ -17,7 +17,7 @@ from lucien.core.config_store import SettingError
 from lucien.core.testing.emulator import CallbackQueryState
 from lucien.plugins.free.keyboards import FreeCallback
 from lucien.plugins.free.services import FreeSettings, service
-from lucien.plugins.free.tests.helpers import LINKS, rows, setup_free
+from lucien.plugins.free.tests.helpers import LINK_BUTTONS, rows, setup_free, url_buttons
 
 pytestmark = pytest.mark.lucien(plugins=["free"])
 
@@ -31,7 +31,7 @@ async def test_request_is_told_the_wait_and_links_then_approved_and_welcomed(har
     assert len(ana.messages) == 1  # written to within Telegram's 5-minute window
     told = ana.last_text
     assert "Ana" in told and "10 minutes" in told
-    assert all(social in told for social in LINKS)
+    assert url_buttons(ana.last) == LINK_BUTTONS
     [row] = await rows(harness)
     assert (row.status, row.user_id) == ("pending", ana.id)
 

@@ -296,6 +296,8 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     },
     ("config.reactions.too_many", "max"): SAME,  # "Como mucho 8 emoji"
     ("config.reactions.too_many", "count"): SAME,  # "he contado 9"
+    # free: the vestibule screen of someone waiting
+    ("free.menu_pending", "minutes_left"): MINUTES,
 }
 
 

@@ -55,6 +55,11 @@ return slot - now
 """
 
 
+# A send woken this late after its reserved slot takes a new one (a few times at most).
+_LATE_S = 0.1
+_LATE_RETRIES = 3
+
+
 class Sender:
     """Rate-limited calls; `await sender(method)` behaves like `await bot(method)`.
 
@@ -125,9 +130,16 @@ class Sender:
         return self._reserve_local(chat_id, weight)
 
     async def _pace(self, chat_id: Any, weight: int = 1) -> None:
-        wait = await self._reserve(chat_id, weight)
-        if wait > 0:
+        for _ in range(_LATE_RETRIES):
+            wait = await self._reserve(chat_id, weight)
+            if wait <= 0:
+                return
+            due = time.monotonic() + wait
             await asyncio.sleep(wait)
+            # Woken well after its slot (the process stalled): going now would bunch with
+            # the sends whose slots came meanwhile, and a bunch draws Telegram's 429.
+            if time.monotonic() - due < _LATE_S:
+                return
 
     async def __call__(self, method: TelegramMethod[T]) -> T:
         counted = method.__api_method__.lower() in _SENDING

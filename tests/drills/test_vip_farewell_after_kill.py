@@ -47,6 +47,8 @@ async def test_farewell_of_a_vip_expiring_at_the_kill_arrives_after_restart(
 
     ana = cluster.user("Ana")
     await ana.send(f"/start {code}")
+    await ana.click("Continuar")  # the entry ritual: the step acknowledged, the Diván,
+    await ana.click("Estoy listo")  # then the link
     [link] = [url for url, li in channel.invite_links.items() if li.creator_id != channel.id]
     assert await ana.join(link) == "joined"
     assert channel.status_of(ana.id) == "member"

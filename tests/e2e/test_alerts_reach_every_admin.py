@@ -45,13 +45,16 @@ async def test_a_vip_alert_reaches_an_admin_added_from_chat_once_per_cause(
     await harness.ctx.users.drain()
     await add_admin_from_chat(root, rosa)
 
-    # No VIP channel is set: each redemption asks for a link the bot cannot make.
+    # No VIP channel is set: each redemption's entry ritual asks, at its last stage, for a
+    # link the bot cannot make.
     svc = harness.ctx.service("vip", VipService)
     plan = await svc.create_plan("Gold", 30, 999, "USD")
     codes = await svc.generate_tokens(plan.id, 2, by=None)
     for i, code in enumerate(codes):
         member = harness.user(f"Member{i}", language_code="en")
         await member.send(code)
+        await member.click("Continue")
+        await member.click("I am ready")
     await harness.emulator.wait_idle()
 
     # Two redemptions, one cause: each admin told once, in their own language.

@@ -173,6 +173,14 @@ class VipPlugin:
             ),
         ]
 
+    @hookimpl(tryfirst=True)
+    async def lucien_welcome(self, ctx: AppContext, role: Role, user: Any) -> str | None:
+        """A member in the middle of the entry ritual is greeted with its stage (first:
+        the ritual comes before any welcome an admin wrote); None for everyone else."""
+        from lucien.plugins.vip.handlers.ritual import greeting
+
+        return await greeting(ctx, user)
+
     @hookimpl
     async def lucien_user_card(self, ctx: AppContext, user_id: int, viewer: Any) -> Section:
         """The VIP section of an admin's user card: status, history, tokens, actions."""

@@ -23,10 +23,44 @@ MESSAGES: list[MessageKey] = [
         ("name", "plan", "days_left", "end_date"),
     ),
     M("vip.redeem.prompt", "Send your VIP token to redeem it."),
+    # the entry ritual: stage 1 after a redemption (`vip.redeemed`) or a grant
+    # (`vip.granted`), then the space and what it asks, then the link; the lines that
+    # answer a ritual button out of turn, and the one that closes a ritual the end of the
+    # period overtook
     M(
         "vip.redeemed",
-        "Token redeemed, {name}. Plan: {plan}, {days:days}, until {end_date}.",
+        "Invitation accepted, {name}: {plan}, {days:days}, until {end_date}.",
         ("name", "plan", "days", "end_date"),
+    ),
+    M(
+        "vip.ritual.space",
+        "Beyond lies the Divan, the exclusive circle's room. It asks discretion and "
+        "respect. Are you ready?",
+        ("name",),
+    ),
+    M(
+        "vip.ritual.delivery",
+        "Here is your personal link: one use, valid for {left:plural:one=# hour|other=# hours}.",
+        ("name", "left"),
+    ),
+    M(
+        "vip.ritual.closed",
+        "Your membership ended before you crossed the threshold; the entrance closes here.",
+        ("name",),
+    ),
+    M("vip.ritual.behind", "You have already crossed; this button opens nothing more.", ("name",)),
+    M("vip.ritual.earlier", "That button belongs to an earlier entrance and opens nothing now."),
+    M("vip.ritual.taken", "That step has already been taken.", ("name",)),
+    M("vip.ritual.not_yours", "That button was meant for someone else."),
+    M(
+        "vip.ritual.resume_hint",
+        'Your entrance was left halfway: "{button}" takes you back to it.',
+        ("name", "button"),
+    ),
+    M(
+        "vip.renewed",
+        "Renewed, {name}: {plan}, now until {end_date}.",
+        ("name", "plan", "end_date"),
     ),
     M("vip.refused.used", "This token has already been used."),
     M("vip.refused.expired", "This token has expired. Ask an administrator for a new one."),
@@ -203,7 +237,7 @@ MESSAGES: list[MessageKey] = [
     # --- told to a member by an admin's action from the user card
     M(
         "vip.granted",
-        "You are VIP now, {name}: {plan}, until {end_date}. Your link to the VIP channel follows.",
+        "You are VIP now, {name}: {plan}, until {end_date}.",
         ("name", "plan", "end_date"),
     ),
     M("vip.extended", "Your VIP membership now runs until {end_date}.", ("name", "end_date")),
@@ -231,5 +265,9 @@ MESSAGES: list[MessageKey] = [
     _button("button.vip.plan.item", "{plan}", ("plan",)),
     _button("button.vip.tokens.redeemed", "Redeemed tokens"),
     _button("button.vip.token.revoke_one", "Revoke {token}", ("token",)),
+    _button("button.vip.ritual.continue", "Continue"),
+    _button("button.vip.ritual.ready", "I am ready"),
+    _button("button.vip.ritual.cross", "Cross the threshold"),
+    _button("button.vip.ritual.retry", "Try again"),
     *CARD_MESSAGES,
 ]

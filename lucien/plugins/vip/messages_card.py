@@ -97,13 +97,7 @@ CARD_MESSAGES: list[MessageKey] = [
     ),
     M(
         "vip.card.done.grant",
-        "{member} is VIP until {end_date}; the welcome and the link are on their way.",
-        ("member", "end_date"),
-    ),
-    M(
-        "vip.card.done.grant_no_link",
-        "{member} is VIP until {end_date}. Their link could not be made now; "
-        "they can ask for it from their welcome.",
+        "{member} is VIP until {end_date}; the welcome is on its way, the entrance begun.",
         ("member", "end_date"),
     ),
     M(

@@ -1,5 +1,5 @@
-"""SQLAlchemy tables of the vip plugin: plans, tokens, subscriptions, their history and
-invite links.
+"""SQLAlchemy tables of the vip plugin: plans, tokens, subscriptions, their history,
+invite links and the entry ritual.
 
 Telegram ids are not foreign keys to `users`: the core records users in the background, so
 a redemption may arrive before its user row exists.
@@ -126,3 +126,27 @@ class InviteLink(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Ritual(Base):
+    """The entry ritual of a member's period: the three steps between a redemption (or an
+    admin's grant) and the link to the VIP channel, one row per user, reused.
+
+    `nonce` names one ritual: its buttons carry it, so a button of an earlier ritual (or
+    forged) is told apart from the one under way. `stage` is 1 (the acknowledgment),
+    2 (what the space is and asks) or 3 (the link's delivery); `status` "open" while the
+    member is on the way, "done" once inside the channel, "closed" when the period ended
+    before (a voiced line closed it). `source` says which step opened it ("token" or
+    "admin"), so that the first stage reads the same when the member comes back to it.
+    """
+
+    __tablename__ = "vip_rituals"
+    __table_args__ = {"info": PLUGIN}
+
+    user_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    nonce: Mapped[int] = mapped_column(Integer, nullable=False)
+    stage: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -35,10 +35,11 @@ from lucien.core.prompts import (
     remember_prompt,
 )
 from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers import ritual
 from lucien.plugins.vip.handlers.common import alert_text, clicked, member_name, service
 from lucien.plugins.vip.handlers.sections import history_line, plan_label
 from lucien.plugins.vip.keyboards import VipCard
-from lucien.plugins.vip.services import MAX_PLAN_DAYS, ActionResult, PlanView
+from lucien.plugins.vip.services import ACK, MAX_PLAN_DAYS, ActionResult, PlanView, new_nonce
 
 HISTORY_PAGE = 10
 # The confirmations' operations: grant a plan, grant days, extend, revoke, expel.
@@ -145,23 +146,23 @@ async def act(ctx: AppContext, admin: TgUser, data: VipCard) -> tuple[ActionResu
             return ActionResult("no_plan"), "vip.plan.not_found"
         days = plan.days if plan else data.a
         view = await cards.card(user_id, history=0)
-        welcome = await ctx.voice.say(
-            "vip.granted",
-            user=target,
-            plan=await plan_label(ctx, target, plan.name if plan else None),
-            end_date=cards.ends_after(view, days),
+        # The grant's message is the entry ritual's first stage, opened with it.
+        nonce = new_nonce()
+        welcome = await ritual.ack_text(
+            ctx,
+            target,
+            "admin",
+            await plan_label(ctx, target, plan.name if plan else None),
+            days,
+            cards.ends_after(view, days),
         )
         result = await cards.grant(
             admin.id, user_id, version,
             plan_id=plan.id if plan else None, days=None if plan else days,
-            welcome=welcome, markup=await kb.link_retry(ctx, target),
+            welcome=welcome, markup=await kb.ritual_step(ctx, target, user_id, nonce, ACK),
+            ritual=nonce,
         )  # fmt: skip
-        if result.status != "ok":
-            return result, ""
-        outcome = await cards.hand_link(user_id, _link_message(ctx), f"{result.key}:link")
-        return result, "vip.card.done.grant_no_link" if outcome == "unavailable" else (
-            "vip.card.done.grant"
-        )
+        return result, "vip.card.done.grant" if result.status == "ok" else ""
     if data.op == EXTEND:
         view = await cards.card(user_id, history=0)
         notice = await ctx.voice.say(
@@ -177,18 +178,6 @@ async def act(ctx: AppContext, admin: TgUser, data: VipCard) -> tuple[ActionResu
         )
     result = await svc.expulsions.expel(admin.id, user_id, version)
     return result, EXPELLED.get(result.status, "")
-
-
-def _link_message(ctx: AppContext) -> Any:
-    """The one-time link as a redemption hands it (`vip.invite_link`, the join button)."""
-
-    async def render(target: Any, outcome: Any) -> tuple[str, Any]:
-        text = await ctx.voice.say(
-            "vip.invite_link", user=target, link=outcome.link, expires=outcome.expires_at
-        )
-        return text, await kb.join_button(ctx, target, outcome.link)
-
-    return render
 
 
 # Answered in a message with the way back to the card.

@@ -1,11 +1,13 @@
-"""The members' side of the vip plugin: redeeming a token (deep link, pasted, or after the
-Redeem button), the VIP menu and offer, the channel link, and the VIP channel's
+"""The members' side of the vip plugin: redeeming a token (deep link, pasted bare or as
+its invitation link, or after the Redeem button), the entry ritual that follows
+(`ritual.py`), the VIP menu and offer, the channel link, and the VIP channel's
 chat_member updates. Everyone reaches these handlers; the service decides what they get.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
@@ -16,6 +18,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 from lucien.core.context import AppContext
 from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
+from lucien.plugins.vip.handlers import ritual
 from lucien.plugins.vip.handlers.common import clicked, plan_lines, service
 from lucien.plugins.vip.keyboards import VipMenu
 from lucien.plugins.vip.services import TOKEN_LIKE_RE
@@ -32,27 +35,33 @@ class RedeemForm(StatesGroup):
 
 
 async def redeem_and_answer(message: Message, ctx: AppContext, code: str) -> None:
-    """Redeem `code` for the sender and tell them; on success hand over the channel link."""
+    """Redeem `code` (or the invitation link it came in) for the sender; on success, the
+    entry ritual begins, unless a member already inside renewed (their new end date)."""
     user = message.from_user
     if user is None:
         # No sender (an anonymous group admin, a channel): nobody to credit; the token
         # stays unused and the chat is not told about it.
         log.info("token sent without a sender in chat %s: ignored", message.chat.id)
         return
-    result = await service(ctx).redeem(user.id, code)
+    svc = service(ctx)
+    result = await svc.redeem(user.id, code)
     if result.status != "ok":
         await message.answer(await ctx.voice.say(f"vip.refused.{result.status}", user=user))
         return
-    await message.answer(
-        await ctx.voice.say(
-            "vip.redeemed", user=user, plan=result.plan, days=result.days, end_date=result.ends_at
+    if await svc.membership.present(user.id):  # inside already (a renewal): no ritual
+        text = await ctx.voice.say(
+            "vip.renewed", user=user, plan=result.plan, end_date=result.ends_at
         )
-    )
-    await send_link(message, ctx, user)
+        await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
+        return
+    await ritual.show(message, ctx, user, await svc.rituals.begin(user.id, "token"))
 
 
 async def send_link(message: Message, ctx: AppContext, user: User) -> None:
-    """The one-time channel link, or why there is none."""
+    """The one-time channel link, or why there is none; during the entry ritual, its
+    stage (the link is its third)."""
+    if await ritual.resume(message, ctx, user):
+        return
     outcome = await service(ctx).invite(user)
     if outcome.status == "link":
         text = await ctx.voice.say(
@@ -70,18 +79,26 @@ async def send_link(message: Message, ctx: AppContext, user: User) -> None:
             reply_markup=await kb.link_retry(ctx, user),
         )
     else:
-        await message.answer(
-            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
-        )
+        await not_vip(message, ctx, user)
+
+
+async def not_vip(message: Message, ctx: AppContext, user: Any) -> None:
+    """No running membership: how to get one ("Renew" only for a former member)."""
+    was_member = user is not None and await service(ctx).membership.was_member(user.id)
+    await message.answer(
+        await ctx.voice.say("vip.not_vip", user=user),
+        reply_markup=await kb.redeem_or_renew(ctx, user, was_member=was_member),
+    )
 
 
 async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
-    """The VIP menu: plan, days left, end date; or how to become VIP."""
+    """The VIP menu: plan, days left, end date; the ritual's stage while it is under way;
+    or how to become VIP."""
+    if await ritual.resume(message, ctx, user):
+        return
     sub = await service(ctx).subscription(user.id)
     if sub is None:
-        await message.answer(
-            await ctx.voice.say("vip.not_vip", user=user), reply_markup=await kb.renew(ctx, user)
-        )
+        await not_vip(message, ctx, user)
         return
     plan = sub.plan or await ctx.voice.say("vip.plan.courtesy", user=user)
     text = await ctx.voice.say(
@@ -92,18 +109,23 @@ async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
 
 async def show_offer(message: Message, ctx: AppContext, user: User | None) -> None:
     """What VIP offers: the plans with their prices, and how to get in."""
-    plans = await service(ctx).list_plans()
+    svc = service(ctx)
+    plans = await svc.list_plans()
     if plans:
         lines = await plan_lines(ctx, user, plans)
         text = await ctx.voice.say("vip.offer", user=user, plans=lines)
     else:
         text = await ctx.voice.say("vip.offer.none", user=user)
-    await message.answer(text, reply_markup=await kb.renew(ctx, user))
+    was_member = user is not None and await svc.membership.was_member(user.id)
+    await message.answer(
+        text, reply_markup=await kb.redeem_or_renew(ctx, user, was_member=was_member)
+    )
 
 
 def create_router() -> Router:
     """The members' router: one handler per way in and per VIP menu button."""
     router = Router(name="vip.members")
+    router.include_router(ritual.create_router())
 
     @router.message(CommandStart(deep_link=True, magic=F.args.startswith("VIP-")))
     async def start_with_token(message: Message, command: CommandObject, ctx: AppContext) -> None:

@@ -6,6 +6,7 @@ Handlers, hooks and jobs use `VipService` (one per application:
 - `plans.py`: plans, their prices and the cache of active plans;
 - `tokens.py`: token batches, the admins' token lists, revocation and redemption;
 - `membership.py`: subscriptions, one-time channel links, the channel's chat_member updates;
+- `ritual.py`: the entry ritual's three stages between a redemption (or grant) and the link;
 - `expiry.py`: the reminder, expiry and link cleanup jobs (and why each row is handled once);
 - `periods.py`: starting, extending and ending a period, and the history each leaves;
 - `cards.py`: the VIP part of the admins' user card and its confirmed actions;
@@ -38,6 +39,14 @@ from lucien.plugins.vip.services.membership import (
     SubscriptionView,
 )
 from lucien.plugins.vip.services.plans import MAX_PLAN_DAYS, Plans, PlanView, parse_price
+from lucien.plugins.vip.services.ritual import (
+    ACK,
+    DELIVERY,
+    SPACE,
+    Rituals,
+    RitualView,
+    new_nonce,
+)
 from lucien.plugins.vip.services.stats import Statistics, VipStats
 from lucien.plugins.vip.services.subscribers import (
     FILTERS,
@@ -57,6 +66,7 @@ from lucien.plugins.vip.services.tokens import (
     TokenRow,
     Tokens,
     new_token_code,
+    token_code,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +85,8 @@ class VipService:
         self.plans = Plans(ctx)
         self.tokens = Tokens(ctx)
         self.membership = Membership(ctx)
-        self.jobs = ExpiryJobs(ctx, self.plans, self.membership)
+        self.rituals = Rituals(ctx)
+        self.jobs = ExpiryJobs(ctx, self.plans, self.membership, self.rituals)
         self.cards = Cards(ctx, self.membership)
         self.expulsions = Expulsions(ctx, self.cards)
         self.subscribers = Subscribers(ctx)
@@ -114,8 +125,10 @@ class VipService:
 
 
 __all__ = [
+    "ACK",
     "CACHE_PLANS",
     "CACHE_SEEN_LIST",
+    "DELIVERY",
     "FILTERS",
     "JOINED_STATUSES",
     "LIST_LIMIT",
@@ -123,6 +136,7 @@ __all__ = [
     "MAX_TOKENS_PER_BATCH",
     "PAGE_SIZE",
     "PLUGIN",
+    "SPACE",
     "TOKEN_LIKE_RE",
     "TOKEN_PREFIX",
     "TOKEN_RANDOM_BYTES",
@@ -140,6 +154,8 @@ __all__ = [
     "Plans",
     "RedeemResult",
     "RedeemStatus",
+    "RitualView",
+    "Rituals",
     "Statistics",
     "SubscriberFilter",
     "SubscriberRow",
@@ -151,6 +167,8 @@ __all__ = [
     "VipSettings",
     "VipStats",
     "days_left",
+    "new_nonce",
     "new_token_code",
     "parse_price",
+    "token_code",
 ]

@@ -9,10 +9,9 @@ after another admin, a redemption or the expiry job changed the user, is stale. 
 change, its audit entry (before and after) and the Telegram calls it causes (the user's
 messages, the channel removal) commit together; the outbox makes the calls.
 
-A grant hands the user what a redemption does (tokens.py): the welcome, then the
-one-time link (`Membership.invite`, made after the commit since Telegram must create
-it); the welcome carries "Get the link" too, so a link that could not be made then is
-one press away.
+A grant opens for the user what a redemption does (tokens.py): the entry ritual
+(`ritual.py`), its first stage sent in the grant's own transaction; the link comes at
+its third stage. A revocation closes a ritual under way.
 """
 
 from __future__ import annotations
@@ -32,8 +31,9 @@ from lucien.core.outbox import OutboxCall
 from lucien.plugins.vip.models import InviteLink, Plan, Subscription, SubscriptionEvent, Token
 from lucien.plugins.vip.services.common import PLUGIN, VipPart, days_left, expiry_key
 from lucien.plugins.vip.services.expiry import removal_calls
-from lucien.plugins.vip.services.membership import InviteStatus, Membership
+from lucien.plugins.vip.services.membership import Membership
 from lucien.plugins.vip.services.periods import end_period, locked_subscription, start_or_extend
+from lucien.plugins.vip.services.ritual import close_ritual, open_ritual
 
 # The card shows at most 8 lines per section (the admin plugin's cap): the status, the
 # history's heading and latest 3 (the rest behind "Whole history"), the invitations'
@@ -99,7 +99,7 @@ class ActionResult:
 
     status: ActionStatus
     ends_at: datetime | None = None
-    key: str = ""  # the outbox row of the user's message (a grant's link follows it)
+    key: str = ""  # the outbox row of the user's message
 
 
 def _version(audit_id: int | None, sub: Any) -> int:
@@ -226,10 +226,12 @@ class Cards(VipPart):
         days: int | None = None,
         welcome: str,
         markup: Any = None,
+        ritual: int,
     ) -> ActionResult:
         """Make a user who is not VIP now a member for a plan's days or for `days` without
-        a plan, tell them (`welcome`, rendered by the caller), then hand them their link.
-        A user VIP already is refused (`already_vip`): days are added with `extend`."""
+        a plan, and open their entry ritual `ritual` (its nonce): `welcome` and `markup`,
+        rendered by the caller, are its first stage. A user VIP already is refused
+        (`already_vip`): days are added with `extend`."""
         now = self._now()
         key = f"vip.grant:{user_id}:{uuid.uuid4().hex[:12]}"
         try:
@@ -256,6 +258,7 @@ class Cards(VipPart):
                 )
                 after = {"vip": True, "plan_id": change.plan_id, "ends_at": change.ends_at}
                 await self.audit(s, admin_id, "vip.grant", user_id, before, after, days=days)
+                await open_ritual(s, user_id, ritual, "admin", now)
                 await self.ctx.outbox.add(
                     s,
                     SendMessage(chat_id=user_id, text=welcome, reply_markup=markup),
@@ -274,26 +277,6 @@ class Cards(VipPart):
         return await self._user(user_id) or SimpleNamespace(
             id=user_id, first_name="", language_code=None
         )
-
-    async def hand_link(self, user_id: int, text_for: Any, key: str) -> InviteStatus:
-        """After a grant: make the one-time link (`Membership.invite`) and send it through
-        the outbox under `key`; `text_for(user, outcome)` renders the message and its
-        button. The invite's status: "link" when sent; "member" (already inside) or
-        "unavailable" (the welcome's "Get the link" remains) when not."""
-        target = await self.target(user_id)
-        outcome = await self.membership.invite(target)
-        if outcome.status != "link":
-            return outcome.status
-        text, markup = await text_for(target, outcome)
-        async with self.ctx.db.session() as s:
-            await self.ctx.outbox.add(
-                s,
-                SendMessage(chat_id=user_id, text=text, reply_markup=markup),
-                key=key,
-                plugin=PLUGIN,
-            )
-        await self.ctx.outbox.send_now(key)
-        return "link"
 
     async def extend(
         self, admin_id: int, user_id: int, version: int, *, days: int, notice: str
@@ -344,6 +327,7 @@ class Cards(VipPart):
                     return ActionResult("not_vip")
                 before = snapshot(sub, now)
                 end_period(s, sub, now, "revoke", admin_id)
+                await close_ritual(s, user_id, now)
                 await self.audit(s, admin_id, "vip.revoke", user_id, before, snapshot(sub, now))
                 calls: list[Any] = []
                 if channel is not None:

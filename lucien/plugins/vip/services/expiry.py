@@ -13,7 +13,8 @@ that runs out, and another replica takes the row: nobody is skipped, nothing dou
 
 Expiry: the transaction that marks the row expired (it locks the row on PostgreSQL, the
 database on SQLite) queues one outbox row: ban, unban (only if banned), the revocation
-of the member's leftover links, the farewell. A member already gone counts as removed; a
+of the member's leftover links, the farewell (for a member still in the entry ritual,
+the ritual's closing line instead, and the ritual closed in the same transaction). A member already gone counts as removed; a
 removal Telegram refuses (the bot lost the right to ban) waits for an admin and is tried
 again, and the admins are told (`on_outbox_failure`). A redemption racing the expiry
 either took the lease back first (the expiry leaves the member alone) or comes after the
@@ -46,6 +47,7 @@ from lucien.plugins.vip.services.common import (
     log,
 )
 from lucien.plugins.vip.services.periods import event
+from lucien.plugins.vip.services.ritual import Rituals, close_ritual
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -94,10 +96,13 @@ def removal_calls(channel: int, user_id: int) -> list[OutboxCall]:
 class ExpiryJobs(VipPart):
     """The reminder, expiry and link cleanup jobs, and the queue depths they report."""
 
-    def __init__(self, ctx: AppContext, plans: Plans, membership: Membership) -> None:
+    def __init__(
+        self, ctx: AppContext, plans: Plans, membership: Membership, rituals: Rituals
+    ) -> None:
         super().__init__(ctx)
         self.plans = plans
         self.membership = membership
+        self.rituals = rituals
 
     # ------------------------------------------------------------------ leases
 
@@ -256,11 +261,17 @@ class ExpiryJobs(VipPart):
             await self.alert_admins("vip.admin.no_channel", once="no-channel:expiry")
             return "retry"
         # Rendered before the transaction: the voice and the keyboard read on their own.
-        plan = await self.plans.get_plan(row.plan_id) if row.plan_id is not None else None
         user = await self._user(user_id)
-        label = plan.name if plan else await self.ctx.voice.say("vip.plan.courtesy", user=user)
-        text = await self.ctx.voice.say("vip.expired", user=user, plan=label)
-        markup = await farewell_markup(user) if farewell_markup else None
+        if await self.rituals.is_open(user_id):
+            # Ended before the member crossed: the ritual's closing line, nothing more.
+            text, markup = await self.ctx.voice.say("vip.ritual.closed", user=user), None
+        else:
+            plan = await self.plans.get_plan(row.plan_id) if row.plan_id is not None else None
+            courtesy = await self.ctx.voice.say("vip.plan.courtesy", user=user)
+            text = await self.ctx.voice.say(
+                "vip.expired", user=user, plan=plan.name if plan else courtesy
+            )
+            markup = await farewell_markup(user) if farewell_markup else None
         now = self._now()
         async with self.ctx.db.session() as s:
             locked = await s.scalar(
@@ -278,6 +289,7 @@ class ExpiryJobs(VipPart):
             if locked is None:
                 return "renewed"
             s.add(event(user_id, now, "end", "expiry", plan_id=row.plan_id, ends_at=row.ends_at))
+            await close_ritual(s, user_id, now)
             # Under the same lock: a renewal waiting for it makes its new link after.
             links = list(
                 await s.scalars(

@@ -24,6 +24,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from lucien.plugins.vip.models import InviteLink, Plan, Subscription, Token
 from lucien.plugins.vip.services.common import VipPart, days_left, expiry_prefix, log
+from lucien.plugins.vip.services.ritual import finish_ritual
 
 InviteStatus = Literal["link", "member", "not_vip", "unavailable"]
 JOINED_STATUSES = frozenset({"member", "restricted"})
@@ -31,12 +32,14 @@ JOINED_STATUSES = frozenset({"member", "restricted"})
 
 @dataclass(frozen=True)
 class SubscriptionView:
-    """A member's active subscription (`plan` "" for days granted without a plan)."""
+    """A member's active subscription (`plan` "" for days granted without a plan, whose
+    `plan_days` is None)."""
 
     user_id: int
     plan: str
     ends_at: datetime
     days_left: int
+    plan_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ class Membership(VipPart):
         async with self.ctx.db.session(readonly=True) as s:
             row = (
                 await s.execute(
-                    select(Subscription.ends_at, Plan.name)
+                    select(Subscription.ends_at, Plan.name, Plan.days)
                     .outerjoin(Plan, Plan.id == Subscription.plan_id)
                     .where(
                         Subscription.user_id == user_id,
@@ -76,11 +79,34 @@ class Membership(VipPart):
             ).first()
         if row is None:
             return None
-        return SubscriptionView(user_id, row.name or "", row.ends_at, days_left(row.ends_at, now))
+        return SubscriptionView(
+            user_id, row.name or "", row.ends_at, days_left(row.ends_at, now), row.days
+        )
 
     async def is_active(self, user_id: int) -> bool:
         """Whether the user is VIP now (the role hook asks; the core caches the answer)."""
         return await self.subscription(user_id) is not None
+
+    async def was_member(self, user_id: int) -> bool:
+        """Whether the user ever had a period (a "Renew" means something to them)."""
+        async with self.ctx.db.session(readonly=True) as s:
+            found = await s.scalar(
+                select(Subscription.user_id).where(Subscription.user_id == user_id)
+            )
+        return found is not None
+
+    async def present(self, user_id: int) -> bool:
+        """Whether the user is inside the VIP channel to stay (Telegram is asked; no
+        channel, a failed question or a removal under way count as not inside)."""
+        channel = (await self.settings()).channel_id
+        if channel is None:
+            return False
+        try:
+            member = await self.ctx.bot(GetChatMember(chat_id=channel, user_id=user_id))
+        except TelegramAPIError as exc:
+            log.info("cannot tell whether %s is in %s: %r", user_id, channel, exc)
+            return False
+        return _is_present(member) and not await self.ctx.outbox.pending(expiry_prefix(user_id))
 
     async def counts(self) -> dict[str, int]:
         """Active subscriptions and redeemable tokens (health and diagnostics)."""
@@ -261,6 +287,7 @@ class Membership(VipPart):
             return "ignored"
         if await self.is_active(user.id):
             await self._revoke_links(user.id, chat_id, joined=invite_link)
+            await finish_ritual(self.ctx, user.id)  # across the threshold: the ritual is done
             return "member"
         if invite_link:  # first, so that the slot the removal frees stays closed
             await self._revoke_used_link(chat_id, invite_link)

@@ -28,8 +28,18 @@ from lucien.plugins.vip.services.plans import PlanView
 TOKEN_PREFIX = "VIP-"
 TOKEN_RANDOM_BYTES = 18
 TOKEN_RE = re.compile(r"^VIP-[A-Za-z0-9_-]{24}$")
-#: What a message must look like to be taken as an attempt at a token (the handler filter).
-TOKEN_LIKE_RE = re.compile(r"^\s*VIP-\S*\s*$")
+#: The invitation as its deep link: `https://t.me/<bot>?start=VIP-...`, also pasted without
+#: the scheme, from telegram.me, or with `&start=` after other parameters.
+TOKEN_LINK_RE = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.me/[A-Za-z0-9_]+/?\?(?:\S*&)?start=(VIP-[^\s&#]*)\S*$",
+    re.IGNORECASE,
+)
+#: What a message must look like to be taken as an attempt at a token (the handler filter):
+#: the bare token or its link, spaces around it forgiven.
+TOKEN_LIKE_RE = re.compile(
+    r"^\s*(?:VIP-\S*|(?:https?://)?(?:www\.)?(?:t|telegram)\.me/\S*start=VIP-\S*)\s*$",
+    re.IGNORECASE,
+)
 MAX_TOKENS_PER_BATCH = 500
 
 RedeemStatus = Literal["ok", "used", "expired", "revoked", "unknown", "malformed"]
@@ -57,6 +67,14 @@ class TokenRow:
     redeemed_by: int | None = None
     redeemed_name: str | None = None
     redeemed_at: datetime | None = None
+
+
+def token_code(raw: str) -> str:
+    """The token a message carries: the bare token, or the one in a pasted invitation link
+    (`https://t.me/<bot>?start=VIP-...`, with or without the scheme), spaces trimmed."""
+    text = (raw or "").strip()
+    found = TOKEN_LINK_RE.match(text)
+    return found.group(1) if found else text
 
 
 def new_token_code() -> str:
@@ -172,7 +190,7 @@ class Tokens(VipPart):
         One conditional UPDATE consumes the token: of any number of concurrent attempts
         exactly one matches the row; the others see it redeemed and are told it is used.
         """
-        code = (raw or "").strip()
+        code = token_code(raw)
         if not TOKEN_RE.match(code):
             return RedeemResult("malformed")
         now = self._now()

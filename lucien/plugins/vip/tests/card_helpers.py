@@ -1,6 +1,7 @@
-"""What the tests of the VIP card, the subscriber list and the statistics share: the VIP
-section as the admin plugin's card would ask for it (the hook itself), pressing one of
-its buttons from a message of the admin's chat, the channel, rows."""
+"""What the VIP tests share: the VIP section as the admin plugin's card would ask for it
+(the hook itself), pressing one of its buttons from a message of the admin's chat, the
+channel, rows, the one-time link a member was given and the entry ritual walked through
+to it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from lucien.plugins.vip import plugin
 from lucien.plugins.vip.services import VipService
 
 LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
+#: The entry ritual's buttons, per language: stage 1, stage 2, stage 3 (the link).
+CONTINUE = {"en": "Continue", "es": "Continuar"}
+READY = {"en": "I am ready", "es": "Estoy listo"}
+CROSS = {"en": "Cross the threshold", "es": "Cruzar el umbral"}
 
 
 def vip(harness: Any) -> VipService:
@@ -75,10 +80,28 @@ async def rows(harness: Any, model: Any) -> list[Any]:
         return list(await s.scalars(select(model)))
 
 
+def link_of(message: Any) -> str | None:
+    """The one-time link a message carries: its URL button's, else one in its text."""
+    for button in message.inline_buttons:
+        if LINK.fullmatch(str(button.get("url") or "")):
+            return str(button["url"])
+    match = LINK.search(message.text or "")
+    return match.group(0) if match else None
+
+
 def invite_link(user: Any) -> str:
-    """The latest one-time link the user was given."""
-    found = [m for m in user.messages if LINK.search(m.text or "")]
+    """The latest one-time link the user was given (a button's or in the text)."""
+    found = [link for m in user.messages if (link := link_of(m))]
     assert found, [m.text for m in user.messages]
-    match = LINK.search(found[-1].text or "")
-    assert match is not None
-    return match.group(0)
+    return found[-1]
+
+
+async def cross_ritual(user: Any, lang: str = "en") -> str:
+    """Walk the entry ritual the user is at stage 1 of (Continue, I am ready); the link
+    its third stage hands over."""
+    await user.click(CONTINUE[lang])
+    await user.click(READY[lang])
+    assert user.last.buttons == [[CROSS[lang]]], [m.text for m in user.messages]
+    link = link_of(user.last)
+    assert link is not None
+    return link

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from lucien.core.db.models import AuditEntry, OutboxEntry
 from lucien.plugins.vip.handlers import guarded_router
 from lucien.plugins.vip.models import Plan, Subscription, Token
-from lucien.plugins.vip.tests.card_helpers import invite_link, start_with_channel, vip
+from lucien.plugins.vip.tests.card_helpers import cross_ritual, start_with_channel, vip
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
@@ -92,7 +92,7 @@ async def test_every_vip_admin_route_refuses_non_admins(harness: Any) -> None:
     vera = harness.user("Vera", language_code="en")  # a VIP
     eve = harness.user("Eve", language_code="en")  # a free user
     await vera.send(codes[0])
-    assert await vera.join(invite_link(vera)) == "joined"
+    assert await vera.join(await cross_ritual(vera)) == "joined"
     async with harness.ctx.db.session(readonly=True) as s:
         token_id = await s.scalar(select(Token.id).where(Token.code == codes[1]))
         before = (await s.execute(select(Subscription.ends_at, Subscription.expired_at))).all()

@@ -19,6 +19,7 @@ from lucien.plugins.vip.tests.card_helpers import (
     audit,
     button_data,
     card,
+    cross_ritual,
     invite_link,
     labels,
     press,
@@ -32,10 +33,11 @@ pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 GRANT, EXTEND, REVOKE = "Make VIP", "Extend", "Revoke VIP"
 EXPEL, DAYS, CONFIRM = "Expel from the private salon", "A number of days", "Confirm"
 BACK = "Back to the card"
+# The variants of vip.granted (en): the entry ritual's first stage after a grant.
 WELCOME = (
-    "opens its private salon to you",
-    "belong to the exclusive circle",
+    "opens its doors to you",
     "wished to count on you",
+    "has taken notice of you",
 )
 REVOKED = ("has been withdrawn", "brought your VIP membership to a close")
 
@@ -81,14 +83,12 @@ async def test_grant_30_days_from_the_card_gives_the_entry_and_the_link(harness:
     [sub] = await rows(harness, Subscription)
     assert (sub.user_id, sub.plan_id, sub.ends_at, sub.expired_at) == (ana.id, None, end, None)
 
-    # Ana sees the entry, then her one-time link as a redemption hands it.
+    # Ana sees the entry ritual's first stage, then walks it to her one-time link as a
+    # redemption's ritual hands it.
     [welcome] = said(ana, WELCOME)
-    assert "courtesy" in welcome.text and welcome.buttons == [
-        ["Get the link"],
-        ["My VIP membership"],
-    ]
-    link = invite_link(ana)
-    assert ana.last.buttons == [["Enter the private salon"]]
+    assert "courtesy" in welcome.text and welcome.buttons == [["Continue"]]
+    link = await cross_ritual(ana)
+    assert "valid for 24 hours" in ana.last.text
     assert ana.messages.index(welcome) < ana.messages.index(ana.last)
     assert harness.emulator.calls_of("createChatInviteLink")[-1].params["member_limit"] == 1
     assert await ana.join(link) == "joined"
@@ -132,7 +132,7 @@ async def test_grant_a_plan_then_extend_then_revoke_from_the_card(harness: Any) 
     [sub] = await rows(harness, Subscription)
     assert sub.plan_id == plan.id
     assert "Gold" in said(ana, WELCOME)[0].text
-    assert await ana.join(invite_link(ana)) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
 
     # Extend by 10 days: the prompt names the current end; Ana is told.
     harness.clock.advance(days=1)
@@ -186,7 +186,7 @@ async def test_expel_leaves_the_subscription_alone(harness: Any) -> None:
     plan = await svc.create_plan("Gold", 30, 999, "USD")
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
     await ana.send(code)
-    assert await ana.join(invite_link(ana)) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
     await ada.send("/start")
     [before] = await rows(harness, Subscription)
 

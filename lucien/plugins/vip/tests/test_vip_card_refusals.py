@@ -16,7 +16,7 @@ from lucien.plugins.vip.tests.card_helpers import (
     audit,
     button_data,
     card,
-    invite_link,
+    cross_ritual,
     labels,
     press,
     rows,
@@ -41,17 +41,18 @@ CLAIMED = (
     "ya no está en el salón privado",
 )
 ALREADY = ("is already VIP", "already belongs to the exclusive circle")
-WELCOME = ("opens its private salon to you", "belong to the exclusive circle", "wished to count on you")  # fmt: skip
+WELCOME = ("opens its doors to you", "wished to count on you", "has taken notice of you")
 
 
 async def vip_member(harness: Any, user: Any) -> None:
-    """`user` redeems an invitation and enters the channel."""
+    """`user` redeems an invitation, walks the entry ritual and enters the channel."""
     svc = vip(harness)
     plans = await svc.list_plans()
     plan = plans[0] if plans else await svc.create_plan("Oro", 30, 999, "USD")
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
     await user.send(code)
-    assert await user.join(invite_link(user)) == "joined"
+    lang = user.user.language_code or "en"
+    assert await user.join(await cross_ritual(user, lang)) == "joined"
 
 
 def alerts_to(admin: Any, opening: str, name: str) -> list[Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from lucien.plugins.vip.models import Subscription, Token
 from lucien.plugins.vip.services import VipService
+from lucien.plugins.vip.tests.card_helpers import cross_ritual
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
@@ -30,7 +31,7 @@ async def setup_channel(harness: Any) -> Any:
 
 
 async def members_with_tokens(harness: Any, n: int, days: int = 30) -> list[Any]:
-    """`n` users who each redeemed a token (by sending it) and joined the channel."""
+    """`n` users who each redeemed a token (by sending it), at the entry ritual's start."""
     svc = vip(harness)
     plan = await svc.create_plan("Gold", days, 999, "USD")
     codes = await svc.generate_tokens(plan.id, n, by=None)
@@ -72,8 +73,9 @@ async def test_concurrent_redemption_in_conversation(harness: Any) -> None:
     users = [harness.user(f"U{i}", language_code="en") for i in range(8)]
     await asyncio.gather(*(u.send(f"/start {code}") for u in users))
     welcomed = [u for u in users if any("Gold" in (m.text or "") for m in u.messages)]
-    refused = [u for u in users if "already" in (u.messages[0].text or "")]
+    refused = [u for u in users if u not in welcomed and "already" in (u.messages[0].text or "")]
     assert len(welcomed) == 1 and len(refused) == 7
+    await cross_ritual(welcomed[0])
     assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
 
 
@@ -84,9 +86,7 @@ async def test_two_replicas_remind_and_remove_exactly_once(harness: Any) -> None
     channel = await setup_channel(harness)
     users = await members_with_tokens(harness, 20, days=2)
     for user in users:
-        link = next(m for m in user.messages if "t.me/+" in (m.text or ""))
-        url = next(w for w in (link.text or "").split() if w.startswith("https://t.me/+"))
-        assert await user.join(url) == "joined"
+        assert await user.join(await cross_ritual(user)) == "joined"
     app2 = await harness.start_app()
     sent_before = len(harness.emulator.calls_of("sendMessage"))
 
@@ -157,8 +157,7 @@ async def test_renewal_while_claimed_for_expiry_is_not_removed(harness: Any) -> 
     await harness.start_app()
     channel = await setup_channel(harness)
     [ana] = await members_with_tokens(harness, 1, days=2)
-    link = next(w for m in ana.messages for w in (m.text or "").split() if "t.me/+" in w)
-    assert await ana.join(link) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
     svc = vip(harness)
     plan = (await svc.list_plans())[0]
     harness.clock.advance(days=2)

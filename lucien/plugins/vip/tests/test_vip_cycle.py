@@ -1,8 +1,8 @@
 """The VIP cycle through the emulator, as admins and members see it (SQLite and PostgreSQL).
 
-Admin creates a plan, generates a token; a user redeems it by deep link, gets a one-time
-link, joins; is reminded; is removed at expiry with a farewell; redeems a new token and
-comes back. Plus: refusals, link abuse, strangers, missing rights.
+Admin creates a plan, generates a token; a user redeems it by deep link, walks the entry
+ritual to a one-time link, joins; is reminded; is removed at expiry with a farewell;
+redeems a new token and comes back. Plus: refusals, link abuse, strangers, missing rights.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from lucien.plugins.vip.models import InviteLink, Plan, Subscription, Token
 from lucien.plugins.vip.services import VipService
+from lucien.plugins.vip.tests.card_helpers import cross_ritual, invite_link
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
 TOKEN = re.compile(r"VIP-[A-Za-z0-9_-]{24}")
-LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
 
 
 async def start(harness: Any, *, rights: dict[str, bool] | None = None) -> Any:
@@ -56,14 +56,6 @@ async def rows(harness: Any, model: Any) -> list[Any]:
         return list(await s.scalars(select(model)))
 
 
-def invite_link(user: Any) -> str:
-    links = [m for m in user.messages if LINK.search(m.text or "")]
-    assert links, [m.text for m in user.messages]
-    match = LINK.search(links[-1].text or "")
-    assert match is not None
-    return match.group(0)
-
-
 async def test_whole_cycle(harness: Any) -> None:
     admin = harness.admin("Custodio", language_code="en")
     ana = harness.user("Ana", language_code="en")
@@ -84,24 +76,22 @@ async def test_whole_cycle(harness: Any) -> None:
     assert f"https://t.me/{harness.ctx.bot_username}?start={code}" in admin.last.text
     assert len(f"start={code}") <= 70 and len(code) <= 64
 
-    # 3. Ana redeems it by deep link
+    # 3. Ana redeems it by deep link: the entry ritual's three stages, then her link
     await ana.send(f"/start {code}")
-    texts = [m.text for m in ana.messages]
-    assert any("Gold" in t and "30 days" in t for t in texts), texts
-    link = invite_link(ana)
-    assert ana.last.buttons == [["Enter the private salon"]]
+    assert "Gold" in ana.last.text and "30 days" in ana.last.text
+    link = await cross_ritual(ana)
+    assert "valid for 24 hours" in ana.last.text
     created = harness.emulator.calls_of("createChatInviteLink")[-1]
     assert created.params["member_limit"] == 1 and "Ana" in created.params["name"]
     token = (await rows(harness, Token))[0]
     assert token.redeemed_by == ana.id
 
+    # 4. she joins; the link is revoked once used
+    assert await ana.join(link) == "joined"
     # the role is VIP now: the VIP menu shows plan, days left and the end date
     await ana.send("/vip")
     assert "Gold" in ana.last.text and "30 days" in ana.last.text
     assert ana.last.buttons[0] == ["Get the link"]
-
-    # 4. she joins; the link is revoked once used
-    assert await ana.join(link) == "joined"
     assert channel.invite_links[link].is_revoked
     assert (await rows(harness, InviteLink))[0].joined_at is not None
     # asking again while inside gives no link
@@ -145,7 +135,7 @@ async def test_whole_cycle(harness: Any) -> None:
     code2 = (await generate(admin))[0]
     await ana.click("Renew")
     await ana.send(code2)
-    link2 = invite_link(ana)
+    link2 = await cross_ritual(ana)  # out of the channel: the ritual again
     assert link2 != link
     assert await ana.join(link2) == "joined"
     assert channel.status_of(ana.id) == "member"
@@ -213,7 +203,7 @@ async def test_shared_link_and_strangers_are_removed(harness: Any) -> None:
     await create_plan(admin)
     code = (await generate(admin))[0]
     await ana.send(f"/start {code}")
-    link = invite_link(ana)
+    link = await cross_ritual(ana)
 
     # Eve uses Ana's link first: she gets in for a moment, is removed, the admins are told,
     # and the leaked link is revoked (her removal freed its slot for the next stranger)
@@ -224,9 +214,9 @@ async def test_shared_link_and_strangers_are_removed(harness: Any) -> None:
     assert channel.invite_links[link].is_revoked
     assert await eve.join(link) == "revoked"
     assert channel.status_of(eve.id) == "left"
-    # Ana asks for a fresh link from her menu and uses it; then it is revoked
+    # Ana comes back to her ritual's last stage from the menu: a fresh link; then it is
+    # revoked once used
     await ana.send("/vip")
-    await ana.click("Get the link")
     link2 = invite_link(ana)
     assert link2 != link
     assert await ana.join(link2) == "joined"
@@ -249,13 +239,15 @@ async def test_missing_rights_alerts_admins_and_link_can_be_asked_again(harness:
     code = (await generate(admin))[0]
 
     await ana.send(f"/start {code}")
+    await ana.click("Continue")
+    await ana.click("I am ready")
     assert "not available" in ana.last.text or "cannot open" in ana.last.text
-    assert ana.last.buttons[0] == ["Get the link"]
+    assert ana.last.buttons == [["Try again"]]
     assert "right to invite" in admin.last.text
     assert (await rows(harness, Token))[0].redeemed_by == ana.id  # nothing lost
 
     harness.emulator.set_bot_rights(channel.id, can_invite_users=True)
-    await ana.click("Get the link")
+    await ana.click("Try again")
     link = invite_link(ana)
     assert await ana.join(link) == "joined"
 
@@ -267,12 +259,12 @@ async def test_invite_link_expires_and_is_revoked(harness: Any) -> None:
     await create_plan(admin)
     code = (await generate(admin))[0]
     await ana.send(f"/start {code}")
-    link = invite_link(ana)
+    link = await cross_ritual(ana)
     await harness.advance(hours=25)
     assert channel.invite_links[link].is_revoked
     assert await ana.join(link) == "revoked"
-    # a new one from the VIP menu
+    # a new one from the VIP menu (the ritual's last stage, as she left it)
     await ana.send("/vip")
-    await ana.click("Get the link")
+    assert "valid for 24 hours" in ana.last.text
     link2 = invite_link(ana)
     assert link2 != link and await ana.join(link2) == "joined"

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from lucien.core.testing.emulator.methods import REGISTRY
 from lucien.plugins.vip.models import InviteLink, Subscription
 from lucien.plugins.vip.services import VipService
+from lucien.plugins.vip.tests.card_helpers import cross_ritual, invite_link
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
-LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
-# Both variants of vip.expired (en).
+# Both variants of vip.expired (en), and of vip.ritual.closed (the entry ritual overtaken).
 FAREWELL = re.compile(r"has ended and you have left|has come to an end")
+RITUAL_CLOSED = re.compile(r"came to an end before you crossed|closed before you reached it")
 CANNOT_BAN = "cannot ban or unban"
 
 
@@ -30,7 +31,8 @@ def vip(harness: Any) -> VipService:
 
 
 async def setup(harness: Any, n: int = 1, days: int = 2, **config: Any) -> tuple[Any, list[Any]]:
-    """Start the bot with a VIP channel; `n` members who redeemed a token and joined."""
+    """Start the bot with a VIP channel; `n` members who redeemed a token, walked the entry
+    ritual and joined."""
     await harness.start_app()
     channel = harness.emulator.create_channel("Salon")
     await harness.ctx.config.update("vip", "channel_id", channel.id, expected_version=0, by=None)
@@ -42,21 +44,13 @@ async def setup(harness: Any, n: int = 1, days: int = 2, **config: Any) -> tuple
     for i, code in enumerate(await svc.generate_tokens(plan.id, n, by=None)):
         user = harness.user(f"Member{i}", language_code="en")
         await user.send(code)
-        assert await user.join(last_link(user)) == "joined"
+        assert await user.join(await cross_ritual(user)) == "joined"
         users.append(user)
     return channel, users
 
 
-def last_link(user: Any) -> str:
-    found = [m for m in user.messages if LINK.search(m.text or "")]
-    assert found, [m.text for m in user.messages]
-    match = LINK.search(found[-1].text or "")
-    assert match is not None
-    return match.group(0)
-
-
-def farewells(user: Any) -> int:
-    return sum(1 for m in user.messages if FAREWELL.search(m.text or ""))
+def farewells(user: Any, line: re.Pattern[str] = FAREWELL) -> int:
+    return sum(1 for m in user.messages if line.search(m.text or ""))
 
 
 def ok_calls(harness: Any, method: str, key: str = "user_id") -> Counter[int]:
@@ -123,19 +117,19 @@ async def test_expiry_without_channel_is_not_forgotten(harness: Any) -> None:
     plan = await svc.create_plan("Gold", 2, 999, "USD")
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
     ana = harness.user("Ana", language_code="en")
-    await ana.send(code)
+    await ana.send(code)  # the entry ritual's first stage: she never went further
     await harness.advance(days=2)
     assert (await subscription_row(harness, ana.id)).expired_at is None
-    assert farewells(ana) == 0
+    assert farewells(ana, RITUAL_CLOSED) == 0
     assert any("no VIP channel" in (m.text or "") for m in admin.messages)
 
     channel = harness.emulator.create_channel("Salon")
     await harness.ctx.config.update("vip", "channel_id", channel.id, expected_version=0, by=None)
     await harness.advance(minutes=11)
     assert (await subscription_row(harness, ana.id)).expired_at is not None
-    assert farewells(ana) == 1
+    assert farewells(ana, RITUAL_CLOSED) == 1  # her ritual's closing line is the farewell
     await harness.advance(hours=1)
-    assert farewells(ana) == 1
+    assert farewells(ana, RITUAL_CLOSED) == 1 and farewells(ana) == 0
 
 
 # --------------------------------------------------------------------------- 2. races
@@ -167,14 +161,14 @@ async def test_renewal_during_the_removal_keeps_the_member(harness: Any, monkeyp
     await renewal[0]
     await harness.emulator.wait_idle()
     # The expiry committed before the ban (the outbox makes it): the redemption does not
-    # wait for Telegram. The removal under way ends, its farewell is dropped, and she was
-    # handed a link that lets her back in.
+    # wait for Telegram. The removal under way ends, its farewell is dropped, and the
+    # entry ritual (she was on her way out) hands her a link that lets her back in.
     assert finished_first == [True]
     assert farewells(ana) == 0
     sub = await svc.subscription(ana.id)
     assert sub is not None and sub.ends_at == harness.clock.now() + timedelta(days=2)
     assert channel.status_of(ana.id) == "left"
-    assert await ana.join(last_link(ana)) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
     await harness.advance(hours=1)
     assert channel.status_of(ana.id) == "member"
     assert farewells(ana) == 0
@@ -195,7 +189,7 @@ async def test_half_done_removal_does_not_lock_a_returning_member_out(harness: A
     plan = (await svc.list_plans())[0]
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
     await ana.send(code)
-    assert await ana.join(last_link(ana)) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
     unbans = harness.emulator.calls_of("unbanChatMember")
     assert unbans[-1].params.get("only_if_banned") in (True, "true")
 
@@ -261,7 +255,7 @@ async def test_leaked_link_is_revoked_when_a_stranger_uses_it(harness: Any) -> N
     eve = harness.user("Eve", language_code="en")
     mallory = harness.user("Mallory", language_code="en")
     await ana.send(code)
-    link = last_link(ana)
+    link = await cross_ritual(ana)
 
     assert await eve.join(link) == "joined"
     assert channel.status_of(eve.id) == "left"
@@ -274,10 +268,9 @@ async def test_leaked_link_is_revoked_when_a_stranger_uses_it(harness: Any) -> N
     assert await mallory.join(link) == "revoked"
     assert channel.status_of(mallory.id) == "left"
 
-    # Ana gets a fresh link from her menu
+    # Ana gets a fresh link from her menu (her ritual's last stage)
     await ana.send("/vip")
-    await ana.click("Get the link")
-    fresh = last_link(ana)
+    fresh = invite_link(ana)
     assert fresh != link and await ana.join(fresh) == "joined"
 
 

@@ -22,7 +22,8 @@ async def test_vip_0002_up_from_0001_writes_the_history(harness: Any) -> None:
     settings, registry = harness.app.settings, ctx.registry
     assert await migrate.compare_models(settings, registry, "vip") == []
 
-    assert await migrate.downgrade_branch(settings, registry, "vip", "vip_0001") == ["vip_0002"]
+    downgraded = await migrate.downgrade_branch(settings, registry, "vip", "vip_0001")
+    assert downgraded == ["vip_0003", "vip_0002"]
     now = harness.clock.now()
     async with ctx.db.session() as s:
         await s.execute(
@@ -66,7 +67,8 @@ async def test_vip_0002_up_from_0001_writes_the_history(harness: Any) -> None:
                 user_id=12, plan_id=None, started_at=now, ends_at=now + timedelta(days=3)
             )
         )
-    assert await migrate.downgrade_branch(settings, registry, "vip", "vip_0001") == ["vip_0002"]
+    downgraded = await migrate.downgrade_branch(settings, registry, "vip", "vip_0001")
+    assert downgraded == ["vip_0003", "vip_0002"]
     async with ctx.db.session(readonly=True) as s:
         kept = list(await s.scalars(select(Subscription.user_id).order_by(Subscription.user_id)))
     assert kept == [10, 11]

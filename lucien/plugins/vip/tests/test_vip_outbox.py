@@ -17,10 +17,10 @@ from lucien.core.db.models import OutboxEntry
 from lucien.plugins.vip import run_expiry
 from lucien.plugins.vip.models import Subscription
 from lucien.plugins.vip.services import VipService
+from lucien.plugins.vip.tests.card_helpers import cross_ritual
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
-LINK = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
 FAREWELL = re.compile(r"has ended and you have left|has come to an end")
 
 
@@ -38,10 +38,7 @@ async def member(harness: Any, days: int = 2) -> tuple[Any, Any, Any]:
     [code] = await svc.generate_tokens(plan.id, 1, by=None)
     ana = harness.user("Ana", language_code="en")
     await ana.send(code)
-    link = next(m for m in ana.messages if LINK.search(m.text or ""))
-    match = LINK.search(link.text or "")
-    assert match is not None
-    assert await ana.join(match.group(0)) == "joined"
+    assert await ana.join(await cross_ritual(ana)) == "joined"
     return channel, ana, svc
 
 

@@ -124,6 +124,8 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("vip.token.batch", "days"): DAYS,
     ("vip.token.csv", "count"): INVITATIONS,
     ("vip.token.csv", "days"): DAYS,
+    # the entry ritual's link: "válido durante 24 horas"
+    ("vip.ritual.delivery", "left"): {"es": [("# hora", "# horas")], "en": [("# hour", "# hours")]},
     ("free.request.received", "wait_minutes"): MINUTES,
     ("free.request.received_no_links", "wait_minutes"): MINUTES,
     ("free.request.pending", "minutes_left"): MINUTES,

@@ -1,0 +1,92 @@
+"""Inline keyboards and callback data of the vip plugin. Every label goes through the voice.
+
+Where each part lives: `common.py` (the callback data: VipMenu for members, VipRitual for
+the entry ritual, VipAdmin for the admins' screens, VipCard for the user card's actions,
+VipSubs for the subscriber list; the helpers), `members.py` (the VIP menu, the link,
+redeeming, the ritual's steps), `admin.py` (the admins' menu, plans, tokens, subscribers),
+`card.py` (the user card's actions, confirmations and history pages).
+"""
+
+from lucien.plugins.vip.keyboards.admin import (
+    admin_back,
+    admin_menu,
+    back_to_admin,
+    back_to_list,
+    cancel,
+    choose_plan,
+    member_label,
+    plan_actions,
+    plans_list,
+    subscriber_plans,
+    subscribers,
+    token_list,
+)
+from lucien.plugins.vip.keyboards.card import (
+    back_to_card,
+    back_to_card_button,
+    card_actions,
+    confirm,
+    grant_choice,
+    history_pages,
+    prompt_cancel,
+)
+from lucien.plugins.vip.keyboards.common import (
+    USER_CARD,
+    VipAdmin,
+    VipCard,
+    VipMenu,
+    VipRitual,
+    VipSubs,
+    card_button_data,
+)
+from lucien.plugins.vip.keyboards.members import (
+    back_only,
+    join_button,
+    link_retry,
+    member_menu,
+    redeem_cancel,
+    redeem_or_renew,
+    renew,
+    ritual_cross,
+    ritual_retry,
+    ritual_step,
+)
+
+__all__ = [
+    "USER_CARD",
+    "VipAdmin",
+    "VipCard",
+    "VipMenu",
+    "VipRitual",
+    "VipSubs",
+    "admin_back",
+    "admin_menu",
+    "back_only",
+    "back_to_admin",
+    "back_to_card",
+    "back_to_card_button",
+    "back_to_list",
+    "cancel",
+    "card_actions",
+    "card_button_data",
+    "choose_plan",
+    "confirm",
+    "grant_choice",
+    "history_pages",
+    "join_button",
+    "link_retry",
+    "member_label",
+    "member_menu",
+    "plan_actions",
+    "plans_list",
+    "prompt_cancel",
+    "redeem_cancel",
+    "redeem_or_renew",
+    "renew",
+    "ritual_cross",
+    "ritual_retry",
+    "ritual_step",
+    "subscriber_plans",
+    "subscribers",
+    "token_list",
+]

@@ -62,13 +62,17 @@ async def run_sandbox(port: int = 8080, reset: bool = False, db_path: str | None
         await sandbox.stop()
         raise
     bar = "=" * 60
-    print(
-        f"\n{bar}\n  Lucien sandbox is running: open {sandbox.url}\n"
-        f"  (no Telegram: the built-in emulator plays Telegram)\n"
-        f"  database: {sandbox.db_path}\n"
-        f"  Ctrl-C to stop; --reset starts from a fresh database\n{bar}\n",
-        flush=True,
-    )
+    off = [
+        f"{r.name} ({r.reason})" for r in sandbox.ctx.registry.installed() if r.state == "disabled"
+    ]
+    lines = [
+        f"  Lucien sandbox is running: open {sandbox.url}",
+        "  (no Telegram: the built-in emulator plays Telegram)",
+        f"  database: {sandbox.db_path}",
+        *([f"  plugins off: {', '.join(off)}"] if off else []),
+        "  Ctrl-C to stop; --reset starts from a fresh database",
+    ]
+    print(f"\n{bar}\n" + "\n".join(lines) + f"\n{bar}\n", flush=True)
     await stop.wait()
     print("stopping...", flush=True)
     await sandbox.stop()

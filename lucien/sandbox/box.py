@@ -54,8 +54,17 @@ class Sandbox:
         db_path: str | None = None,
         reset: bool = False,
         host: str = "127.0.0.1",
+        plugins: list[str] | None = None,
+        disabled_plugins: list[str] | None = None,
     ) -> None:
         self.host = host
+        # Which plugins run: LUCIEN_PLUGINS / LUCIEN_DISABLED_PLUGINS from the environment
+        # unless given here, as for the bot itself (an empty list is "none disabled").
+        self._plugin_choice: dict[str, Any] = {}
+        if plugins is not None:
+            self._plugin_choice["lucien_plugins"] = plugins
+        if disabled_plugins is not None:
+            self._plugin_choice["lucien_disabled_plugins"] = disabled_plugins
         self.port = port
         self.db_path = Path(db_path or DEFAULT_DB).resolve()
         self.reset = reset
@@ -100,13 +109,12 @@ class Sandbox:
             host="127.0.0.1",
             port=bot_port,
             admin_ids=[world.ADMIN_ID],
-            lucien_plugins=None,
-            lucien_disabled_plugins=[],
             env="development",
             drain_timeout=5.0,
             # Flood control counts on the bot's clock, which here stands still between
             # the page's jumps: any limit would lock a user out until the next jump.
             flood_rate=0,
+            **self._plugin_choice,
         )
         self.app = BotApplication(settings, clock=self.clock)
         await self.app.start(serve_http=True, run_jobs=True)

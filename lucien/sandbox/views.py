@@ -23,12 +23,18 @@ POSTS_SHOWN = 20
 _STATUS_ORDER = {"creator": 0, "administrator": 1, "member": 2, "restricted": 3}
 
 
+#: The page's channel keys and the plugin that configures each channel.
+CHANNEL_PLUGINS = {"vip": "vip", "free": "free"}
+
+
 async def channel_ids(sandbox: Sandbox) -> dict[str, int | None]:
-    """The channels the plugins are configured with, by the page's key."""
+    """The channels the running plugins are configured with, by the page's key (a key
+    whose plugin is off is absent: its settings are not there to read)."""
     ctx = sandbox.ctx
     return {
-        "vip": (await ctx.config.get("vip")).channel_id,
-        "free": (await ctx.config.get("free")).channel_id,
+        key: (await ctx.config.get(plugin)).channel_id
+        for key, plugin in CHANNEL_PLUGINS.items()
+        if ctx.registry.is_enabled(plugin)
     }
 
 
@@ -102,10 +108,13 @@ async def channels(sandbox: Sandbox) -> list[dict[str, Any]]:
 
 
 async def actors(sandbox: Sandbox) -> list[dict[str, Any]]:
-    """The people the visitor may be, with their roles."""
-    from lucien.plugins.vip.services import VipService
+    """The people the visitor may be, with their Telegram ids and roles (VIP only while
+    the vip plugin runs)."""
+    vip: Any = None
+    if sandbox.ctx.registry.is_enabled("vip"):
+        from lucien.plugins.vip.services import VipService
 
-    vip = sandbox.ctx.service("vip", VipService)
+        vip = sandbox.ctx.service("vip", VipService)
     admins = set(sandbox.ctx.settings.admin_ids)
     out = []
     for uid, spec in sandbox.specs.items():
@@ -116,10 +125,15 @@ async def actors(sandbox: Sandbox) -> list[dict[str, Any]]:
                 "language": spec.language,
                 "kind": spec.kind,
                 "admin": uid in admins,
-                "vip": await vip.is_active(uid),
+                "vip": bool(vip is not None and await vip.is_active(uid)),
             }
         )
     return out
+
+
+def plugins(sandbox: Sandbox) -> list[str]:
+    """The names of the plugins running, for the page to leave out what is off."""
+    return [record.name for record in sandbox.ctx.registry.enabled()]
 
 
 def messages(actor: UserActor) -> list[dict[str, Any]]:

@@ -7,43 +7,24 @@ drive the bot, and returns once the bot has handled it; the page then re-reads t
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
-from lucien.core.testing.emulator import ActorError, StoredMessage, UserActor
+from lucien.core.testing.emulator import ActorError, StoredMessage
 
-from . import views, world
+from . import channels, views
+from .api import SANDBOX_KEY, BadInput, actor_of, body_of, message_id_of, sandbox_of
 from .files import MAX_BODY, UploadRefused, file_response, read_upload
 
 if TYPE_CHECKING:
     from . import Sandbox
 
 STATIC = Path(__file__).parent / "static"
-SANDBOX_KEY: web.AppKey[Sandbox] = web.AppKey("sandbox")
 #: Longest parameter dump per call in the API log (a CSV of tokens can be long).
 PARAMS_LIMIT = 1500
-JOIN_OUTCOMES = {
-    "joined": "joined the channel",
-    "requested": "asked to join: the request waits for the bot",
-    "banned": "is banned from this channel",
-    "already_member": "is already in the channel",
-    "revoked": "the link was revoked",
-    "expired": "the link has expired",
-    "limit_reached": "the link was already used",
-    "already_requested": "already asked to join (the request is pending)",
-    "invalid_link": "the link leads nowhere",
-}
-
-
-class BadInput(web.HTTPBadRequest):
-    """A request the page should not have made; the reason goes back as JSON."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(text=json.dumps({"error": reason}), content_type="application/json")
 
 
 def build_web_app(sandbox: Sandbox) -> web.Application:
@@ -51,17 +32,18 @@ def build_web_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(middlewares=[_errors], client_max_size=MAX_BODY)
     app[SANDBOX_KEY] = sandbox
     app.router.add_get("/", _index)
+    app.router.add_get("/favicon.ico", _favicon)
     app.router.add_static("/static/", STATIC, append_version=True)
     app.router.add_get("/api/state", _state)
     app.router.add_get("/api/calls", _calls)
+    app.router.add_get("/api/calls/export", _calls_export)
     app.router.add_get("/api/file", _file)
     app.router.add_post("/api/actors", _new_actor)
     app.router.add_post("/api/send", _send)
     app.router.add_post("/api/send_media", _send_media)
     app.router.add_post("/api/click", _click)
-    app.router.add_post("/api/join", _join)
-    app.router.add_post("/api/leave", _leave)
     app.router.add_post("/api/clock", _clock)
+    channels.add_routes(app)
     return app
 
 
@@ -77,31 +59,6 @@ async def _errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return web.json_response({"error": f"the bot did not answer in time: {exc}"}, status=504)
 
 
-def _sandbox(request: web.Request) -> Sandbox:
-    return request.app[SANDBOX_KEY]
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    # Only application/json: a page on another site can POST text/plain without a CORS
-    # preflight, and would then drive the sandbox (as its admin) from the user's browser.
-    if request.content_type != "application/json":
-        raise BadInput("the body must be sent as application/json")
-    try:
-        data = await request.json()
-    except ValueError:
-        raise BadInput("the body must be JSON") from None
-    if not isinstance(data, dict):
-        raise BadInput("the body must be a JSON object")
-    return data
-
-
-def _actor(sandbox: Sandbox, raw: Any) -> UserActor:
-    try:
-        return sandbox.actors[int(raw)]
-    except (TypeError, ValueError, KeyError):
-        raise BadInput(f"no such person: {raw!r}") from None
-
-
 # -- the page ---------------------------------------------------------------------------
 
 
@@ -112,21 +69,28 @@ async def _index(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    # The page links /static/favicon.svg; this answers a browser that asks the default
+    # place anyway, so no favicon request ever 404s (nor goes anywhere else).
+    return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
+
+
 # -- reading ----------------------------------------------------------------------------
 
 
 async def _state(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     state: dict[str, Any] = {
         "now": sandbox.clock.now().isoformat(),
         "bot": {"username": sandbox.emulator.bot.username, "name": sandbox.emulator.bot.first_name},
         "actors": await views.actors(sandbox),
         "channels": await views.channels(sandbox),
         "calls": len(sandbox.emulator.calls),
+        "plugins": views.plugins(sandbox),
     }
     raw = request.query.get("actor")
     if raw:
-        actor = _actor(sandbox, raw)
+        actor = actor_of(sandbox, raw)
         state["actor"] = actor.id
         state["messages"] = views.messages(actor)
         state["answers"] = [
@@ -138,7 +102,7 @@ async def _state(request: web.Request) -> web.Response:
 
 
 async def _calls(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     try:
         since = max(0, int(request.query.get("since", "0")))
     except ValueError:
@@ -154,10 +118,35 @@ async def _calls(request: web.Request) -> web.Response:
     return web.json_response({"next": len(calls), "calls": out})
 
 
+async def _calls_export(request: web.Request) -> web.Response:
+    """Every Bot API call so far as a JSON download, named by the sandbox clock (the
+    time the visitor sees on the page), not the machine's."""
+    sandbox = sandbox_of(request)
+    calls = [
+        {"n": n, "method": call.method, "status": call.status, "params": call.params}
+        for n, call in enumerate(sandbox.emulator.calls)
+    ]
+    now = sandbox.clock.now()
+    body = json.dumps(
+        {"clock": now.isoformat(), "calls": calls}, ensure_ascii=False, indent=1, default=str
+    )
+    return web.Response(
+        text=body,
+        content_type="application/json",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{export_name("calls", now)}"'},
+    )
+
+
+def export_name(what: str, when: datetime) -> str:
+    """A download's file name, stamped with the sandbox clock `when` (UTC)."""
+    return f"lucien-sandbox-{what}-{when.strftime('%Y%m%d-%H%M%S')}.json"
+
+
 async def _file(request: web.Request) -> web.Response:
     """A message's file, from a person's chat (``actor``) or a channel (``channel``);
     ``inline=1`` shows a photo, video or voice note in place when that is safe."""
-    sandbox = _sandbox(request)
+    sandbox = sandbox_of(request)
     query = request.query
     if "channel" in query:
         chat_id = (await views.channel_ids(sandbox)).get(query["channel"])
@@ -165,7 +154,7 @@ async def _file(request: web.Request) -> web.Response:
             raise web.HTTPNotFound()
         store = sandbox.emulator.chat(chat_id).messages
     else:
-        store = _actor(sandbox, query.get("actor")).chat_with().messages
+        store = actor_of(sandbox, query.get("actor")).chat_with().messages
     try:
         message = store[int(query.get("message_id", ""))]
     except (ValueError, KeyError):
@@ -177,8 +166,8 @@ async def _file(request: web.Request) -> web.Response:
 
 
 async def _new_actor(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
-    data = await _body(request)
+    sandbox = sandbox_of(request)
+    data = await body_of(request)
     name = str(data.get("name") or "").strip()
     if not name:
         raise BadInput("a name, please")
@@ -187,9 +176,9 @@ async def _new_actor(request: web.Request) -> web.Response:
 
 
 async def _send(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
-    data = await _body(request)
-    actor = _actor(sandbox, data.get("actor"))
+    sandbox = sandbox_of(request)
+    data = await body_of(request)
+    actor = actor_of(sandbox, data.get("actor"))
     text = str(data.get("text") or "").strip()
     if not text:
         raise BadInput("nothing to send")
@@ -202,9 +191,9 @@ async def _send(request: web.Request) -> web.Response:
 
 async def _send_media(request: web.Request) -> web.Response:
     """A photo or video the person attaches, the composer's text as its caption."""
-    sandbox = _sandbox(request)
-    data = await _body(request)
-    actor = _actor(sandbox, data.get("actor"))
+    sandbox = sandbox_of(request)
+    data = await body_of(request)
+    actor = actor_of(sandbox, data.get("actor"))
     try:
         upload = read_upload(data)
     except UploadRefused as exc:
@@ -220,10 +209,10 @@ async def _send_media(request: web.Request) -> web.Response:
 async def _click(request: web.Request) -> web.Response:
     """Press a button in the person's chat, or on a channel post (``channel``: its key),
     which anyone who sees the post may press, member or not."""
-    sandbox = _sandbox(request)
-    data = await _body(request)
-    actor = _actor(sandbox, data.get("actor"))
-    message_id = _message_id(data.get("message_id"))
+    sandbox = sandbox_of(request)
+    data = await body_of(request)
+    actor = actor_of(sandbox, data.get("actor"))
+    message_id = message_id_of(data.get("message_id"))
     label = str(data.get("label") or "")
     row, col = data.get("row"), data.get("col")
     channel = data.get("channel")
@@ -247,15 +236,6 @@ async def _click(request: web.Request) -> web.Response:
             else:  # an older page, or a button that moved: the first one with that label
                 query = await actor.click(label, message=message_id)
     return web.json_response({"ok": True, "answer": query.text or "", "alert": query.show_alert})
-
-
-def _message_id(raw: Any) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise BadInput("message_id is a number") from None
 
 
 def _button_at(actor: Any, message_id: Any, row: Any, col: Any, label: str) -> Any:
@@ -282,77 +262,9 @@ def _button_in(message: StoredMessage | None, row: Any, col: Any, label: str) ->
     return message, str(button["callback_data"])
 
 
-async def _join(request: web.Request) -> web.Response:
-    """Open an invite link: the free channel's, the VIP one the bot sent, or any given."""
-    from lucien.plugins.free.services import service as free_service
-
-    sandbox = _sandbox(request)
-    data = await _body(request)
-    actor = _actor(sandbox, data.get("actor"))
-    link = str(data.get("link") or "")
-    channel = data.get("channel")
-    if not link:
-        ids = await views.channel_ids(sandbox)
-        if channel == "free":
-            if ids["free"] is None:
-                raise BadInput("no free channel is configured")
-            link = await free_service(sandbox.ctx).join_link(ids["free"]) or ""
-            if not link:
-                raise BadInput("the bot could not make a link to the free channel")
-        elif channel == "vip":
-            # Only the VIP channel's links: the free channel's look the same.
-            vip = sandbox.emulator.chats.get(ids["vip"] or 0)
-            link = (world.vip_link_for(actor, vip) if vip is not None else None) or ""
-            if not link:
-                raise BadInput(
-                    f"Lucien has not sent {actor.first_name} an invitation link to "
-                    "the VIP channel: redeem an invitation (/start VIP-...) first"
-                )
-        else:
-            raise BadInput('channel is "free" or "vip" (or give a link)')
-    deep = _deep_link_start(sandbox, link)
-    if deep is not None:
-        # A t.me/<bot>?start=... link opens the bot and sends /start with the payload.
-        async with sandbox.lock:
-            await actor.send(f"/start {deep}".strip())
-        return web.json_response(
-            {"ok": True, "outcome": "started", "message": f"{actor.first_name} opened the bot"}
-        )
-    async with sandbox.lock:
-        outcome = await actor.join(link)
-    return web.json_response(
-        {
-            "ok": outcome in ("joined", "requested"),
-            "outcome": outcome,
-            "message": f"{actor.first_name}: {JOIN_OUTCOMES.get(outcome, outcome)}",
-        }
-    )
-
-
-def _deep_link_start(sandbox: Sandbox, link: str) -> str | None:
-    parts = urlsplit(link)
-    if parts.netloc.lower() not in ("t.me", "telegram.me"):
-        return None
-    if parts.path.strip("/").lower() != sandbox.emulator.bot.username.lower():
-        return None
-    return parse_qs(parts.query).get("start", [""])[0]
-
-
-async def _leave(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
-    data = await _body(request)
-    actor = _actor(sandbox, data.get("actor"))
-    chat_id = (await views.channel_ids(sandbox)).get(str(data.get("channel")))
-    if chat_id is None:
-        raise BadInput('channel is "free" or "vip"')
-    async with sandbox.lock:
-        await actor.leave(chat_id)
-    return web.json_response({"ok": True})
-
-
 async def _clock(request: web.Request) -> web.Response:
-    sandbox = _sandbox(request)
-    data = await _body(request)
+    sandbox = sandbox_of(request)
+    data = await body_of(request)
     try:
         delta = timedelta(
             minutes=float(data.get("minutes") or 0),

@@ -53,6 +53,8 @@ CONTENT_PACKAGES = (
      "La colección más reservada de Diana: veinte fotografías y un vídeo."),
 )  # fmt: skip
 
+#: The most steps pressed through on the way to a VIP link (the entry ritual has two).
+RITUAL_STEPS = 4
 #: Invite links the bot sent in private chats (t.me/+..., as the emulator makes them).
 INVITE_LINK_RE = re.compile(r"https://t\.me/\+[A-Za-z0-9_-]+")
 
@@ -102,16 +104,20 @@ async def _set_if_missing(ctx: AppContext, plugin: str, key: str, value: Any) ->
 
 async def configure(ctx: AppContext) -> None:
     """Channels and free-channel settings in the plugins' settings, one plan, and the demo
-    content packages."""
-    from lucien.plugins.vip.services import VipService
+    content packages; each only when its plugin runs (LUCIEN_PLUGINS and
+    LUCIEN_DISABLED_PLUGINS choose them in the sandbox as in production)."""
+    enabled = ctx.registry.is_enabled
+    if enabled("vip"):
+        from lucien.plugins.vip.services import VipService
 
-    await _set_if_missing(ctx, "vip", "channel_id", VIP_CHANNEL_ID)
-    await _set_if_missing(ctx, "free", "channel_id", FREE_CHANNEL_ID)
-    await _set_if_missing(ctx, "free", "wait_minutes", FREE_WAIT_MINUTES)
-    await _set_if_missing(ctx, "free", "social_links", SOCIAL_LINKS)
-    vip = ctx.service("vip", VipService)
-    if not await vip.list_plans():
-        await vip.create_plan(PLAN_NAME, 30, 999, "USD")
+        await _set_if_missing(ctx, "vip", "channel_id", VIP_CHANNEL_ID)
+        vip = ctx.service("vip", VipService)
+        if not await vip.list_plans():
+            await vip.create_plan(PLAN_NAME, 30, 999, "USD")
+    if enabled("free"):
+        await _set_if_missing(ctx, "free", "channel_id", FREE_CHANNEL_ID)
+        await _set_if_missing(ctx, "free", "wait_minutes", FREE_WAIT_MINUTES)
+        await _set_if_missing(ctx, "free", "social_links", SOCIAL_LINKS)
     await seed_content(ctx)
 
 
@@ -140,26 +146,32 @@ async def restore_links(ctx: AppContext, emulator: Emulator) -> None:
 
     The free plugin keeps one join-request link per channel and the VIP plugin reuses a
     member's unused link; without this they would point at nothing after a restart.
+    A plugin that is off has no tables to read (its migrations never ran).
     """
-    from lucien.plugins.free.models import FreeChannel
-    from lucien.plugins.vip.models import InviteLink as VipLink
-
     bot_id = emulator.bot.id
-    async with ctx.db.session() as s:
-        free_rows = list(await s.scalars(select(FreeChannel)))
-        vip_rows = list(
-            await s.scalars(
-                select(VipLink).where(VipLink.revoked_at.is_(None), VipLink.joined_at.is_(None))
+    if ctx.registry.is_enabled("free"):
+        from lucien.plugins.free.models import FreeChannel
+
+        async with ctx.db.session() as s:
+            free_rows = list(await s.scalars(select(FreeChannel)))
+        for row in free_rows:
+            if row.invite_link and row.chat_id in emulator.chats:
+                emulator.chat(row.chat_id).invite_links.setdefault(
+                    row.invite_link,
+                    InviteLink(row.invite_link, bot_id, creates_join_request=True, name="Lucien"),
+                )
+    if ctx.registry.is_enabled("vip"):
+        from lucien.plugins.vip.models import InviteLink as VipLink
+
+        async with ctx.db.session() as s:
+            vip_rows = list(
+                await s.scalars(
+                    select(VipLink).where(VipLink.revoked_at.is_(None), VipLink.joined_at.is_(None))
+                )
             )
-        )
-    for row in free_rows:
-        if row.invite_link and row.chat_id in emulator.chats:
-            emulator.chat(row.chat_id).invite_links.setdefault(
-                row.invite_link,
-                InviteLink(row.invite_link, bot_id, creates_join_request=True, name="Lucien"),
-            )
-    for link in vip_rows:
-        if link.chat_id in emulator.chats:
+        for link in vip_rows:
+            if link.chat_id not in emulator.chats:
+                continue
             expires = (
                 link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
             )
@@ -194,11 +206,14 @@ def vip_link_for(actor: UserActor, channel: ChatState | None = None) -> str | No
 
 
 async def seed_vip_member(ctx: AppContext, emulator: Emulator, valeria: UserActor) -> None:
-    """Valeria is VIP: she redeems an invitation through the bot, as a member would.
+    """Valeria is VIP: she redeems an invitation through the bot, as a member would, and
+    walks through the entry ritual to the link (nothing to do when the vip plugin is off).
 
     With an active subscription already stored (a restart), she is simply put back in the
     salon, where the previous run left her.
     """
+    if not ctx.registry.is_enabled("vip"):
+        return
     from lucien.plugins.vip.services import VipService
 
     vip = ctx.service("vip", VipService)
@@ -209,13 +224,29 @@ async def seed_vip_member(ctx: AppContext, emulator: Emulator, valeria: UserActo
     plan = (await vip.list_plans())[0]
     [code] = await vip.generate_tokens(plan.id, 1, by=ADMIN_ID)
     await valeria.send(f"/start {code}")
-    link = vip_link_for(valeria, emulator.chat(VIP_CHANNEL_ID))
+    link = await _walk_to_link(valeria, emulator.chat(VIP_CHANNEL_ID))
     if link is None:
         log.warning("Valeria got no invite link: %s", valeria.last_text)
         return
     outcome = await valeria.join(link)
     if outcome != "joined":
         log.warning("Valeria could not join the VIP channel: %s", outcome)
+
+
+async def _walk_to_link(actor: UserActor, channel: ChatState) -> str | None:
+    """The VIP link, pressing on through the entry ritual's steps until it comes: each
+    step's message carries one callback button ("Continuar", "Estoy listo"), the last the
+    link. By shape rather than by label, so the words may change."""
+    for _ in range(RITUAL_STEPS):
+        link = vip_link_for(actor, channel)
+        last = actor.last
+        if link is not None or last is None:
+            return link
+        steps = [b for b in last.inline_buttons if "callback_data" in b]
+        if len(steps) != 1:
+            return None
+        await actor.press(last, str(steps[0]["callback_data"]))
+    return vip_link_for(actor, channel)
 
 
 def now_utc() -> datetime:

@@ -245,27 +245,50 @@ class UserActor(MediaSending):
         return query
 
     async def forward_from(
-        self, chat_id: int, text: str = "...", *, bot: BotAccount | None = None
+        self,
+        chat_id: int,
+        text: str = "...",
+        *,
+        message_id: int | None = None,
+        bot: BotAccount | None = None,
     ) -> StoredMessage:
-        """Forward a post of channel ``chat_id`` to the bot (forward_origin of type channel)."""
+        """Forward a post of channel ``chat_id`` to the bot (forward_origin of type channel).
+
+        Without ``message_id`` a new post saying ``text`` is made in the channel first;
+        with it, that existing post is forwarded as it stands (text, entities, media), and
+        a protected post is refused as a client refuses it."""
         account = self._bot(bot)
         channel = self._emu.chat(chat_id)
-        post = StoredMessage(
-            message_id=channel.next_message_id(),
-            chat=channel.to_api(),
-            date=self._emu.clock.now(),
-            sender=None,
-            sender_chat=channel.to_api(),
-            text=text,
-        )
-        channel.messages[post.message_id] = post
+        if message_id is None:
+            post = StoredMessage(
+                message_id=channel.next_message_id(),
+                chat=channel.to_api(),
+                date=self._emu.clock.now(),
+                sender=None,
+                sender_chat=channel.to_api(),
+                text=text,
+            )
+            channel.messages[post.message_id] = post
+        else:
+            found = channel.messages.get(message_id)
+            if found is None or found.deleted:
+                raise ActorError(f"no message {message_id} in {channel.title!r}")
+            if found.protect_content:
+                raise ActorError("this post is protected: it cannot be forwarded")
+            post = found
         origin = {
             "type": "channel",
             "chat": channel.to_api(),
             "message_id": post.message_id,
             "date": timestamp(post.date),
         }
-        message = self._message(account, text, forward_origin=origin)
+        message = self._message(
+            account,
+            post.text,
+            entities=list(post.entities),
+            forward_origin=origin,
+            **post.media_fields(),
+        )
         await self._emu.wait_handled([account.queue.push("message", message.to_api())])
         return message
 

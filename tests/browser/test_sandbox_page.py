@@ -160,10 +160,12 @@ async def test_phone_chat_first_other_panels_behind_tabs(browser: Any, sandbox: 
     assert await page.evaluate("document.querySelector('.topbar').scrollWidth") <= 390
     await page.screenshot(path=str(artifacts_dir() / "sandbox-phone.png"))
 
-    # The world tab: the channels and the Bot API calls the bot just made.
+    # The channels tab, then the calls tab: the Bot API calls the bot just made.
     await page.locator('[data-tab="world"]').tap()
     await expect(page.locator(".col.chat")).to_be_hidden()
     await expect(page.locator(".channel.free")).to_be_visible()
+    await page.locator('[data-tab="calls"]').tap()
+    await expect(page.locator(".channel.free")).to_be_hidden()
     await expect(page.locator("#calls .method", has_text="sendMessage").first).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.screenshot(path=str(artifacts_dir() / "sandbox-phone-world.png"))

@@ -67,6 +67,33 @@ function fmtTime(iso, withDate = true) {
 
 // -- rendering -----------------------------------------------------------------------------
 
+// A small button that copies `value` (a Telegram id, for the prompts that ask for one).
+const COPY_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><rect x="8" y="8" width="12" height="12" rx="2" fill="none" stroke="currentColor" stroke-width="2"/><path d="M16 8V6a2 2 0 0 0-2-2H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h2" fill="none" stroke="currentColor" stroke-width="2"/></svg>';
+
+function copyButton(value, what) {
+  const button = el("button", { type: "button", class: "copy", title: `Copy ${what}`,
+    "aria-label": `Copy ${what}`, dataset: { copy: String(value) },
+    onclick: (event) => { event.stopPropagation(); copyText(String(value), what); } });
+  button.innerHTML = COPY_ICON; // a constant of this file, not data
+  return button;
+}
+
+async function copyText(text, what) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard API (a page not served from localhost): the old way, a selected field.
+    const field = el("textarea", { class: "offscreen", readonly: "" });
+    field.value = text;
+    document.body.append(field);
+    field.select();
+    const copied = document.execCommand("copy");
+    field.remove();
+    if (!copied) { toast(`Could not copy: ${text}`, "error"); return; }
+  }
+  toast(`Copied ${what}: ${text}`);
+}
+
 function renderActors(data) {
   const list = $("#actors");
   list.replaceChildren(...data.actors.map((a) => {
@@ -74,14 +101,18 @@ function renderActors(data) {
     if (a.admin) badges.push(el("span", { class: "badge admin" }, "admin"));
     if (a.vip) badges.push(el("span", { class: "badge vip" }, "VIP"));
     badges.push(el("span", { class: "badge lang" }, a.language));
-    return el("li", {},
+    // The Telegram id is shown and copyable: the admins' prompts ask for one.
+    return el("li", { class: "person" },
       el("button", {
         class: `actor${a.id === state.actor ? " selected" : ""}`,
         dataset: { actorId: String(a.id) },
         onclick: () => selectActor(a.id),
       },
       el("span", { class: `avatar small ${a.kind}` }, a.name.slice(0, 1).toUpperCase()),
-      el("span", { class: "actor-name" }, a.name), el("span", { class: "badges" }, badges)));
+      el("span", { class: "actor-main" }, el("span", { class: "actor-name" }, a.name),
+        el("span", { class: "uid" }, `id ${a.id}`)),
+      el("span", { class: "badges" }, badges)),
+      copyButton(a.id, `${a.name}'s Telegram id`));
   }));
 }
 
@@ -170,65 +201,18 @@ function renderMessages(data) {
   state.scrollNext = false;
 }
 
-function memberRow(member) {
-  const me = member.id === state.actor;
-  return el("li", { class: `member${me ? " me" : ""}`, dataset: { userId: String(member.id) } },
-    el("span", {}, member.name), el("span", { class: `status ${member.status}` }, member.status));
-}
-
-function renderChannels(data) {
-  const box = $("#channels");
-  box.replaceChildren(...data.channels.map((c) => {
-    const mine = c.members.find((m) => m.id === state.actor);
-    const inside = Boolean(mine);
-    const pending = c.requests.some((r) => r.id === state.actor);
-    const actions = el("div", { class: "channel-actions" });
-    if (state.actor) {
-      if (mine && (mine.status === "creator" || mine.status === "administrator")) {
-        actions.append(el("span", { class: "muted" }, mine.status === "creator" ? "you own this channel" : "you are an admin here"));
-      } else if (inside) {
-        actions.append(el("button", { class: "btn small", dataset: { leave: c.key },
-          onclick: () => act(() => api("/api/leave", { actor: state.actor, channel: c.key })) }, "Leave"));
-      } else if (pending) {
-        actions.append(el("span", { class: "muted" }, "request pending…"));
-      } else {
-        actions.append(el("button", { class: "btn small primary", dataset: { join: c.key },
-          onclick: () => act(async () => {
-            const result = await api("/api/join", { actor: state.actor, channel: c.key });
-            toast(result.message, result.ok ? "info" : "error");
-          }) }, c.key === "free" ? "Ask to join" : "Join with my link"));
-      }
-    }
-    const requests = c.requests.length ? el("div", { class: "requests" },
-      el("div", { class: "sub" }, `Join requests (${c.requests.length})`),
-      el("ul", { class: "members" }, c.requests.map((r) => el("li", { class: "member pending", dataset: { userId: String(r.id) } },
-        el("span", {}, r.name), el("span", { class: "status pending" }, `since ${fmtTime(r.since, false)}`))))) : null;
-    // The channel's newest posts, as a member's client shows them; their buttons are pressed
-    // as the chosen person (member or not: the bot decides what a stranger's press does).
-    const posts = c.posts && c.posts.length ? el("div", { class: "posts" },
-      el("div", { class: "sub" }, `Posts (${c.posts.length})`),
-      el("div", { class: "post-list", dataset: { channelPosts: c.key } },
-        c.posts.map((p) => renderMessage(p, c.key)))) : null;
-    const people = c.members.filter((m) => m.status === "member" || m.status === "restricted").length;
-    return el("div", { class: `channel ${c.key}`, dataset: { channel: c.key } },
-      el("div", { class: "channel-head" },
-        el("span", { class: `tag ${c.key}` }, c.key === "vip" ? "VIP" : "Free"),
-        el("strong", { class: "channel-title" }, c.title)),
-      el("div", { class: "channel-meta muted" }, `${people} member${people === 1 ? "" : "s"} · ${c.links} invite link${c.links === 1 ? "" : "s"}`),
-      actions,
-      el("ul", { class: "members" }, c.members.map(memberRow)),
-      requests, posts);
-  }));
-}
-
 function renderHeader(data) {
   $("#now").textContent = fmtTime(data.now);
   $("#bot-username").textContent = `@${data.bot.username}`;
   const actor = data.actors.find((a) => a.id === state.actor);
   $("#chat-sub").textContent = actor
-    ? `you are ${actor.name} · Telegram language ${actor.language}`
+    ? `you are ${actor.name} · id ${actor.id} · Telegram language ${actor.language}`
     : "choose who you are first";
   document.body.classList.toggle("is-admin", Boolean(actor && actor.admin));
+  // Shortcuts of a plugin that is off (LUCIEN_DISABLED_PLUGINS) are not offered.
+  for (const chip of document.querySelectorAll("[data-plugin]")) {
+    chip.hidden = !(data.plugins || []).includes(chip.dataset.plugin);
+  }
   $("#text").disabled = !actor;
   $("#send").disabled = !actor;
   $("#attach").disabled = !actor;
@@ -330,18 +314,7 @@ function setup() {
   for (const tab of document.querySelectorAll("[data-tab]")) {
     tab.addEventListener("click", () => showPanel(tab.dataset.tab));
   }
-  $("#composer").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const input = $("#text");
-    const text = input.value;
-    if (state.attachment) {
-      if (await sendAttachment(text.trim())) input.value = "";
-    } else {
-      input.value = "";
-      await send(text);
-    }
-    input.focus();
-  });
+  setupComposer();
   $("#attach").addEventListener("click", () => $("#file").click());
   $("#file").addEventListener("change", (event) => {
     chooseAttachment(event.target.files[0]);

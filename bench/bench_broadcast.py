@@ -90,7 +90,7 @@ async def run(recipients: int, rate: float, replicas: int) -> int:
                     print(f"gave up: {seen} of {recipients + 1} sent")
                     break
             await wait_until(
-                lambda: any("Broadcast finished" in (m.text or "") for m in admin.messages),
+                lambda: any("finished:" in (m.text or "") for m in admin.messages),
                 60,
                 "the final counts",
             )
@@ -116,7 +116,7 @@ async def run(recipients: int, rate: float, replicas: int) -> int:
             if where:
                 print(f"  of which: {dict(where)}")
             print(f"recipients with more than one copy: {doubled}")
-            final = next(m.text for m in admin.messages if "Broadcast finished" in (m.text or ""))
+            final = next(m.text for m in admin.messages if "finished:" in (m.text or ""))
             print(f"admin sees: {final}")
             return 0 if refused == 0 and achieved / rate >= 0.95 and doubled == 0 else 1
 

@@ -18,7 +18,7 @@ def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey
     return MessageKey(key, default, context, button=True)
 
 
-_COUNTS = ("sent", "total", "blocked", "failed", "left")
+_COUNTS = ("audience", "sent", "total", "blocked", "failed", "left")
 
 BROADCAST_MESSAGES: list[MessageKey] = [
     # --- the composer (broadcasts and posts)
@@ -52,6 +52,10 @@ BROADCAST_MESSAGES: list[MessageKey] = [
     ),
     M("publish.audience.all", "everyone"),
     M("publish.audience.role", "role {role}", ("role",)),
+    # a role's own words, when the catalogue has them (the button's audience, in a sentence)
+    M("publish.audience.vip", "VIP members"),
+    M("publish.audience.free", "everyone outside the circle"),
+    M("publish.audience.admin", "the custodians of the house"),
     M(
         "publish.audience.active",
         "{audience}, active in the last {days:plural:one=# day|other=# days}",
@@ -59,24 +63,24 @@ BROADCAST_MESSAGES: list[MessageKey] = [
     ),
     M(
         "publish.broadcast.progress",
-        "Broadcast under way: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
+        "Broadcast to {audience} under way: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
         "{left} to go.",
         _COUNTS,
     ),
     M(
         "publish.broadcast.paused",
-        "Broadcast paused: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
+        "Broadcast to {audience} paused: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
         "{left} waiting.",
         _COUNTS,
     ),
     M(
         "publish.broadcast.done",
-        "Broadcast finished: {sent} of {total} sent, {blocked} blocked, {failed} failed.",
-        _COUNTS[:4],
+        "Broadcast to {audience} finished: {sent} of {total} sent, {blocked} blocked, {failed} failed.",
+        _COUNTS[:5],
     ),
     M(
         "publish.broadcast.cancelled",
-        "Broadcast cancelled: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
+        "Broadcast to {audience} cancelled: {sent} of {total} sent, {blocked} blocked, {failed} failed, "
         "{left} not sent.",
         _COUNTS,
     ),
@@ -123,7 +127,7 @@ BROADCAST_MESSAGES: list[MessageKey] = [
     _button("button.publish.audience.all", "Everyone"),
     _button("button.publish.audience.role", "Role: {role}", ("role",)),
     _button("button.publish.audience.vip", "VIP members"),
-    _button("button.publish.audience.free", "Free members"),
+    _button("button.publish.audience.free", "Outside the circle (not VIP)"),
     _button("button.publish.audience.admin", "Administrators"),
     _button("button.publish.audience.active", "Active in the last N days"),
     _button("button.publish.send_now", "Send now"),

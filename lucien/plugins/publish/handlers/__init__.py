@@ -14,10 +14,11 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
+from lucien.core.menus import back_to_menu_button
 from lucien.core.plugin import Role
 from lucien.plugins.publish.handlers import broadcasts, compose, posts, scheduled
 from lucien.plugins.publish.handlers.compose import Composer, Moving
@@ -71,17 +72,21 @@ def _refusal_router() -> Router:
 
     @router.message(Command(*COMMANDS))
     async def refuse_command(message: Message, ctx: AppContext, role: Role | None) -> Any:
-        log.warning(
+        log.info(
             "non-admin %s (role %s) sent %s",
             message.from_user and message.from_user.id,
             role,
             message.text,
         )
-        return message.answer(await ctx.voice.say("publish.forbidden", user=message.from_user))
+        user = message.from_user
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        return message.answer(
+            await ctx.voice.say("publish.forbidden", user=user), reply_markup=markup
+        )
 
     @router.callback_query(F.data.startswith(ADMIN_PREFIXES))
     async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:
-        log.warning("non-admin %s (role %s) pressed %s", query.from_user.id, role, query.data)
+        log.info("non-admin %s (role %s) pressed %s", query.from_user.id, role, query.data)
         text = await ctx.voice.say("publish.forbidden", user=query.from_user)
         return query.answer(text[:200], show_alert=True)
 

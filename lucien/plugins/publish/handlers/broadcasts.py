@@ -4,9 +4,11 @@ and the progress message's Pause, Resume and Cancel."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import CopyMessage, CopyMessages, SendMessage
@@ -151,6 +153,9 @@ def create_router() -> Router:
             return await query.answer(text[:200], show_alert=True)
         await state.update_data(audience=callback_data.value, days=None)
         await query.answer()
+        if isinstance(query.message, Message):  # chosen: its buttons would mislead later
+            with suppress(TelegramAPIError):
+                await query.message.edit_reply_markup(reply_markup=None)
         return await _preview(query, ctx, state)
 
     @router.callback_query(Compose.filter(F.action == "active"), Composer.options)
@@ -166,7 +171,8 @@ def create_router() -> Router:
 
     @router.message(Composer.days, ~F.text.startswith("/"))
     async def days(message: Message, ctx: AppContext, state: FSMContext) -> Any:
-        raw = (message.text or "").strip()
+        # "7", "7 días", "7 days": the number is what counts.
+        raw = (message.text or "").strip().split(maxsplit=1)[0] if message.text else ""
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
             text = await ctx.voice.say("publish.broadcast.days_invalid", user=message.from_user)
             markup = await cancel_markup(ctx, message.from_user)

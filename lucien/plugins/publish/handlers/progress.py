@@ -21,10 +21,13 @@ _KEY = {
 async def audience_label(
     ctx: AppContext, audience: str, days: int | None, *, user: Any = None, locale: str | None = None
 ) -> str:
-    """The audience in words: "everyone", "role vip", "everyone, active in the last 7
-    days"."""
+    """The audience in words: "everyone", "VIP members" (a role's own words when the
+    catalogue has `publish.audience.<role>`), "everyone, active in the last 7 days"."""
+    own = f"publish.audience.{audience}"
     if audience == EVERYONE:
         label = await ctx.voice.say("publish.audience.all", user=user, locale=locale)
+    elif ctx.app is not None and own in ctx.app.messages:
+        label = await ctx.voice.say(own, user=user, locale=locale)
     else:
         label = await ctx.voice.say(
             "publish.audience.role", user=user, locale=locale, role=audience
@@ -40,9 +43,11 @@ def make_renderer(ctx: AppContext) -> Any:
     async def render(view: BroadcastView) -> tuple[str, Any]:
         c = view.counts
         key = _KEY.get(view.status, "publish.broadcast.progress")
+        audience = await audience_label(ctx, view.audience, view.active_days, locale=view.locale)
         text = await ctx.voice.say(
             key,
             locale=view.locale,
+            audience=Markup(audience),
             sent=c.sent,
             total=c.total,
             blocked=c.blocked,

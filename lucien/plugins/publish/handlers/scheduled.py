@@ -77,9 +77,16 @@ async def _all(ctx: AppContext, user: Any) -> list[Item]:
     return sorted(items, key=lambda i: (i.when, i.kind, i.id))
 
 
-def _short(ctx: AppContext, when: datetime) -> str:
-    local = when.astimezone(creator_tz(ctx))
-    return f"{local:%d/%m %H:%M}"
+def _short(ctx: AppContext, when: datetime, user: Any) -> str:
+    """A list button's time: "24/12 21:00" (English "Dec 24 21:00"), with the year
+    when it is not this one's (a list without years reads out of order)."""
+    tz = creator_tz(ctx)
+    local, this_year = when.astimezone(tz), ctx.clock.now().astimezone(tz).year
+    english = (getattr(user, "language_code", None) or "").startswith("en")
+    day = f"{local:%b} {local.day}" if english else f"{local:%d/%m}"
+    if local.year != this_year:
+        day = f"{day} {local.year}" if english else f"{day}/{local.year}"
+    return f"{day} {local:%H:%M}"
 
 
 async def list_screen(ctx: AppContext, user: Any) -> tuple[str, InlineKeyboardMarkup]:
@@ -87,7 +94,10 @@ async def list_screen(ctx: AppContext, user: Any) -> tuple[str, InlineKeyboardMa
     rows: list[list[InlineKeyboardButton]] = []
     for item in items:
         label = await ctx.voice.button(
-            "button.publish.scheduled.item", user=user, when=_short(ctx, item.when), what=item.label
+            "button.publish.scheduled.item",
+            user=user,
+            when=_short(ctx, item.when, user),
+            what=item.label,
         )
         rows.append(
             [

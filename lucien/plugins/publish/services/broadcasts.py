@@ -151,25 +151,32 @@ class Broadcasts(BroadcastJob):
                 ids = await self.audience(row.audience, row.active_days)
                 await self._write_recipients(s, row.id, ids, row.created_by)
                 row.status, row.started_at, row.total = SENDING, now, len(ids)
+                # Its progress message is sent before the commit makes the recipients
+                # claimable: no replica can finish the broadcast before it knows where
+                # the final counts go (else a live "under way" stays behind).
+                shown = await self._announce(view_of(row, Counts(len(ids), 0, 0, 0)))
+                if shown is not None:
+                    row.progress_chat_id, row.progress_message_id = shown
                 started.append(row.id)
         for broadcast_id in started:
             log.info("scheduled broadcast %s started", broadcast_id)
-            view = await self.view(broadcast_id)
-            if view is not None and self.render is not None:
-                await self._announce(view)
         return started
 
-    async def _announce(self, view: BroadcastView) -> None:
-        """A scheduled broadcast's progress message, sent to its admin when it starts."""
+    async def _announce(self, view: BroadcastView) -> tuple[int, int] | None:
+        """A scheduled broadcast's progress message, sent to its admin as it starts."""
+        if self.render is None:
+            return None
         text, markup = await self.render(view)
         try:
+            # Straight to the Bot API, not through the paced sender: the transaction that
+            # starts the broadcast holds its row meanwhile.
             message = await self.ctx.bot(
                 SendMessage(chat_id=view.created_by, text=text, reply_markup=markup)
             )
         except TelegramAPIError as exc:  # the final counts still come, through the outbox
             log.warning("broadcast %s: progress message not sent (%r)", view.id, exc)
-            return
-        await self.set_progress_message(view.id, message.chat.id, message.message_id)
+            return None
+        return message.chat.id, message.message_id
 
     async def scheduled(self) -> list[BroadcastView]:
         async with self.ctx.db.session(readonly=True) as s:

@@ -70,11 +70,17 @@ def check_reactions(value: list[str]) -> list[str]:
     if not MIN_REACTIONS <= len(cleaned) <= MAX_REACTIONS:
         raise ValueError(f"between {MIN_REACTIONS} and {MAX_REACTIONS} emoji, not {len(cleaned)}")
     for item in cleaned:
-        if not _emoji_only(item):
+        if not _emoji_only(item) or _lone_flag_letter(item):
             raise ValueError(f"{item!r} is not an emoji")
-    if len(set(cleaned)) != len(cleaned):
+    # "❤️" and "❤" differ only by the variation selector: one emoji, shown alike.
+    if len({item.replace("\ufe0f", "") for item in cleaned}) != len(cleaned):
         raise ValueError("each emoji once")
     return cleaned
+
+
+def _lone_flag_letter(item: str) -> bool:
+    """A regional indicator alone ("🇪" shows as a boxed letter): half a flag."""
+    return len(item) == 1 and 0x1F1E6 <= ord(item) <= 0x1F1FF
 
 
 class PublishSettings(BaseSettings):
@@ -156,10 +162,24 @@ _TIME = re.compile(
 )
 
 
+def _day(d: str, m: str, y: str | None, year: int) -> date:
+    """A day/month date; an English month/day ("12/31") when only that reading exists."""
+    try:
+        return date(int(y) if y else year, int(m), int(d))
+    except ValueError:
+        return date(int(y) if y else year, int(d), int(m))
+
+
+# A date typed without its year that passed less than this long ago is a mistake (it
+# "already passed"); one further back means next year's ("05/01" typed in December).
+_NEXT_YEAR_AFTER = timedelta(days=60)
+
+
 def parse_when(text: str, tz: tzinfo, now: datetime) -> datetime | None:
     """A time as admins type it, in the creator's zone: "21:00" (today, or tomorrow when
-    past), "2026-12-24 21:00" or "24/12 21:00" (this year or the next). UTC, or None when
-    the text is not a time or names one that does not exist."""
+    past), "2026-12-24 21:00" or "24/12 21:00" (this year; next year's when this year's
+    is long past). UTC, or None when the text is not a time or names one that does not
+    exist. A recent past date comes back as it is, for the caller to refuse."""
     match = _TIME.match(text)
     if match is None:
         return None
@@ -169,19 +189,15 @@ def parse_when(text: str, tz: tzinfo, now: datetime) -> datetime | None:
         if iso_y:
             day = date(int(iso_y), int(iso_m), int(iso_d))
         elif d:
-            day = date(int(y) if y else local_now.year, int(m), int(d))
+            day = _day(d, m, y, local_now.year)
         else:
             day = local_now.date()
         moment = datetime.combine(day, dtime(int(hh), int(mm)), tzinfo=tz)
     except ValueError:
         return None
-    if not iso_y and moment <= local_now:
-        # "21:00" at 22:00 means tomorrow; "24/12" in late December, next year's.
-        moment = (
-            moment + timedelta(days=1)
-            if not d
-            else moment.replace(year=moment.year + 1)
-            if not y
-            else moment
-        )
+    if moment <= local_now and not iso_y and not y:
+        if not d:
+            moment += timedelta(days=1)  # "21:00" at 22:00 means tomorrow's
+        elif local_now - moment > _NEXT_YEAR_AFTER:
+            moment = moment.replace(year=moment.year + 1)
     return moment.astimezone(UTC)

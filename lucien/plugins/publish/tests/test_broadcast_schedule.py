@@ -59,7 +59,10 @@ async def test_a_broadcast_scheduled_for_21_goes_out_at_21_once_with_two_replica
     await harness.run_jobs()
     assert [m.text for m in rita.messages].count("Evening news") == 1
     # The admin hears how it went, in a message of its own (the schedule had no progress).
-    assert any((m.text or "").startswith("Broadcast finished: 2 of 2 sent") for m in admin.messages)
+    assert any(
+        (m.text or "").startswith("Broadcast to everyone finished: 2 of 2 sent")
+        for m in admin.messages
+    )
     await harness.advance(minutes=5)
     assert [m.text for m in rita.messages].count("Evening news") == 1
 

@@ -47,7 +47,9 @@ async def test_a_broadcast_reaches_everyone_once_with_its_final_counts(harness: 
         ["Active in the last N days"],
         ["Cancel"],
     ]
+    audience = admin.last
     await admin.click("Everyone")
+    assert audience.buttons == []  # chosen: its buttons would mislead later
     preview, summary = admin.messages[-2:]
     assert preview.text == "New photos <tonight>!"  # the very copy they will get
     # The admin counts too; the person who blocked the bot is not yet known to have.
@@ -65,7 +67,8 @@ async def test_a_broadcast_reaches_everyone_once_with_its_final_counts(harness: 
     assert all(m.text != "New photos <tonight>!" for m in people[3].messages)
     final = message(admin, progress_id)
     assert final.text == (
-        "Broadcast finished: 4 of 5 sent, 1 blocked, 0 failed. Every door has been visited."
+        "Broadcast to everyone finished: 4 of 5 sent, 1 blocked, 0 failed. "
+        "Every door has been visited."
     )
     assert final.buttons == []
     [row] = await broadcasts(harness)
@@ -87,7 +90,7 @@ async def test_a_role_audience_and_the_active_days(harness: Any) -> None:
     await admin.send("/broadcast")
     await admin.send("VIP only")
     await admin.click("VIP members")
-    assert "It goes to 1 person (the vip role)" in admin.last.text
+    assert "It goes to 1 person (VIP members)" in admin.last.text
     await admin.click("Send now")
     await harness.run_jobs()
     assert vera.last.text == "VIP only"
@@ -102,7 +105,7 @@ async def test_a_role_audience_and_the_active_days(harness: Any) -> None:
     await admin.click("Active in the last N days")
     await admin.send("zero")
     assert admin.last.text.startswith("That is not a number of days between 1 and 365.")
-    await admin.send("3")
+    await admin.send("3 days")  # the number is what counts
     assert "It goes to 2 people (everyone, active in the last 3 days)" in admin.last.text
     await admin.click("Send now")
     await harness.run_jobs()
@@ -123,7 +126,7 @@ async def test_pause_resume_and_cancel_do_what_they_say(harness: Any) -> None:
     assert message(admin, progress_id).buttons == [["Pause", "Cancel the broadcast"]]
 
     await admin.click("Pause", message=message(admin, progress_id))
-    assert message(admin, progress_id).text.startswith("Broadcast paused: 0 of 31 sent")
+    assert message(admin, progress_id).text.startswith("Broadcast to everyone paused: 0 of 31 sent")
     assert message(admin, progress_id).buttons == [["Resume", "Cancel the broadcast"]]
     await harness.run_jobs()
     assert not any(p.last.text == "Slowly" for p in people)  # nothing while paused
@@ -132,7 +135,9 @@ async def test_pause_resume_and_cancel_do_what_they_say(harness: Any) -> None:
     await harness.run_jobs()
     got = sum(p.last.text == "Slowly" for p in people)
     assert got == 30
-    assert message(admin, progress_id).text.startswith("Broadcast finished: 31 of 31 sent")
+    assert message(admin, progress_id).text.startswith(
+        "Broadcast to everyone finished: 31 of 31 sent"
+    )
 
     # A second one, cancelled before any send: nobody gets it, the counts say so.
     await admin.send("/broadcast")
@@ -143,7 +148,7 @@ async def test_pause_resume_and_cancel_do_what_they_say(harness: Any) -> None:
     await harness.run_jobs()
     assert not any(p.last.text == "Never mind" for p in people)
     assert message(admin, query.message_id).text == (
-        "Broadcast cancelled: 0 of 31 sent, 0 blocked, 0 failed; 31 not sent."
+        "Broadcast to everyone cancelled: 0 of 31 sent, 0 blocked, 0 failed; 31 not sent."
     )
     # The old progress message's buttons are gone; a forged press is refused politely.
     assert message(admin, query.message_id).buttons == []
@@ -172,6 +177,7 @@ async def test_old_and_forged_buttons_and_strangers_are_answered(harness: Any) -
     # Someone else: the command, the buttons, each refused politely; nothing changes.
     await fred.send("/broadcast")
     assert fred.last.text == "Only the custodians of the house open that door."
+    assert fred.last.buttons == [["Main menu"]]
     answer = await fred.press(message(admin, query.message_id), f"pubb:cancel:{row.id}")
     assert answer.text == "Only the custodians of the house open that door."
     [row] = await broadcasts(harness)

@@ -213,8 +213,8 @@ async def test_a_post_at_nine_in_the_evening_goes_out_once_from_two_replicas(
     assert row.scheduled_at == datetime(2026, 1, 1, 20, 0, tzinfo=UTC)
 
     await admin.send("/scheduled")
-    assert admin.last.buttons[0] == ["01/01 21:00 · Post to the Divan"]
-    await admin.click("01/01 21:00 · Post to the Divan")
+    assert admin.last.buttons[0] == ["Jan 1 21:00 · Post to the Divan"]
+    await admin.click("Jan 1 21:00 · Post to the Divan")
     assert said(admin.last) == "Post to the Divan: January 1, 2026, 9:00 PM (CET)"
 
     await harness.advance(hours=7, minutes=59)
@@ -242,13 +242,13 @@ async def test_the_scheduled_list_moves_and_cancels_a_post(harness: Any) -> None
     await admin.click("Schedule")
     await admin.send("20:00")  # Mexico City: 02:00 UTC tomorrow
     await admin.send("/scheduled")
-    await admin.click("01/01 20:00 · Post to the Divan")
+    await admin.click("Jan 1 20:00 · Post to the Divan")
     await admin.click("Change the time")
     await admin.send("22:30")
     assert said(admin.last).startswith("Moved to January 1, 2026, 10:30 PM (CST).")
     [row] = await posts(harness)
     assert row.scheduled_at == datetime(2026, 1, 2, 4, 30, tzinfo=UTC)
-    await admin.click("01/01 22:30 · Post to the Divan")
+    await admin.click("Jan 1 22:30 · Post to the Divan")
     await admin.click("Cancel it")
     assert admin.last.text.startswith("Cancelled: it will not go out.")
     await harness.advance(days=1)

@@ -35,6 +35,8 @@ DEFAULT_DB = "sandbox.db"
 #: Jobs run at least this often while the clock jumps, so a long jump still sees every
 #: step on the way (the VIP reminder 24 h before the end, then the expiry).
 MAX_STEP = timedelta(hours=12)
+# How often the page's bot runs its jobs in real time (between the page's jumps).
+JOB_TICK_S = 1.0
 _STATE_TABLE = "sandbox_state"
 
 
@@ -77,6 +79,7 @@ class Sandbox:
         self._web: aiohttp_web.AppRunner | None = None
         #: One thing happens at a time: a user acting mid-jump would see a half-moved clock.
         self.lock = asyncio.Lock()
+        self._ticker: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -134,9 +137,28 @@ class Sandbox:
         await aiohttp_web.TCPSite(self._web, self.host, self.port).start()
         bound = self._web.addresses[0][1] if self._web.addresses else self.port
         self.url = f"http://{self.host}:{bound}"
+        self._ticker = asyncio.create_task(self._tick())
+
+    async def _tick(self) -> None:
+        """Run the jobs every real second, the clock standing still: what is due now (a
+        broadcast sent, a post published, the outbox) happens without a jump of time.
+        Their loops sleep on the sandbox's clock, which only the page moves."""
+        assert self.app is not None
+        while True:
+            await asyncio.sleep(JOB_TICK_S)
+            async with self.lock:
+                try:
+                    await self.app.run_jobs_once()
+                except Exception:  # a job's failure is logged by it; the page goes on
+                    log.exception("sandbox job tick")
 
     async def stop(self) -> None:
         """Save the clock and the people, then stop the page, the bot and the emulator."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
         if self.app is not None and self.app.ctx is not None and self.app.ctx.db is not None:
             with contextlib.suppress(Exception):
                 await self._save_state()

@@ -135,8 +135,8 @@ MESSAGES: list[MessageKey] = [
     M("vip.plan.none", "There are no plans yet. Create one first."),
     M(
         "vip.token.generated",
-        "Token for {plan} ({days:days}):\n{token}\nLink: {link}",
-        ("plan", "days", "token", "link"),
+        "Token for {plan} ({days:days}), redeemable until {expires}:\n{token}\nLink: {link}",
+        ("plan", "days", "token", "link", "expires"),
     ),
     M("vip.token.list", "Unused tokens:\n{tokens}", ("tokens",)),
     M("vip.token.none", "There are no unused tokens."),
@@ -221,17 +221,19 @@ MESSAGES: list[MessageKey] = [
         ("count", "plan", "days", "expires"),
     ),
     M("vip.token.redeemed_list", "Redeemed tokens:\n{tokens}", ("tokens",)),
-    # one line of the token lists: the dates in the admin's locale, the creator's timezone
+    # one line of the token lists; {expires} and {when} come written by `vip.moment`
     M(
         "vip.token.line",
-        "{token} — {plan} — redeemable until {expires:date}",
+        "{token} — {plan} — redeemable until {expires}",
         ("token", "plan", "expires"),
     ),
     M(
         "vip.token.redeemed_line",
-        "{token} — {plan} — {member} ({user_id}), on {when:datetime}",
+        "{token} — {plan} — {member} ({user_id}), on {when}",
         ("token", "plan", "member", "user_id", "when"),
     ),
+    # every date and time of the VIP screens: the day, the hour, the zone named
+    M("vip.moment", "{when:datetime} ({zone})", ("when", "zone")),
     M("vip.token.redeemed_none", "No token has been redeemed yet."),
     M("vip.token.not_revocable", "That token was already used or revoked."),
     # --- told to a member by an admin's action from the user card

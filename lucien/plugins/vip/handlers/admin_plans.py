@@ -1,6 +1,9 @@
 """The admins' VIP menu and plan screens: list, detail, archive, and the three-step form
 (name, days, price) that creates or edits a plan. One handler per button action.
 
+A button's screen is the pressed message edited in place (as the configuration screens
+do), the form's first question included; what answers a typed message is a new one.
+
 Creating asks with creation's wording; editing names the plan and shows, at each step,
 the value in force. Every question carries Cancel; the messages showing the form are
 remembered (`lucien.core.prompts`), so a Cancel left on one after the form ended is told
@@ -15,7 +18,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 
 from lucien.core.context import AppContext
 from lucien.core.prompts import (
@@ -27,7 +30,13 @@ from lucien.core.prompts import (
 )
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.admin_tokens import TokenForm
-from lucien.plugins.vip.handlers.common import clicked, plan_lines, service
+from lucien.plugins.vip.handlers.common import (
+    plan_lines,
+    prompt_screen,
+    screen,
+    service,
+    where_pressed,
+)
 from lucien.plugins.vip.keyboards import VipAdmin
 from lucien.plugins.vip.services import MAX_PLAN_DAYS, parse_price
 
@@ -75,15 +84,15 @@ async def ask_step(message: Message, ctx: AppContext, user: User, state: FSMCont
     await remember_prompt(state, sent)
 
 
-async def admin_menu(message: Message, ctx: AppContext, user: User) -> None:
+async def admin_menu(ctx: AppContext, user: User) -> tuple[str, InlineKeyboardMarkup]:
     """The VIP admin menu."""
-    await message.answer(
+    return (
         await ctx.voice.say("vip.admin.menu.header", user=user),
-        reply_markup=await kb.admin_menu(ctx, user),
+        await kb.admin_menu(ctx, user),
     )
 
 
-async def plans_screen(message: Message, ctx: AppContext, user: User) -> None:
+async def plans_screen(ctx: AppContext, user: User) -> tuple[str, InlineKeyboardMarkup]:
     """The active plans, each a button to its detail."""
     plans = await service(ctx).list_plans()
     if plans:
@@ -91,7 +100,25 @@ async def plans_screen(message: Message, ctx: AppContext, user: User) -> None:
         text = await ctx.voice.say("vip.plan.list", user=user, plans=lines)
     else:
         text = await ctx.voice.say("vip.plan.none", user=user)
-    await message.answer(text, reply_markup=await kb.plans_list(ctx, user, plans))
+    return text, await kb.plans_list(ctx, user, plans)
+
+
+async def plan_detail(
+    ctx: AppContext, user: User, plan_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One plan with its actions (edit, archive); the way back when it is gone."""
+    plan = await service(ctx).get_plan(plan_id)
+    if plan is None or plan.archived:
+        return await ctx.voice.say("vip.plan.not_found", user=user), await kb.admin_back(ctx, user)
+    if plan.price is None:
+        text = await ctx.voice.say(
+            "vip.plan.detail_free", user=user, plan=plan.name, days=plan.days
+        )
+    else:
+        text = await ctx.voice.say(
+            "vip.plan.detail", user=user, plan=plan.name, days=plan.days, price=plan.price
+        )
+    return text, await kb.plan_actions(ctx, user, plan.id)
 
 
 def create_router() -> Router:
@@ -102,13 +129,14 @@ def create_router() -> Router:
     async def vipadmin_command(message: Message, ctx: AppContext, state: FSMContext) -> None:
         assert message.from_user is not None
         await state.clear()
-        await admin_menu(message, ctx, message.from_user)
+        text, markup = await admin_menu(ctx, message.from_user)
+        await message.answer(text, reply_markup=markup)
 
     @router.callback_query(VipAdmin.filter(F.action == "menu"))
     async def menu_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
-        if message := await clicked(query):
-            await state.clear()
-            await admin_menu(message, ctx, query.from_user)
+        chat_id, pressed = where_pressed(query)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)  # a form left open ends
+        await screen(query, *await admin_menu(ctx, query.from_user))
 
     @router.callback_query(VipAdmin.filter(F.action == "cancel"))
     async def cancel_button(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> None:
@@ -119,65 +147,49 @@ def create_router() -> Router:
         ):
             await refuse_stale_cancel(query, await ctx.voice.say("vip.prompt_closed", user=user))
             return
-        await close_prompt(state, query.bot, query.message.chat.id)
-        if message := await clicked(query):
-            await message.answer(
-                await ctx.voice.say("vip.cancelled", user=user),
-                reply_markup=await kb.admin_menu(ctx, user),
-            )
+        chat_id, pressed = where_pressed(query)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
+        text = await ctx.voice.say("vip.cancelled", user=user)
+        await screen(query, text, await kb.admin_menu(ctx, user))
 
     @router.callback_query(VipAdmin.filter(F.action == "plans"))
     async def plans_button(query: CallbackQuery, ctx: AppContext) -> None:
-        if message := await clicked(query):
-            await plans_screen(message, ctx, query.from_user)
+        await screen(query, *await plans_screen(ctx, query.from_user))
 
     @router.callback_query(VipAdmin.filter(F.action == "plan"))
     async def plan_button(query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext) -> None:
         """One plan's detail with its actions (edit, archive)."""
-        if not (message := await clicked(query)):
-            return
-        user = query.from_user
-        plan = await service(ctx).get_plan(callback_data.id)
-        if plan is None or plan.archived:
-            await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
-            return
-        if plan.price is None:
-            text = await ctx.voice.say(
-                "vip.plan.detail_free", user=user, plan=plan.name, days=plan.days
-            )
-        else:
-            text = await ctx.voice.say(
-                "vip.plan.detail", user=user, plan=plan.name, days=plan.days, price=plan.price
-            )
-        await message.answer(text, reply_markup=await kb.plan_actions(ctx, user, plan.id))
+        await screen(query, *await plan_detail(ctx, query.from_user, callback_data.id))
 
     @router.callback_query(VipAdmin.filter(F.action.in_({"new", "edit"})))
     async def new_or_edit_button(
         query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext, state: FSMContext
     ) -> None:
-        """Start the plan form; editing remembers which plan (0 means a new one)."""
-        if message := await clicked(query):
-            plan_id = callback_data.id if callback_data.action == "edit" else 0
-            await open_prompt(
-                state, PlanForm.name, {"plan_id": plan_id}, bot=query.bot, chat_id=message.chat.id
-            )
-            await ask_step(message, ctx, query.from_user, state)
+        """Start the plan form on the pressed message; editing remembers which plan (0
+        means a new one)."""
+        user = query.from_user
+        plan_id = callback_data.id if callback_data.action == "edit" else 0
+        text = await plan_step_text(ctx, user, plan_id, "name")
+        if text is None:
+            await screen(query, *await plan_detail(ctx, user, plan_id))
+            return
+        chat_id, pressed = where_pressed(query)
+        await open_prompt(
+            state, PlanForm.name, {"plan_id": plan_id}, bot=query.bot, chat_id=chat_id, keep=pressed
+        )
+        await remember_prompt(state, await prompt_screen(query, text, await kb.cancel(ctx, user)))
 
     @router.callback_query(VipAdmin.filter(F.action == "archive"))
     async def archive_button(
         query: CallbackQuery, callback_data: VipAdmin, ctx: AppContext
     ) -> None:
-        if not (message := await clicked(query)):
-            return
         user = query.from_user
         plan = await service(ctx).archive_plan(callback_data.id)
         if plan is None:
-            await message.answer(await ctx.voice.say("vip.plan.not_found", user=user))
-            return
-        await message.answer(
-            await ctx.voice.say("vip.plan.archived", user=user, plan=plan.name),
-            reply_markup=await kb.admin_back(ctx, user),
-        )
+            text = await ctx.voice.say("vip.plan.not_found", user=user)
+        else:
+            text = await ctx.voice.say("vip.plan.archived", user=user, plan=plan.name)
+        await screen(query, text, await kb.admin_back(ctx, user))
 
     @router.message(StateFilter(PlanForm.name), F.text)
     async def plan_name(message: Message, ctx: AppContext, state: FSMContext) -> None:

@@ -70,9 +70,17 @@ class AdminPlugin:
 
     @hookimpl
     async def lucien_welcome(self, ctx: Any, role: str, user: Any) -> str | None:
-        """The welcome an admin wrote from chat for the role, if any (escaped by the voice)."""
-        settings = await ctx.config.get("admin")
-        welcome = getattr(settings, f"welcome_{role}", "") if role != "admin" else ""
+        """The welcome an admin wrote from chat for the role, if any, in the user's
+        language (English speakers read the English one when there is one, else the
+        Spanish one); escaped by the voice."""
+        from lucien.plugins.admin.services import welcome_for
+
+        if role == "admin":
+            return None
+        locate = getattr(ctx.voice, "locale_for", None)
+        locale = locate(user) if callable(locate) else getattr(user, "language_code", None)
+        language = str(locale or "").lower().replace("_", "-").split("-")[0]
+        welcome = welcome_for(await ctx.config.get("admin"), role, language)
         if not welcome:
             return None
         text: str = await ctx.voice.say("greeting.custom", user=user, text=welcome)

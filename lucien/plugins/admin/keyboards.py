@@ -17,6 +17,7 @@ from lucien.plugins.admin.services import (
     EditableField,
     SearchPage,
     encode_fragment,
+    label_context,
     voice_keys,
 )
 
@@ -44,6 +45,17 @@ class AdminsCallback(CallbackData, prefix="adms"):
 
     action: str = "add"
     user_id: int = 0
+
+
+class AdminsPageCallback(CallbackData, prefix="admp"):
+    """Page `page` of the administrators (a prefix of its own: the buttons of `adms`
+    already out there keep unpacking)."""
+
+    page: int = 0
+
+
+#: Administrators per page of their screen (a Remove button each: a screen, not a wall).
+ADMINS_PAGE = 10
 
 
 class UserCardCallback(CallbackData, prefix="ucard"):
@@ -84,6 +96,7 @@ ADMIN_CALLBACKS: tuple[type[CallbackData], ...] = (
     AdminCallback,
     ConfigCallback,
     AdminsCallback,
+    AdminsPageCallback,
     UserCardCallback,
     UsersCallback,
     UserActionCallback,
@@ -120,7 +133,7 @@ async def config_markup(
                     voice_keys(f)[0],
                     ConfigCallback(action="edit", plugin=f.plugin, key=f.key),
                     user,
-                    setting=f.ident,
+                    **label_context(f),
                 )
             ]
         )
@@ -149,8 +162,9 @@ async def after_edit_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
 
 
 async def admins_markup(
-    ctx: AppContext, admins: list[tuple[int, str, bool]], user: Any
+    ctx: AppContext, admins: list[tuple[int, str, bool]], user: Any, page: int = 0, pages: int = 1
 ) -> InlineKeyboardMarkup:
+    """Add, a Remove per removable administrator shown, the page arrows, Back."""
     rows = [[await _button(ctx, "button.admins.add", AdminsCallback(action="add"), user)]]
     for uid, name, removable in admins:
         if removable:
@@ -161,10 +175,19 @@ async def admins_markup(
                         "button.admins.remove",
                         AdminsCallback(action="remove", user_id=uid),
                         user,
-                        member=name,
+                        member=name[:40],
                     )
                 ]
             )
+    arrows = []
+    if page > 0:
+        data = AdminsPageCallback(page=page - 1)
+        arrows.append(await _button(ctx, "button.page.previous", data, user))
+    if page + 1 < pages:
+        data = AdminsPageCallback(page=page + 1)
+        arrows.append(await _button(ctx, "button.page.next", data, user))
+    if arrows:
+        rows.append(arrows)
     rows.append([await _button(ctx, "button.back", _main(), user)])
     return _markup(rows)
 

@@ -43,6 +43,12 @@ MESSAGES: list[MessageKey] = [
         "The bot must be an administrator there.",
     ),
     M("config.channel.vip.set", "VIP channel set: {channel}.", ("channel",)),
+    # the channel is already another setting's (`used_by`: that setting's label)
+    M(
+        "config.channel.refused.in_use",
+        "{channel} is already the {used_by}. One channel cannot be both; choose another.",
+        ("channel", "used_by"),
+    ),
     M("config.channel.free.set", "Free channel set: {channel}.", ("channel",)),
     M(
         "config.channel.refused.not_found",
@@ -74,14 +80,22 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "config.social.prompt",
-        "Send the social links, one per line: an https:// link or an @handle. "
+        "Send the social links: one per line, or separated by commas or spaces. Each is an "
+        "https:// link (https:// only) or an @user, which is a Telegram username. "
         "Send - to remove them all.",
     ),
     M("config.social.set", "Social links saved: {count}.", ("count",)),
+    # `line` is the refused link, quoted short
     M(
         "config.social.invalid",
-        "This line is not a valid link: {line}\nUse an https:// link or an @handle.",
+        "'{line}' is not a valid link. Use an https:// link or an @user (a Telegram username).",
         ("line",),
+    ),
+    # any links setting: an http:// link (`link`, quoted short)
+    M(
+        "config.links.insecure",
+        "'{link}' starts with http://: only https:// links are accepted.",
+        ("link",),
     ),
     M("config.social.cleared", "Social links removed."),
     M(
@@ -98,6 +112,8 @@ MESSAGES: list[MessageKey] = [
     M("config.creator_name.prompt", "Send the creator's name. Current: {current}.", ("current",)),
     M("config.creator_name.set", "Creator's name set to {new_name}.", ("new_name",)),
     M("config.admins.list", "Administrators:\n{admins}", ("admins",)),
+    # under a list too long for one screen
+    M("config.admins.page", "Page {page} of {pages}", ("page", "pages")),
     M("config.admins.prompt", "Send the Telegram id of the user to add as administrator."),
     M("config.admins.added", "User {user_id} is now an administrator.", ("user_id",)),
     M("config.admins.removed", "User {user_id} is no longer an administrator.", ("user_id",)),
@@ -115,6 +131,9 @@ MESSAGES: list[MessageKey] = [
     M("config.plugins.state.enabled", "enabled"),
     M("config.plugins.state.disabled", "disabled"),
     M("config.plugins.state.failed", "failed"),
+    # the core's reasons for leaving a plugin out
+    M("config.plugins.reason.not_listed", "not in LUCIEN_PLUGINS"),
+    M("config.plugins.reason.disabled_by_env", "in LUCIEN_DISABLED_PLUGINS"),
     M(
         "config.conflict",
         "These settings were changed by someone else in the meantime. "
@@ -126,23 +145,87 @@ MESSAGES: list[MessageKey] = [
         ("setting", "current"),
     ),
     M("config.cancelled", "Cancelled. Nothing was changed."),
+    # the welcome in Spanish: every user reads it, but English speakers when theirs is set
     M(
         "config.welcome.prompt",
-        "Send the welcome text shown on /start instead of the greeting. Current: {current}",
-        ("current",),
+        "Send the welcome text (in Spanish) shown on /start instead of the greeting, "
+        "{max:plural:one=# character|other=# characters} at most. Send - to remove it.",
+        ("max",),
+    ),
+    M(
+        "config.welcome_en.prompt",
+        "Send the welcome text in English, shown on /start to English speakers instead of "
+        "the greeting, {max:plural:one=# character|other=# characters} at most; without "
+        "it they read the Spanish one. Send - to remove it.",
+        ("max",),
     ),
     M("config.welcome.set", "Welcome text saved."),
-    # --- generic settings (fields other plugins mark editable)
+    # the value in force, under a prompt (quoted short)
+    M("config.current", "Current value: {current}", ("current",)),
+    M("config.current.empty", "There is no value at present."),
+    # a text setting emptied with "-"
+    M("config.text.cleared", "{setting} removed.", ("setting",)),
+    M(
+        "config.text.too_long",
+        "That text has {count:plural:one=# character|other=# characters}; "
+        "{setting} takes {max:plural:one=# character|other=# characters} at most. "
+        "Nothing was saved.",
+        ("count", "max", "setting"),
+    ),
+    # --- generic settings (fields other plugins mark editable, without lines of their own)
     M(
         "config.setting.prompt",
-        "Send the new value of {setting}. Current: {current}.",
-        ("setting", "current"),
+        "Send the new value of {setting}: {expected}.",
+        ("setting", "expected"),
     ),
     M("config.setting.set", "{setting} set to {value}.", ("setting", "value")),
+    # `reason`: one of the config.reason.* lines
     M(
         "config.setting.invalid",
         "'{value}' was refused for {setting}: {reason}. Nothing was saved.",
         ("value", "setting", "reason"),
+    ),
+    # what a generic prompt expects, by kind
+    M("config.expect.int", "a whole number"),
+    M("config.expect.int_range", "a whole number from {min} to {max}", ("min", "max")),
+    M("config.expect.text", "a text"),
+    M(
+        "config.expect.text_max",
+        "a text of {max:plural:one=# character|other=# characters} at most",
+        ("max",),
+    ),
+    M("config.expect.links", "https:// links or @users, separated by spaces or commas"),
+    M("config.expect.timezone", "a timezone such as America/Mexico_City"),
+    M("config.expect.emoji", "from 1 to {max} emoji, separated by spaces", ("max",)),
+    M("config.expect.channel", "a message forwarded from the channel, or its @username or id"),
+    # why a value was refused, said inside config.setting.invalid and its kin
+    M("config.reason.not_number", "it is not a whole number"),
+    M("config.reason.range", "it must be from {min} to {max}", ("min", "max")),
+    M("config.reason.at_least", "it must be {min} or more", ("min",)),
+    M("config.reason.at_most", "it must be {max} or less", ("max",)),
+    M("config.reason.empty", "it is empty"),
+    M("config.reason.not_link", "it is neither an https:// link nor an @user"),
+    M("config.reason.other", "this setting does not accept it"),
+    M("config.reason.emoji_not_emoji", "'{value}' is not an emoji", ("value",)),
+    M("config.reason.emoji_empty", "there is no emoji in it"),
+    M("config.reason.emoji_repeated", "{value} appears twice", ("value",)),
+    M(
+        "config.reason.emoji_too_many",
+        "it has {count} emoji, and {max} at most are taken",
+        ("max", "count"),
+    ),
+    # --- the content plugin's window for repeated "I'm interested"
+    M(
+        "config.interest_window.prompt",
+        "Within how many minutes does a person's repeated interest in one package count "
+        "once? Send a whole number of minutes. Current: {current_minutes:minutes}.",
+        ("current_minutes",),
+    ),
+    M("config.interest_window.set", "Interest window set to {minutes:minutes}.", ("minutes",)),
+    M(
+        "config.interest_window.invalid",
+        "'{value}' will not do: {reason}. Nothing was saved.",
+        ("value", "reason"),
     ),
     # --- finding a user ("value" is what the admin sent)
     M(
@@ -278,9 +361,13 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.creator_name", "Creator's name"),
     _button("button.config.admins", "Administrators"),
     _button("button.config.plugins", "Plugins"),
-    _button("button.config.welcome_free", "Welcome text (free)"),
-    _button("button.config.welcome_vip", "Welcome text (VIP)"),
-    _button("button.config.setting", "{setting}", ("setting",)),
+    _button("button.config.welcome_free", "Free welcome · Spanish"),
+    _button("button.config.welcome_free_en", "Free welcome · English"),
+    _button("button.config.welcome_vip", "VIP welcome · Spanish"),
+    _button("button.config.welcome_vip_en", "VIP welcome · English"),
+    _button("button.config.interest_window", "Interest window"),
+    # a setting without a label of its own: its plugin, and its number among those
+    _button("button.config.setting", "{plugin} setting {number}", ("plugin", "number")),
     _button("button.admins.add", "Add administrator"),
     _button("button.admins.remove", "Remove {member}", ("member",)),
     _button("button.users", "Users"),

@@ -27,6 +27,7 @@ from lucien.plugins.admin.handlers.common import edit, stale_cancel, where_press
 from lucien.plugins.admin.keyboards import (
     AdminCallback,
     AdminsCallback,
+    AdminsPageCallback,
     ConfigCallback,
 )
 from lucien.plugins.admin.services import (
@@ -35,10 +36,10 @@ from lucien.plugins.admin.services import (
     editable_fields,
     find_field,
     plugin_lines,
-    prompt_context,
+    prompt_text,
+    quote,
     save_setting,
     telegram_id,
-    voice_keys,
 )
 
 
@@ -110,9 +111,7 @@ def create_router() -> Router:
             chat_id=chat_id,
             keep=pressed,
         )
-        text = await ctx.voice.say(
-            voice_keys(f)[1], user=query.from_user, **prompt_context(f, value)
-        )
+        text = await prompt_text(ctx, f, value, query.from_user)
         prompt = await show_prompt(query, text, await kb.cancel_markup(ctx, query.from_user))
         await remember_prompt(state, prompt)
         return query.answer()
@@ -147,6 +146,7 @@ def create_router() -> Router:
             forwarded,
             expected_version=int(data.get("version", 0)),
             by=user.id,
+            user=user,
         )
         if result.outcome == "refused":  # stay in the step: the admin may try again or cancel
             text = await ctx.voice.say(result.key, user=user, **result.context)
@@ -161,11 +161,20 @@ def create_router() -> Router:
 
     # -- administrators ------------------------------------------------------------------
 
-    async def admins_screen(ctx: AppContext, user: Any) -> tuple[str, Any]:
+    async def admins_screen(ctx: AppContext, user: Any, page: int = 0) -> tuple[str, Any]:
+        """A page of the administrators (each with its Remove button), and the arrows."""
         admins = await admin_service(ctx).list_admins()
-        listing = "\n".join(f"• {name} ({uid})" for uid, name, _ in admins)
+        pages = max(1, -(-len(admins) // kb.ADMINS_PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = admins[page * kb.ADMINS_PAGE : (page + 1) * kb.ADMINS_PAGE]
+        listing = "\n".join(f"• {quote(name, 64)} ({uid})" for uid, name, _ in shown)
         text = await ctx.voice.say("config.admins.list", user=user, admins=listing)
-        return text, await kb.admins_markup(ctx, admins, user)
+        if pages > 1:
+            counter = await ctx.voice.say(
+                "config.admins.page", user=user, page=page + 1, pages=pages
+            )
+            text += "\n\n" + counter
+        return text, await kb.admins_markup(ctx, shown, user, page, pages)
 
     @router.message(Command("admins"))
     async def admins_command(message: Message, ctx: AppContext, state: FSMContext) -> Any:
@@ -177,6 +186,14 @@ def create_router() -> Router:
     async def admins_menu(query: CallbackQuery, ctx: AppContext, state: FSMContext) -> Any:
         await state.clear()
         text, markup = await admins_screen(ctx, query.from_user)
+        await edit(query, text, markup)
+        return query.answer()
+
+    @router.callback_query(AdminsPageCallback.filter())
+    async def admins_page(
+        query: CallbackQuery, callback_data: AdminsPageCallback, ctx: AppContext
+    ) -> Any:
+        text, markup = await admins_screen(ctx, query.from_user, callback_data.page)
         await edit(query, text, markup)
         return query.answer()
 
@@ -200,7 +217,7 @@ def create_router() -> Router:
             raw = str(origin.sender_user.id)
         new_id = telegram_id(raw)
         if new_id is None:  # not digits, or past Telegram's (BIGINT) range
-            text = await ctx.voice.say("config.admins.invalid", user=user, value=raw)
+            text = await ctx.voice.say("config.admins.invalid", user=user, value=quote(raw))
             sent = await message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
             await remember_prompt(state, sent)
             return None

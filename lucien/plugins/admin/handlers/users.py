@@ -45,6 +45,7 @@ from lucien.plugins.admin.services import (
     card_service,
     decode_fragment,
     parse_query,
+    quote,
     user_directory,
 )
 
@@ -69,7 +70,7 @@ async def _results_view(
         "users.results",
         user=viewer,
         count=found.total,
-        query=fragment,
+        query=quote(fragment),
         page=found.page + 1,
         pages=found.pages,
     )
@@ -139,7 +140,7 @@ def create_router() -> Router:
         else:
             parsed = parse_query(message.text)
             if isinstance(parsed, str):
-                return await again(parsed, value=shown)
+                return await again(parsed, value=quote(shown))
             if parsed.kind == "id":
                 found = await directory.get(parsed.user_id)
                 people = [found] if found else []
@@ -153,7 +154,7 @@ def create_router() -> Router:
                     return None
                 people = page.people
         if not people:
-            return await again("users.not_found", value=shown)
+            return await again("users.not_found", value=quote(shown))
         if len(people) > 1:  # one @username, several accounts over time
             page = SearchPage(people[:PAGE_SIZE], 0, min(len(people), PAGE_SIZE))
             text, markup = await _results_view(ctx, viewer, page, shown)
@@ -162,7 +163,7 @@ def create_router() -> Router:
         await close_prompt(state, message.bot, message.chat.id)
         card = await card_service(ctx).build(people[0].id, viewer)
         if card is None:  # gone between the search and now: nothing to show
-            return await again("users.not_found", value=shown)
+            return await again("users.not_found", value=quote(shown))
         text, markup = await _card_view(ctx, card, viewer)
         return message.answer(text, reply_markup=markup)
 

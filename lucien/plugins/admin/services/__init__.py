@@ -3,8 +3,11 @@
 - `admins.py`: who is an administrator (ADMIN_IDS plus the `admins` table), adding and
   removing them;
 - `config.py`: the settings admins may edit from chat, discovered from every enabled
-  plugin's settings model, parsed, validated (channels against Telegram) and saved with
-  optimistic versioning; the admin plugin's own settings; the plugins screen;
+  plugin's settings model, named and asked for in the admin's language, validated and
+  saved with optimistic versioning; the admin plugin's own settings (welcome texts);
+- `config_parse.py`: what an admin typed for a setting, read or refused with the reason
+  (quotes of the input kept short);
+- `plugins_list.py`: the plugins screen;
 - `users.py`: finding people in the core's `users` table (id, @username, name, paged);
 - `card.py`: the user card (the core's facts, every plugin's section, the audit log) and
   the admin plugin's actions on it (block, unblock, promote, demote);
@@ -17,22 +20,29 @@ from lucien.plugins.admin.services.admins import AdminService, admin_service
 from lucien.plugins.admin.services.card import ACTIONS, Action, Card, CardService, card_service
 from lucien.plugins.admin.services.config import (
     KINDS,
+    WELCOME_MAX,
     AdminSettings,
-    ChannelInfo,
     EditableField,
-    Refusal,
     SaveResult,
-    check_channel,
     current_value,
     describe,
     editable_fields,
+    field_label,
     find_field,
+    label_context,
     parse_value,
-    plugin_lines,
-    prompt_context,
+    prompt_text,
     save_setting,
     voice_keys,
+    welcome_for,
 )
+from lucien.plugins.admin.services.config_parse import (
+    ChannelInfo,
+    Refusal,
+    check_channel,
+    quote,
+)
+from lucien.plugins.admin.services.plugins_list import plugin_lines
 from lucien.plugins.admin.services.stats import (
     STATS_NS,
     StatisticsService,
@@ -58,6 +68,7 @@ __all__ = [
     "KINDS",
     "PAGE_SIZE",
     "STATS_NS",
+    "WELCOME_MAX",
     "Action",
     "AdminService",
     "AdminSettings",
@@ -81,15 +92,19 @@ __all__ = [
     "describe",
     "editable_fields",
     "encode_fragment",
+    "field_label",
     "find_field",
     "fold",
+    "label_context",
     "parse_query",
     "parse_value",
     "plugin_lines",
-    "prompt_context",
+    "prompt_text",
+    "quote",
     "save_setting",
     "statistics_service",
     "telegram_id",
     "user_directory",
     "voice_keys",
+    "welcome_for",
 ]

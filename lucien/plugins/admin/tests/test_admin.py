@@ -139,8 +139,10 @@ CONFIG_BUTTONS = [
     ["Wait time"],
     ["Social links"],
     ["VIP channel"],
-    ["Welcome text (free)"],
-    ["Welcome text (VIP)"],
+    ["Free welcome · Spanish"],
+    ["Free welcome · English"],
+    ["VIP welcome · Spanish"],
+    ["VIP welcome · English"],
     ["Back"],
 ]
 FORBIDDEN = "This option is only available to administrators."
@@ -370,7 +372,7 @@ async def test_social_links_and_a_welcome_text_the_user_sees_escaped(harness: An
     await harness.start_app()
     await open_setting(admin, "Social links")
     await admin.send("https://instagram.com/x\nnot a link")
-    assert admin.last.text.startswith("This line is not a valid link: not a link")
+    assert admin.last.text.startswith("'not' is not a valid link.")
     await admin.send("https://instagram.com/x\n@x_tiktok")
     assert admin.last.text == "Social links saved: 2."
     assert await setting(harness.ctx, "free", "social_links") == [
@@ -382,7 +384,7 @@ async def test_social_links_and_a_welcome_text_the_user_sees_escaped(harness: An
     assert admin.last.text == "Social links removed."
     assert await setting(harness.ctx, "free", "social_links") == []
 
-    await open_setting(admin, "Welcome text (free)")
+    await open_setting(admin, "Free welcome · Spanish")
     await admin.send("Welcome <b>friend</b> & enjoy")
     assert admin.last.text == "Welcome text saved."
     await fred.send("/start")
@@ -402,7 +404,7 @@ async def test_two_admins_edit_the_same_setting_one_wins_the_other_is_told(harne
     assert bob.last.text == (
         "These settings were changed by someone else in the meantime. "
         "Nothing was saved; review the current values and try again.\n\n"
-        "Value now in force for free.wait_minutes: 10"
+        "Value now in force for Wait time: 10"
     )
     ctx = harness.ctx
     assert await setting(ctx, "free", "wait_minutes") == 10

@@ -64,6 +64,10 @@ REQUESTS: dict[str, Pairs] = {
     "en": [("# request", "# requests")],
 }
 PENDING: dict[str, Pairs] = {"es": [("# pendiente", "# pendientes")], "en": None}
+CHARACTERS: dict[str, Pairs] = {
+    "es": [("# carácter", "# caracteres")],
+    "en": [("# character", "# characters")],
+}
 
 PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("config.wait_time.prompt", "current_minutes"): MINUTES,
@@ -300,6 +304,20 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     ("config.reactions.too_many", "count"): SAME,  # "he contado 9"
     # free: the vestibule screen of someone waiting
     ("free.menu_pending", "minutes_left"): MINUTES,
+    # admin: a text's length, what a generic prompt expects, why a value is refused
+    ("config.welcome.prompt", "max"): CHARACTERS,
+    ("config.welcome_en.prompt", "max"): CHARACTERS,
+    ("config.text.too_long", "count"): CHARACTERS,
+    ("config.text.too_long", "max"): CHARACTERS,
+    ("config.expect.text_max", "max"): CHARACTERS,
+    ("config.expect.int_range", "max"): SAME,  # "de 0 a 5"
+    ("config.expect.emoji", "max"): SAME,  # "de 1 a 5 emoji"
+    ("config.reason.range", "max"): SAME,
+    ("config.reason.at_most", "max"): SAME,
+    ("config.reason.emoji_too_many", "max"): SAME,  # "trae 5 emoji, y admito 5"
+    ("config.reason.emoji_too_many", "count"): SAME,
+    ("config.interest_window.prompt", "current_minutes"): MINUTES,
+    ("config.interest_window.set", "minutes"): MINUTES,
 }
 
 

@@ -2,7 +2,7 @@
 
 One process and one event loop hold a FakeClock (time moves only when the page asks), the
 Bot API emulator on an internal port, the real BotApplication (every plugin, SQLite, no
-Redis, webhook delivery, jobs running) and the web chat on the public port. No Telegram
+Redis, webhook delivery, jobs run under the page's lock) and the web chat on the public port. No Telegram
 token is needed: the bot account lives in the emulator.
 """
 
@@ -120,7 +120,10 @@ class Sandbox:
             **self._plugin_choice,
         )
         self.app = BotApplication(settings, clock=self.clock)
-        await self.app.start(serve_http=True, run_jobs=True)
+        # The jobs run only under the page's lock (each second, and at each step of a jump
+        # of time), never beside a jump: a delivery in flight while the clock leapt 12 h
+        # would see its lease expired and be claimed again (a reminder sent twice).
+        await self.app.start(serve_http=True, run_jobs=False)
         await self._ensure_state_table()
 
         await world.configure(self.ctx)

@@ -60,13 +60,19 @@ def push_text(cluster: Cluster, actor: UserActor, text: str) -> PendingUpdate:
 
 
 def vip_answers(user: UserActor) -> list[str]:
-    """What the bot answered to `/vip` (a non-member's: the offer with "Renovar")."""
-    return [m.text or "" for m in user.messages if m.buttons == [["Renovar"]]]
+    """What the bot answered to `/vip` (a never-subscribed user's: the way to redeem an
+    invitation, alone)."""
+    return [m.text or "" for m in user.messages if m.buttons == [["Canjear invitación"]]]
 
 
 def greetings(user: UserActor) -> list[str]:
-    """The /start greetings (with the vip plugin: the main menu offers to redeem)."""
-    return [m.text or "" for m in user.messages if ["Canjear invitación"] in m.buttons]
+    """The /start greetings (with the vip plugin: the main menu offers to redeem, among
+    its other buttons)."""
+    return [
+        m.text or ""
+        for m in user.messages
+        if ["Canjear invitación"] in m.buttons and len(m.buttons) > 1
+    ]
 
 
 def join_request_link(cluster: Cluster, chat: ChatState) -> InviteLink:

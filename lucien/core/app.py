@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import ErrorEvent
 
 from lucien.core.effects import OUTCOME, is_transient, track_effects
+from lucien.core.framing import frame_point
 from lucien.core.logging import plugin_var
 from lucien.core.middlewares import ContextMiddleware, tag_handlers
 
@@ -42,6 +43,9 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The root dispatcher: one parent router per enabled plugin, then its routers."""
     dp = Dispatcher(storage=storage, events_isolation=events_isolation, ctx=ctx)
+    # The voice is known by now: its frame goes on the bot's session here, and on the
+    # replies handlers return in the context middleware (the same framer).
+    frame_point(ctx)
     # Also answers for the state backend when Redis was unreachable (no setup(dp) layer).
     dp.update.outer_middleware(ContextMiddleware(ctx))
     _include_routers(dp, ctx, "lucien_routers")

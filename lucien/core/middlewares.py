@@ -12,6 +12,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from lucien.core.effects import OUTCOME
 from lucien.core.flood import FloodControl, Verdict
+from lucien.core.framing import frame_point
 from lucien.core.logging import plugin_var, user_id_var
 from lucien.core.roles import resolve_role
 
@@ -22,52 +23,69 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class ContextMiddleware(BaseMiddleware):
-    """Give handlers the user's role and remember that the update failed, if it did.
+    """Give handlers the user's role, remember that the update failed, if it did, and
+    frame the reply a handler returns (`lucien.core.framing`: the webhook sends it in its
+    response body, past the session's own framing).
 
     It sits inside aiogram's ErrorsMiddleware: the exception is recorded here and re-raised
     so the error handler still answers the user. It also sits inside aiogram's FSM
     middleware (registered after it), so an update nobody handled because the user's
     state was unreachable gets the state backend's polite reply here (what
     `StateBackend.setup` would register as a middleware layer of its own).
+
+    The user is recorded (`UserTracker.seen`) after the handler: what a handler reads of
+    their record (when they were last seen, for the greeting) is what was stored before
+    this update.
     """
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.flood = FloodControl(ctx)
+        self.framer = frame_point(ctx)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is not None and not user.is_bot:
-            user_id_var.set(user.id)
-            role = data["role"] = await resolve_role(self.ctx, user.id)
-            self.ctx.users.seen(user)
-            # Blocked by an admin: what they send the bot is refused here, once for every
-            # plugin (admins never are). A join request is not sent to the bot: it goes on
-            # to its plugin, or it would be left pending in the channel for ever.
-            if (
-                role != self.top_role
-                and isinstance(event, Update)
-                and _limited(event)
-                and await self.ctx.users.is_blocked(user.id)
-            ):
-                return await self._refuse_blocked(event, user)
-            if (
-                self.flood.enabled
-                and isinstance(event, Update)
-                and _limited(event)
-                and not self.flood.exempt(role)
-            ):
-                verdict = await self.flood.check(user.id)
-                if verdict is not Verdict.ALLOW:
-                    return await self._refuse(event, user, verdict)
-            if isinstance(event, Update) and _leaves_prompt(event):
-                state = data.get("state")
-                if state is not None and await state.get_state() is not None:
-                    # A command typed into a prompt is the user changing their mind: the
-                    # prompt ends and the command does what it says (never taken as a value).
-                    await state.clear()
-        else:
+        if user is None or user.is_bot:
             data["role"] = None
+            return self.framer.method(await self._handle(handler, event, data))
+        try:
+            return self.framer.method(await self._for_user(user, handler, event, data))
+        finally:
+            self.ctx.users.seen(user)
+
+    async def _for_user(
+        self, user: User, handler: Handler, event: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        user_id_var.set(user.id)
+        role = data["role"] = await resolve_role(self.ctx, user.id)
+        # Blocked by an admin: what they send the bot is refused here, once for every
+        # plugin (admins never are). A join request is not sent to the bot: it goes on
+        # to its plugin, or it would be left pending in the channel for ever.
+        if (
+            role != self.top_role
+            and isinstance(event, Update)
+            and _limited(event)
+            and await self.ctx.users.is_blocked(user.id)
+        ):
+            return await self._refuse_blocked(event, user)
+        if (
+            self.flood.enabled
+            and isinstance(event, Update)
+            and _limited(event)
+            and not self.flood.exempt(role)
+        ):
+            verdict = await self.flood.check(user.id)
+            if verdict is not Verdict.ALLOW:
+                return await self._refuse(event, user, verdict)
+        if isinstance(event, Update) and _leaves_prompt(event):
+            state = data.get("state")
+            if state is not None and await state.get_state() is not None:
+                # A command typed into a prompt is the user changing their mind: the
+                # prompt ends and the command does what it says (never taken as a value).
+                await state.clear()
+        return await self._handle(handler, event, data)
+
+    async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         try:
             result = await handler(event, data)
         except Exception:

@@ -12,6 +12,7 @@ import contextvars
 import logging
 import re
 from collections import OrderedDict
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lucien.core.effects import OUTCOME
@@ -103,6 +104,28 @@ class UserTracker:
         except Exception as exc:
             self._recent.pop(user_id, None)
             log.warning("could not record user %s: %r", user_id, exc)
+
+    async def last_seen(self, user_id: int) -> datetime | None:
+        """When the user was last seen before the update being handled (None: never).
+
+        For that update's handler: the context middleware records the user only after
+        it, so this is what was stored before. A user this process recorded within the
+        refresh interval costs nothing (seen about then); anyone else one read by key.
+        """
+        entry = self._recent.get(user_id)
+        if entry is not None:
+            age = self.ctx.clock.monotonic() - entry[0]
+            if age < self.refresh_s:
+                return self.ctx.clock.now() - timedelta(seconds=age)
+        from sqlalchemy import select
+
+        from lucien.core.db.models import User
+
+        async with self.ctx.db.session(readonly=True) as session:
+            seen: datetime | None = await session.scalar(
+                select(User.last_seen).where(User.id == user_id)
+            )
+        return seen
 
     async def mark_blocked(self, user_id: int, blocked: bool = True) -> None:
         """Remember that the user blocked (or unblocked) the bot."""

@@ -8,6 +8,10 @@ same way (`lucien.core.formatting`: plurals, numbers, dates, durations and price
 
 Pass raw values (a datetime, a number, a `Money`) and let the template format them; a
 list is rendered one catalogue line per item and passed joined as `Markup`.
+
+A voice may also frame what the bot says: its `frame_header` (optional; Lucien's emblem
+and name) opens every text to a private chat, put there by the core (`lucien.core.framing`)
+and never by plugins, which write their texts without it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ PLAIN_LOCALE = "en"  # the language plain defaults are written in
 
 @runtime_checkable
 class Voice(Protocol):
-    """Renders message keys to HTML-ready text."""
+    """Renders message keys to HTML-ready text.
+
+    Optionally, an attribute `frame_header: str`: the HTML the core puts before every text
+    and caption the bot sends to a private chat ("" or absent: none). It is read once,
+    when the dispatcher is built, so it costs the hot path nothing but a concatenation.
+    """
 
     async def say(
         self, key: str, *, user: Any = None, locale: str | None = None, **context: Any
@@ -61,6 +70,7 @@ class PlainVoice:
     """
 
     locale = PLAIN_LOCALE
+    frame_header = ""  # plain words: no persona to announce
 
     def __init__(self, messages: Mapping[str, MessageKey]):
         self.messages = dict(messages)

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -25,12 +26,33 @@ from lucien.core.plugin import Role
 log = logging.getLogger("lucien.menu")
 
 
+# Back after this long, a visitor is greeted as someone long away, not as a regular: about
+# a month, the length of a usual VIP period, so a member who let theirs lapse reads it too.
+LONG_ABSENCE = timedelta(days=30)
+
+
 async def greeting(ctx: AppContext, role: Role | None, user: Any) -> str:
-    """The /start text: a plugin's welcome for the role if one answers, else the voice's."""
+    """The /start text: a plugin's welcome for the role if one answers, else the voice's,
+    for a first visit, a return or a return after a long absence (the role's own lines,
+    and the creator's, are the voice's choice: variants for a role)."""
     custom = await ctx.registry.acall_first("lucien_welcome", ctx=ctx, role=role, user=user)
     if isinstance(custom, str) and custom:
         return custom
-    return await ctx.voice.say("greeting.new", user=user, role=role)
+    key = await greeting_key(ctx, user)
+    return await ctx.voice.say(key, user=user, role=role)
+
+
+async def greeting_key(ctx: AppContext, user: Any) -> str:
+    """`greeting.new`, `greeting.returning` or `greeting.long_absence`, by when the user
+    was last seen before this update (at most one read by key: `UserTracker.last_seen`)."""
+    if user is None:
+        return "greeting.new"
+    last = await ctx.users.last_seen(user.id)
+    if last is None:
+        return "greeting.new"
+    if ctx.clock.now() - last >= LONG_ABSENCE:
+        return "greeting.long_absence"
+    return "greeting.returning"
 
 
 async def menu_header(ctx: AppContext, role: Role | None, user: Any) -> str:

@@ -14,6 +14,12 @@ MESSAGES: list[MessageKey] = [
     # --- /start and /menu
     M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
     M("greeting.returning", "Welcome back, {name}. Choose an option below.", ("name",)),
+    # back after a long absence (LONG_ABSENCE in handlers.py)
+    M(
+        "greeting.long_absence",
+        "Welcome back, {name}. It has been a while. Choose an option below.",
+        ("name",),
+    ),
     # a welcome text written by an admin (escaped by the voice)
     M("greeting.custom", "{text}", ("text",)),
     M("menu.header", "Main menu. Choose an option.", ("name", "role")),

@@ -9,6 +9,10 @@
 server, webhook, database, plugins), wired so that updates go emulator -> POST /webhook ->
 handlers -> Bot API calls back to the emulator. Every actor action returns once the bot
 has handled it; nothing sleeps.
+
+The voice's frame (the house style's header before every private text, on in production
+and in the sandbox) is off here unless asked for (`house_style=True`, or
+`@pytest.mark.lucien(house_style=True)`): suites assert the exact texts plugins write.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lucien.core.clock import Clock, FakeClock
+from lucien.core.framing import frame_point
 from lucien.core.runner import BotApplication
 from lucien.core.settings import Settings
 from lucien.core.testing.emulator import Emulator
@@ -48,6 +53,7 @@ class BotHarness:
         disabled_plugins: Iterable[str] = (),
         entry_points: Iterable[EntryPoint] | None = None,
         env: dict[str, str] | None = None,
+        house_style: bool = False,
     ) -> None:
         self.clock = clock or FakeClock()
         self.emulator = Emulator(clock=self.clock, limits=limits)
@@ -59,6 +65,9 @@ class BotHarness:
         self.disabled_plugins = list(disabled_plugins)
         self.entry_points = entry_points
         self.env = env or {}
+        # Off by default: the suites assert the texts plugins write, not the header the core
+        # puts before them (on, each replica frames as the voice says: VOICE_HOUSE_STYLE).
+        self.house_style = house_style
         self.apps: list[BotApplication] = []
         self.account: Any = None
         self.redis_prefix = f"lucien-test-{secrets.token_hex(4)}"
@@ -98,13 +107,19 @@ class BotHarness:
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
-    async def start_app(self, *, run_jobs: bool = False, **overrides: Any) -> BotApplication:
-        """Start one more replica; jobs are run explicitly with `run_jobs()` by default."""
+    async def start_app(
+        self, *, run_jobs: bool = False, house_style: bool | None = None, **overrides: Any
+    ) -> BotApplication:
+        """Start one more replica; jobs are run explicitly with `run_jobs()` by default.
+        `house_style` overrides the harness's choice for this replica."""
         app = BotApplication(
             self.settings(**overrides), clock=self.clock, entry_points=self.entry_points
         )
         self.apps.append(app)
         await app.start(run_jobs=run_jobs)
+        if not (self.house_style if house_style is None else house_style):
+            # Nothing private is sent during startup: switched off before the first update.
+            frame_point(app.ctx).set_header("")
         return app
 
     @property

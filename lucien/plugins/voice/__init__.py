@@ -72,7 +72,8 @@ class VoicePlugin:
 
         async def settings_in_force() -> str | None:
             # Admins edit the creator's name and the timezone from chat: read the values in
-            # force (cached by the config store) on every render, not the startup ones.
+            # force (cached by the config store) on every render, not the startup ones (the
+            # creator's id too, should it become editable).
             config = getattr(ctx, "config", None)
             if config is None or getattr(ctx, "state", None) is None:
                 return None
@@ -81,6 +82,7 @@ class VoicePlugin:
                 from zoneinfo import ZoneInfo
 
                 voice.tz = ZoneInfo(current.timezone)
+            voice.creator_id = current.creator_id
             return str(current.creator_name)
 
         voice.creator_source = settings_in_force

@@ -13,7 +13,9 @@ Each file maps the plugin's message keys to a list of variants::
     ]}
 
 `weight` (positive, default 1) is how often a variant comes; `time_of_day` (morning,
-afternoon, evening, night) and `role` (any role a plugin declares) restrict where it fits.
+afternoon, evening, night) and `role` (any role a plugin declares, or "creator": the
+creator herself) restrict where it fits. A role's lines, when one fits, are said to that
+role instead of the general ones.
 A key in two plugins' catalogues is a problem: the first plugin keeps it.
 """
 

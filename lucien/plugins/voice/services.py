@@ -3,9 +3,15 @@
 The voice renders every enabled plugin's catalogue (see `catalogues`: one
 `catalogue/<locale>.json` per plugin, a list of variants per key, gathered through the
 `lucien_catalogue` hook). It picks a variant that fits the time of day (in the creator's
-timezone) and the user's role (any role a plugin declares), weighted and never the same
-twice in a row for a user, in the user's locale (the configured default when the
-plugin has no lines in the user's language).
+timezone) and the user's role (any role a plugin declares; lines written for the role
+come before the general ones, and lines for role "creator" before any for the creator
+herself, `VOICE_CREATOR_ID`), weighted and never the same twice in a row for a user, in
+the user's locale (the configured default when the plugin has no lines in the user's
+language).
+
+It also gives the house style's header (`frame_header`, "🎩 <b>Lucien:</b>" and a line
+break; `VOICE_HOUSE_STYLE=false` for none), which the core puts before every text to a
+private chat: catalogue lines never write it. Narration and asides go in `<i>...</i>`.
 
 Placeholders are the context the declaring plugin passes, plus `{name}` (the user's
 display name) and `{creator}` (the creator's name). Values are formatted in the user's
@@ -67,6 +73,13 @@ LABEL_MEMO_SIZE = 10_000  # rendered button labels kept (cleared when full)
 
 TimeOfDay = Literal["morning", "afternoon", "evening", "night"]
 
+# The house style's header (`frame_header`): Lucien's emblem and name in bold, his words
+# on the next line. The core puts it before every text to a private chat.
+HOUSE_HEADER = "🎩 <b>Lucien:</b>\n"
+# The role a variant names to be said to the creator herself (VOICE_CREATOR_ID), whatever
+# her role: she is the lady of the house, not one of its visitors.
+CREATOR_ROLE = "creator"
+
 
 class VoiceSettings(BaseSettings):
     """Settings of the voice plugin (environment prefix `VOICE_`)."""
@@ -85,6 +98,12 @@ class VoiceSettings(BaseSettings):
         default="America/Mexico_City",
         json_schema_extra={"lucien": {"editable": True, "kind": "timezone"}},
     )
+    # The header before every private message (HOUSE_HEADER). Environment only (the
+    # configuration screens edit no yes/no value); the test harness turns the frame off.
+    house_style: bool = True
+    # The creator's Telegram id: lines written for role "creator" are said to her. Unset,
+    # nobody is greeted as the lady of the house.
+    creator_id: int | None = Field(default=None, ge=1)
     seed: int | None = None
 
     @field_validator("timezone")
@@ -129,6 +148,29 @@ def render_variant(
     return render(template, context, locale=locale, tz=tz, escape=escape, strict=True)
 
 
+def fitting_variants(variants: list[Variant], moment: str, roles: tuple[Any, ...]) -> list[Variant]:
+    """The variants to draw from at `moment` for someone of `roles` (most specific first).
+
+    Lines written for a role are said to that role alone and, when one fits, instead of
+    the general ones: an admin is greeted as a custodian every time, not one time in
+    four. Then the general lines that fit the time of day; then the untimed general ones;
+    then anything (a key written only for roles nobody has).
+    """
+    general: list[Variant] = []
+    own: dict[str, list[Variant]] = {}
+    for v in variants:
+        if v.time_of_day is not None and v.time_of_day != moment:
+            continue
+        if v.role is None:
+            general.append(v)
+        elif v.role in roles:
+            own.setdefault(v.role, []).append(v)
+    for role in roles:
+        if role in own:
+            return own[role]
+    return general or [v for v in variants if v.time_of_day is None and v.role is None] or variants
+
+
 class CatalogueVoice:
     """The voice of Lucien: renders declared keys from the catalogue, varied per user.
 
@@ -153,6 +195,9 @@ class CatalogueVoice:
         self.settings = settings or VoiceSettings()
         self.tz: tzinfo = ZoneInfo(self.settings.timezone)
         self.creator_name = self.settings.creator_name
+        self.creator_id = self.settings.creator_id
+        # Read by the core once, when the bot is built (`lucien.core.framing`).
+        self.frame_header = HOUSE_HEADER if self.settings.house_style else ""
         self.creator_source: Callable[[], Awaitable[str | None]] | None = None
         self._now = now or (lambda: datetime.now(UTC))
         self.variation = Variation(rng or random.Random(self.settings.seed), cache)
@@ -276,22 +321,22 @@ class CatalogueVoice:
             return self._plain(declared, values, escape=not button), False
         moment = self.time_of_day()
         role = values.get("role")
+        if self.creator_id is not None and getattr(user, "id", None) == self.creator_id:
+            roles: tuple[Any, ...] = (CREATOR_ROLE, role)
+        else:
+            roles = (role,)
         memo_key: tuple[Any, ...] | None = None
         if button:
             # A label depends only on these, and menus render the same few on every
             # update: remember the text (never stale: everything it depends on is the key).
-            memo_key = (key, loc, moment, self.tz, tuple(values.items()))
+            memo_key = (key, loc, moment, self.tz, roles, tuple(values.items()))
             try:
                 memoised = self._labels.get(memo_key)
             except TypeError:  # an unhashable context value: render every time
                 memo_key, memoised = None, None
             if memoised is not None:
                 return memoised, True
-        fitting = [v for v in variants if v.fits(moment, role)] or [
-            v for v in variants if v.time_of_day is None and v.role is None
-        ]
-        if not fitting:
-            fitting = variants
+        fitting = fitting_variants(variants, moment, roles)
         if button:
             variant = fitting[0]
         else:

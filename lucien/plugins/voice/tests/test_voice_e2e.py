@@ -41,8 +41,8 @@ async def test_lucien_greets_in_spanish_and_english(harness: BotHarness) -> None
     await harness.start_app()
     await ana.send("/start")
     await john.send("/start")
-    assert _matches_a_variant(ana.last.text, _catalogue("es", "greeting.new"), "Ana")
-    assert _matches_a_variant(john.last.text, _catalogue("en", "greeting.new"), "John")
+    assert _matches_a_variant(ana.last.html, _catalogue("es", "greeting.new"), "Ana")
+    assert _matches_a_variant(john.last.html, _catalogue("en", "greeting.new"), "John")
 
 
 @pytest.mark.lucien(plugins=["voice", "admin"])
@@ -50,7 +50,7 @@ async def test_an_unknown_locale_falls_back_to_spanish(harness: BotHarness) -> N
     kim = harness.user("Kim", language_code="ko")
     await harness.start_app()
     await kim.send("/start")
-    assert _matches_a_variant(kim.last.text, _catalogue("es", "greeting.new"), "Kim")
+    assert _matches_a_variant(kim.last.html, _catalogue("es", "greeting.new"), "Kim")
 
 
 @pytest.mark.lucien(plugins=["voice", "admin"])

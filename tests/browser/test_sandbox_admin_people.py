@@ -68,10 +68,13 @@ async def test_admin_makes_vip_then_blocks_on_a_laptop(browser: Any, sandbox: Sa
     await expect(incoming(page).last).to_contain_text("Nuevo usuario")
     await expect(button(page, "Volver a la ficha")).to_be_visible()
 
-    # He got the welcome and the link to the salon.
+    # He is led through the entry ritual, then given the link to the salon.
     await be(page, world.NUEVO_ID)
     await expect(incoming(page).filter(has_text=world.PLAN_NAME).first).to_be_visible()
-    await expect(page.locator('.msg.in a[href^="https://t.me/+"]').first).to_be_visible()
+    await button(page, "Continuar").click()
+    await button(page, "Estoy listo").click()
+    threshold = page.locator('.msg.in a.kb-btn.url[href^="https://t.me/+"]').last
+    await expect(threshold).to_contain_text("Cruzar el umbral")
 
     # Diana blocks him from the card; the audit names her for both actions.
     await be(page, world.ADMIN_ID)

@@ -17,7 +17,12 @@ from aiogram.types import CallbackQuery, Message
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
 from lucien.core.menus import edit_or_send
-from lucien.plugins.diagnostics.keyboards import DiagCallback, back_markup, menu_markup
+from lucien.plugins.diagnostics.keyboards import (
+    DiagCallback,
+    DiagPageCallback,
+    back_markup,
+    menu_markup,
+)
 from lucien.plugins.diagnostics.services import Outcome, diagnostics_service
 
 COMMANDS: tuple[str, ...] = ("diag", "run_tests", "profile")
@@ -40,6 +45,12 @@ async def _answer(message: Message, ctx: AppContext, outcome: Outcome) -> Any:
     )
 
 
+async def _report(ctx: AppContext, user: Any, page: int = 0) -> tuple[str, Any]:
+    """A page of the report and its buttons (arrows when there are several)."""
+    text, page, pages = await diagnostics_service(ctx).report_page(user, page)
+    return text, await back_markup(ctx, user, page, pages)
+
+
 def _seconds(args: str | None) -> float:
     try:
         return float(args) if args else DEFAULT_PROFILE_SECONDS
@@ -54,8 +65,8 @@ def _guarded_router() -> Router:
 
     @router.message(Command("diag"))
     async def diag(message: Message, ctx: AppContext) -> Any:
-        text = await diagnostics_service(ctx).report(message.from_user)
-        return message.answer(text, reply_markup=await back_markup(ctx, message.from_user))
+        text, markup = await _report(ctx, message.from_user)
+        return message.answer(text, reply_markup=markup)
 
     @router.message(Command("run_tests"))
     async def run_tests(message: Message, command: CommandObject, ctx: AppContext) -> Any:
@@ -76,7 +87,7 @@ def _guarded_router() -> Router:
     async def screen(query: CallbackQuery, callback_data: DiagCallback, ctx: AppContext) -> Any:
         user, service = query.from_user, diagnostics_service(ctx)
         if callback_data.action == "report":
-            await edit_or_send(query, await service.report(user), await back_markup(ctx, user))
+            await edit_or_send(query, *(await _report(ctx, user)))
         elif callback_data.action in ("tests", "profile"):
             if callback_data.action == "tests":
                 outcome = await service.start_test_run(user, user.id, None)
@@ -88,6 +99,14 @@ def _guarded_router() -> Router:
         else:
             text = await ctx.voice.say("diagnostics.menu.header", user=user)
             await edit_or_send(query, text, await menu_markup(ctx, user))
+        return query.answer()
+
+    @router.callback_query(DiagPageCallback.filter())
+    async def report_page(
+        query: CallbackQuery, callback_data: DiagPageCallback, ctx: AppContext
+    ) -> Any:
+        """Another page of the report, in place (the report is read again: it is now's)."""
+        await edit_or_send(query, *(await _report(ctx, query.from_user, callback_data.page)))
         return query.answer()
 
     return router
@@ -102,6 +121,7 @@ def _refusal_router() -> Router:
         return message.answer(await ctx.voice.say("diagnostics.forbidden", user=message.from_user))
 
     @router.callback_query(DiagCallback.filter())
+    @router.callback_query(DiagPageCallback.filter())
     async def refuse_callback(query: CallbackQuery, ctx: AppContext) -> Any:
         text = await ctx.voice.say("diagnostics.forbidden", user=query.from_user)
         return query.answer(text, show_alert=True)

@@ -19,6 +19,13 @@ class DiagCallback(CallbackData, prefix="diag"):
     action: str = "menu"
 
 
+class DiagPageCallback(CallbackData, prefix="diagp"):
+    """Page `page` of the report (a prefix of its own: `diag` buttons already out there
+    keep unpacking)."""
+
+    page: int = 0
+
+
 async def menu_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     """Report, run all tests, a short profile, and back to the main menu."""
 
@@ -36,12 +43,28 @@ async def menu_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     )
 
 
-async def back_markup(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
-    """Under a report: back to the diagnostics screen or to the main menu."""
+async def back_markup(
+    ctx: AppContext, user: Any, page: int = 0, pages: int = 1
+) -> InlineKeyboardMarkup:
+    """Under a report: the page arrows when it has several, back to the diagnostics
+    screen or to the main menu."""
     label = await ctx.voice.button("button.diagnostics", user=user)
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=label, callback_data=DiagCallback(action="menu").pack())],
-            [await back_to_menu_button(ctx, user)],
-        ]
+    rows = []
+    arrows = []
+    if page > 0:
+        text = await ctx.voice.button("button.diagnostics.previous", user=user)
+        arrows.append(
+            InlineKeyboardButton(text=text, callback_data=DiagPageCallback(page=page - 1).pack())
+        )
+    if page + 1 < pages:
+        text = await ctx.voice.button("button.diagnostics.next", user=user)
+        arrows.append(
+            InlineKeyboardButton(text=text, callback_data=DiagPageCallback(page=page + 1).pack())
+        )
+    if arrows:
+        rows.append(arrows)
+    rows.append(
+        [InlineKeyboardButton(text=label, callback_data=DiagCallback(action="menu").pack())]
     )
+    rows.append([await back_to_menu_button(ctx, user)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -37,7 +37,7 @@ class DiagnosticsService:
         self.ctx = ctx
         self.reporting = Report(ctx)
         self.runs = BackgroundRuns(ctx)
-        self.report = self.reporting.report
+        self.report_page = self.reporting.report_page
         self.start_test_run = self.runs.start_test_run
         self.start_profile = self.runs.start_profile
         self.wait_idle = self.runs.wait_idle

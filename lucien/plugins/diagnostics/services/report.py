@@ -5,9 +5,11 @@ migration status of every branch, cache counters, the jobs with the queue depths
 publish in their health checks, and the rights the bot lacks in each configured channel.
 A part that cannot be read becomes a failed line: the report itself never fails on it.
 
-Statuses and plugin states are said in the admin's language (keys of this plugin's
-catalogue); a table a health check publishes (`queues: {job: depth}`) is a line per
-entry; dates and durations are the voice's formats, never written here.
+Statuses, plugin states and the health words the report knows are said in the admin's
+language (keys of this plugin's catalogue, `wording.py`); anything else (an error's text)
+is quoted short. A table a health check publishes (`queues: {job: depth}`) is a line per
+entry; dates and durations are the voice's formats, never written here. A report longer
+than one message is cut into pages at line ends (`PAGE_BUDGET`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from lucien.core.formatting import Markup
 from lucien.core.health import collect_health
+from lucien.plugins.diagnostics.services.wording import Words, quote
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -35,13 +38,26 @@ def replica_name() -> str:
     return os.environ.get("RAILWAY_REPLICA_ID") or f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _compact(data: dict[str, Any]) -> str:
-    """A check's scalar data ("latency_ms 5.27"); tables get lines of their own."""
-    return ", ".join(
-        f"{k} {v}"
-        for k, v in data.items()
-        if k not in ("status", "detail") and not isinstance(v, dict)
-    )
+#: Characters of HTML per page of the report: Telegram takes 4,096 once parsed (markup
+#: only adds characters), less the house header, the page line and some room.
+PAGE_BUDGET = 3500
+
+
+def paginate(lines: list[str], budget: int = PAGE_BUDGET) -> list[str]:
+    """The lines cut into pages of at most `budget` characters, at line ends (a line
+    longer than a page is cut, which only an unquoted text could be)."""
+    pages: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if len(line) <= budget else line[: budget - 1] + "…"
+        if current and size + len(line) + 1 > budget:
+            pages.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    pages.append("\n".join(current).strip("\n"))
+    return pages
 
 
 def _tables(data: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -60,10 +76,24 @@ class Report:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
-    async def report(self, user: Any) -> str:
-        """The whole diagnostics screen, HTML, every value escaped by the voice."""
+    async def report_page(self, user: Any, page: int = 0) -> tuple[str, int, int]:
+        """Page `page` of the report (its last when past the end), the page shown and
+        how many there are; a page line closes each page when there are several."""
+        pages = paginate(await self.lines(user))
+        page = min(max(page, 0), len(pages) - 1)
+        text = pages[page]
+        if len(pages) > 1:
+            counter = await self.ctx.voice.say(
+                "diagnostics.report.page", user=user, page=page + 1, pages=len(pages)
+            )
+            text = f"{text}\n\n{counter}"
+        return text, page, len(pages)
+
+    async def lines(self, user: Any) -> list[str]:
+        """The whole report, line by line, HTML, every value escaped by the voice."""
         ctx, app = self.ctx, self.ctx.app
         say = ctx.voice.say
+        words = Words(ctx, user)
         health = await collect_health(app)
         checks = health["checks"]
         counts = {"pass": 0, "warn": 0, "fail": 0}
@@ -88,21 +118,21 @@ class Report:
             await say("diagnostics.report.section.components", user=user),
         ]
         for name, entry in checks.items():
-            detail = " ".join(p for p in (entry.get("detail", ""), _compact(entry)) if p)
+            parts = [await words.detail(entry.get("detail", "")), await words.figures(entry)]
             lines.append(
                 await say(
                     "diagnostics.report.check",
                     user=user,
-                    name=name,
+                    name=await words.component(name),
                     status=await self._said("status", entry["status"], user),
-                    detail=detail,
+                    detail=Markup(" · ".join(p for p in parts if p)),
                 )
             )
             for item, value in _tables(entry):
                 lines.append(
                     await say("diagnostics.report.check_item", user=user, item=item, value=value)
                 )
-        lines.append(await self._webhook_line(user))
+        lines.append(await self._webhook_line(user, words))
         lines += ["", await say("diagnostics.report.section.plugins", user=user)]
         for name, entry in sorted(health["plugins"].items()):
             lines.append(
@@ -112,20 +142,20 @@ class Report:
                     name=name,
                     version=entry.get("version", "?"),
                     state=await self._said("state", entry["state"], user),
-                    reason=entry.get("reason") or "",
+                    reason=await words.reason(entry.get("reason") or ""),
                 )
             )
         lines += ["", await say("diagnostics.report.section.migrations", user=user)]
-        lines += await self._migration_lines(user)
+        lines += await self._migration_lines(user, words)
         lines += ["", await say("diagnostics.report.section.cache", user=user)]
         lines += await self._cache_lines(user)
         lines += ["", await say("diagnostics.report.section.jobs", user=user)]
         lines += await self._job_lines(user, checks)
-        channel_lines = await self._channel_lines(user)
+        channel_lines = await self._channel_lines(user, words)
         if channel_lines:
             lines += ["", await say("diagnostics.report.section.channels", user=user)]
             lines += channel_lines
-        return "\n".join(lines)
+        return lines
 
     async def _said(self, kind: str, value: str, user: Any) -> str:
         """A status or state in the admin's language (`kind` is "status" or "state")."""
@@ -134,7 +164,7 @@ class Report:
             return str(value)
         return Markup(await self.ctx.voice.say(f"diagnostics.report.{kind}.{value}", user=user))
 
-    async def _webhook_line(self, user: Any) -> str:
+    async def _webhook_line(self, user: Any, words: Words) -> str:
         say = self.ctx.voice.say
         try:
             info = await self.ctx.bot.get_webhook_info()
@@ -142,9 +172,9 @@ class Report:
             return await say(
                 "diagnostics.report.check",
                 user=user,
-                name="webhook",
+                name=await words.component("webhook"),
                 status=await self._said("status", "fail", user),
-                detail=repr(exc),
+                detail=quote(repr(exc)),
             )
         error: str = Markup(await say("diagnostics.report.none", user=user))
         if info.last_error_message and info.last_error_date:
@@ -152,17 +182,17 @@ class Report:
                 await say(
                     "diagnostics.report.webhook_error",
                     user=user,
-                    error=info.last_error_message,
+                    error=quote(info.last_error_message),
                     when=info.last_error_date,
                 )
             )
         elif info.last_error_message:
-            error = info.last_error_message
+            error = quote(info.last_error_message)
         return await say(
             "diagnostics.report.webhook", user=user, pending=info.pending_update_count, error=error
         )
 
-    async def _migration_lines(self, user: Any) -> list[str]:
+    async def _migration_lines(self, user: Any, words: Words) -> list[str]:
         from lucien.core.db.migrate import migration_status
 
         say = self.ctx.voice.say
@@ -173,9 +203,9 @@ class Report:
                 await say(
                     "diagnostics.report.check",
                     user=user,
-                    name="migrations",
+                    name=await words.component("migrations"),
                     status=await self._said("status", "fail", user),
-                    detail=repr(exc),
+                    detail=quote(repr(exc)),
                 )
             ]
         return [
@@ -227,7 +257,7 @@ class Report:
             for job in self.ctx.app.jobs()
         ]
 
-    async def _channel_lines(self, user: Any) -> list[str]:
+    async def _channel_lines(self, user: Any, words: Words) -> list[str]:
         """For every channel setting in force, the rights the bot lacks there."""
         ctx, say = self.ctx, self.ctx.voice.say
         lines: list[str] = []
@@ -247,7 +277,7 @@ class Report:
                 channel = getattr(values, name, None)
                 if channel in (None, ""):
                     continue
-                setting = f"{record.name}.{name}"
+                setting = await words.channel_setting(record.name, name)
                 wanted = list(meta.get("rights", []))
                 try:
                     member = await ctx.bot.get_chat_member(channel, ctx.bot.id)
@@ -258,7 +288,7 @@ class Report:
                             user=user,
                             setting=setting,
                             channel=str(channel),
-                            error=str(exc),
+                            error=quote(str(exc)),
                         )
                     )
                     continue
@@ -279,7 +309,7 @@ class Report:
                         user=user,
                         setting=setting,
                         channel=str(channel),
-                        missing=", ".join(missing),
+                        missing=Markup(", ".join([await words.right(r) for r in missing])),
                     )
                 )
         return lines

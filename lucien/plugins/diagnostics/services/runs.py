@@ -30,6 +30,8 @@ from lucien.core.testing.suites import (
     run_suites,
 )
 from lucien.plugins.diagnostics.services.common import Outcome
+from lucien.plugins.diagnostics.services.report import paginate
+from lucien.plugins.diagnostics.services.wording import quote
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -122,7 +124,8 @@ class BackgroundRuns:
 
     async def _result_line(self, result: SuiteResult, user: Any) -> str:
         say = self.ctx.voice.say
-        duration = f"{result.duration:.1f}"
+        # A float: the voice writes it as the admin's language does ("2,5" / "2.5").
+        duration = round(result.duration, 1)
         if result.timed_out:
             line = await say(
                 "diagnostics.tests.timeout", user=user, plugin=result.plugin, duration=duration
@@ -154,6 +157,11 @@ class BackgroundRuns:
         return line
 
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Edit the progress message; a text past one message keeps its first page (the
+        whole report follows as a document)."""
+        pages = paginate(text.split("\n"))
+        if len(pages) > 1:
+            text = pages[0] + "\n…"
         try:
             await self.ctx.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
         except Exception as exc:  # deleted or unchanged: the final message still comes
@@ -196,8 +204,8 @@ class BackgroundRuns:
                             "diagnostics.tests.failure",
                             user=user,
                             plugin=plugin,
-                            test=failure.name,
-                            reason=failure.reason,
+                            test=quote(failure.name, 120),
+                            reason=quote(failure.reason),
                         )
                     )
             await self._edit(chat_id, message_id, "\n".join(final))

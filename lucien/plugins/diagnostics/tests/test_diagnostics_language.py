@@ -1,6 +1,8 @@
 """/diag in the admin's language: statuses and plugin states said through the catalogue,
-the queue depths a check publishes as lines, the webhook's last error dated in the
-creator's timezone (the voice's default, Mexico City) and the uptime as a duration."""
+the core's components, the checks' details and figures, a plugin's reason to be left out,
+the channels and the rights the bot lacks there, all in words; the queue depths a check
+publishes as lines, the webhook's last error dated in the creator's timezone (the voice's
+default, Mexico City) and the uptime as a duration."""
 
 from __future__ import annotations
 
@@ -22,7 +24,20 @@ def _fail_a_delivery(harness: Any) -> None:
     harness.account.queue.last_error = (int(ERROR_AT.timestamp()), ERROR)
 
 
-async def test_a_spanish_admin_reads_the_report_in_spanish(harness: Any) -> None:
+# Words of the checks and the core, in English, that a Spanish report must not show.
+ENGLISH = (
+    "enabled", "disabled", "failed", "pass", "warn", "fail", "ok", "degraded", "ready",
+    "at head", "not configured", "not in LUCIEN_PLUGINS", "latency_ms", "missing",
+    "memory", "database", "dispatcher", "can_invite_users", "can_restrict_members",
+    "channel_id", "active_subscriptions", "redeemable_tokens",
+)  # fmt: skip
+
+
+async def test_a_spanish_admin_reads_the_report_in_spanish(
+    harness: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    salon = harness.emulator.create_channel("Salón", bot_rights={"can_invite_users": True})
+    monkeypatch.setenv("VIP_CHANNEL_ID", str(salon.id))
     diana = harness.admin("Diana", language_code="es")
     await harness.start_app()
     version = harness.app.version
@@ -30,8 +45,15 @@ async def test_a_spanish_admin_reads_the_report_in_spanish(harness: Any) -> None
     await diana.send("/diag")
     report = diana.last.text
 
-    assert "• database: en orden" in report
-    assert "• free: aviso" in report and "• vip: aviso" in report
+    assert "• base de datos: en orden latencia (ms): " in report
+    assert "• migraciones: en orden al día" in report
+    assert "• Redis: en orden sin REDIS_URL: el estado vive en memoria" in report
+    assert "modo: en memoria" in report
+    assert "• free: aviso el vestíbulo aún no tiene canal" in report
+    assert f"• vip: en orden canal {salon.id} · suscripciones activas: 0" in report
+    assert f"• Canal VIP ({salon.id}): faltan restringir miembros" in report
+    for word in ENGLISH:
+        assert not re.search(rf"(?<![\w.]){word}(?![\w.])", report), word
     for state in ("pass", "warn", "fail"):
         assert not re.search(rf"• \S+: {state}\b", report), state
     # each queue a line of its own, under the check that publishes it
@@ -40,7 +62,7 @@ async def test_a_spanish_admin_reads_the_report_in_spanish(harness: Any) -> None
     assert "queues" not in report and "{" not in report
     # plugin states
     assert f"• admin {version}: en servicio" in report
-    assert f"• sandbox {version}: desactivado" in report
+    assert f"• sandbox {version}: desactivado (no figura en LUCIEN_PLUGINS)" in report
     assert not re.search(r"\d: (enabled|disabled|failed)\b", report)
     # the last error, dated in the creator's timezone and in Spanish
     assert f"último error: {ERROR} (el 1 de enero de 2026, 21:24)" in report

@@ -65,6 +65,13 @@ MESSAGES: list[MessageKey] = [
         "The bot lacks these rights in {channel}: {rights}. Grant them and try again.",
         ("channel", "rights"),
     ),
+    # Telegram's administrator rights a channel setting asks for (in missing_rights)
+    M("config.right.can_invite_users", "invite users"),
+    M("config.right.can_restrict_members", "restrict members"),
+    M("config.right.can_post_messages", "post messages"),
+    M("config.right.can_edit_messages", "edit messages"),
+    M("config.right.can_delete_messages", "delete messages"),
+    M("config.right.can_manage_chat", "manage the channel"),
     M(
         "config.wait_time.prompt",
         "Send the wait time, in minutes, before free-channel requests are approved. "

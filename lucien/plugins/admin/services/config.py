@@ -297,6 +297,15 @@ async def save_setting(
 
 async def _refused(ctx: AppContext, refusal: Refusal, label: str, user: Any) -> SaveResult:
     context = {"setting": label, "value": "", "line": "", "reason": "", **refusal.context}
+    if isinstance(context.get("rights"), tuple):  # Telegram's rights, each in words
+        declared = getattr(getattr(ctx, "app", None), "messages", None) or {}
+        said = [
+            await ctx.voice.say(f"config.right.{r}", user=user)
+            if f"config.right.{r}" in declared
+            else quote(r, 40)
+            for r in context["rights"]
+        ]
+        context["rights"] = Markup(", ".join(said))
     if refusal.reason is not None:
         key, reason_context = refusal.reason
         context["reason"] = Markup(await ctx.voice.say(key, user=user, **reason_context))

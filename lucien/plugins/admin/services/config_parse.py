@@ -109,9 +109,9 @@ async def check_channel(
         raise Refusal("config.channel.refused.not_admin", {"channel": label})
     missing = [r for r in rights if not getattr(member, r, False)]
     if missing:
+        # The rights by name: the caller says each in the admin's language.
         raise Refusal(
-            "config.channel.refused.missing_rights",
-            {"channel": label, "rights": ", ".join(missing)},
+            "config.channel.refused.missing_rights", {"channel": label, "rights": tuple(missing)}
         )
     return ChannelInfo(chat.id, label)
 

@@ -313,7 +313,7 @@ async def test_a_channel_where_the_bot_lacks_rights_is_refused_with_the_reason(
     await open_setting(admin, "VIP channel")
     await admin.forward_from(weak.id)
     assert admin.last.text == (
-        "The bot lacks these rights in Weak: can_restrict_members. Grant them and try again."
+        "The bot lacks these rights in Weak: restrict members. Grant them and try again."
     )
     assert admin.last.buttons == [["Cancel"]]  # still in the step
     await admin.send(str(member_only.id))

@@ -228,7 +228,7 @@ async def test_a_welcome_of_5000_characters_is_refused_with_the_limit(
 ) -> None:
     custodian = harness.admin("Diana", language_code=language)
     fred = harness.user("Fred", language_code=language)
-    await harness.start_app()
+    await harness.start_app(house_style=True)  # the header counts toward the limit
     label = "Bienvenida gratuita · español" if language == "es" else "Free welcome · Spanish"
     prompt = await open_setting(custodian, label)
     limit = "4.000 caracteres como máximo" if language == "es" else "4,000 characters at most"
@@ -252,7 +252,7 @@ async def test_a_welcome_of_5000_characters_is_refused_with_the_limit(
     await custodian.send(longest)
     assert await value(harness, "admin", "welcome_free") == longest
     await fred.send("/start")
-    assert fred.last.text == longest
+    assert fred.last.text == "🎩 Lucien:\n" + longest  # framed, and whole
     assert failed_calls(harness) == []
 
 
@@ -289,7 +289,13 @@ async def test_one_channel_cannot_be_both_the_vip_and_the_free_one(harness: Any)
     await harness.start_app()
     salon = harness.emulator.create_channel("Salón", username="salon")
     hall = harness.emulator.create_channel("Vestíbulo", username="hall")
+    weak = harness.emulator.create_channel("Débil", bot_rights={"can_invite_users": True})
     await open_setting(diana, "Canal VIP")
+    await diana.forward_from(weak.id, "una publicación")  # the rights, in words
+    assert diana.last.text == (
+        "En Débil al bot le faltan estos permisos: restringir miembros. "
+        "Concédaselos y vuelva a intentarlo."
+    )
     await diana.send("@salon")
     assert await value(harness, "vip", "channel_id") == salon.id
 

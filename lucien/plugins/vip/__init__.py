@@ -177,6 +177,8 @@ class VipPlugin:
     async def lucien_welcome(self, ctx: AppContext, role: Role, user: Any) -> str | None:
         """A member in the middle of the entry ritual is greeted with its stage (first:
         the ritual comes before any welcome an admin wrote); None for everyone else."""
+        if role != "vip":  # a ritual belongs to a running membership: no read for others
+            return None
         from lucien.plugins.vip.handlers.ritual import greeting
 
         return await greeting(ctx, user)

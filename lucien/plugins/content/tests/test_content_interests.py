@@ -259,7 +259,7 @@ async def test_pending_interests_in_the_health_data_and_diag(harness: Any) -> No
         labels(ada.last)
     )
     await ada.send("/diag")
-    assert "pending_interests 1" in ada.last.text
+    assert "interests waiting: 1" in ada.last.text
 
 
 async def test_long_names_make_short_labels_and_whole_lines(harness: Any) -> None:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Role,
         RoleSpec,
         Section,
+        Welcome,
     )
     from lucien.core.voice import Voice
 
@@ -192,12 +193,14 @@ def lucien_menu_buttons(ctx: AppContext, role: Role) -> list[MenuButton]:
 
 
 @hookspec(firstresult=True)
-async def lucien_welcome(ctx: AppContext, role: Role, user: Any) -> str | None:
+async def lucien_welcome(ctx: AppContext, role: Role, user: Any) -> str | Welcome | None:
     """Return the text that greets `user` (of `role`) on /start, or None.
 
-    The first plugin answering with a text wins (the admin plugin gives the welcome an
-    admin wrote from chat); without one the built-in plugin greets in the voice. The
-    text is shown as given: escape what users wrote.
+    The first plugin answering wins (the admin plugin gives the welcome an admin wrote
+    from chat); without one the built-in plugin greets in the voice. A `Welcome` with a
+    markup replaces the main menu's buttons (a member in the middle of a ritual finds
+    its stage as they left it). The text is shown as given: escape what users wrote.
+    Called on every /start: answer None without a query for users it cannot concern.
     """
 
 

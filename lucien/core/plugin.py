@@ -45,6 +45,15 @@ class RoleSpec:
 
 
 @dataclass(frozen=True)
+class Welcome:
+    """A /start greeting with its own buttons (`lucien_welcome`): shown instead of the
+    main menu, for a user in the middle of something the plugin leads (a ritual)."""
+
+    text: str
+    markup: Any = None  # an InlineKeyboardMarkup
+
+
+@dataclass(frozen=True)
 class Section:
     """A plugin's part of an admin screen (`lucien_user_card`, `lucien_statistics`),
     rendered for the admin viewing it.

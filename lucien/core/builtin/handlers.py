@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.menus import MenuCallback, back_to_menu_button, edit_or_send, main_menu_markup
-from lucien.core.plugin import Role
+from lucien.core.plugin import Role, Welcome
 
 log = logging.getLogger("lucien.menu")
 
@@ -31,12 +31,13 @@ log = logging.getLogger("lucien.menu")
 LONG_ABSENCE = timedelta(days=30)
 
 
-async def greeting(ctx: AppContext, role: Role | None, user: Any) -> str:
-    """The /start text: a plugin's welcome for the role if one answers, else the voice's,
-    for a first visit, a return or a return after a long absence (the role's own lines,
-    and the creator's, are the voice's choice: variants for a role)."""
+async def greeting(ctx: AppContext, role: Role | None, user: Any) -> str | Welcome:
+    """The /start text: a plugin's welcome for the role if one answers (a `Welcome` with
+    its own buttons, or a text), else the voice's, for a first visit, a return or a return
+    after a long absence (the role's own lines, and the creator's, are the voice's choice:
+    variants for a role)."""
     custom = await ctx.registry.acall_first("lucien_welcome", ctx=ctx, role=role, user=user)
-    if isinstance(custom, str) and custom:
+    if isinstance(custom, Welcome) or (isinstance(custom, str) and custom):
         return custom
     key = await greeting_key(ctx, user)
     return await ctx.voice.say(key, user=user, role=role)
@@ -83,7 +84,13 @@ def menu_router() -> Router:
         if role is None:
             role = ctx.roles.base or ""
         user = message.from_user
-        text = await greeting(ctx, role, user)
+        said = await greeting(ctx, role, user)
+        # /menu asks for the menu itself; /start may be led back to where the user was.
+        own_buttons = isinstance(said, Welcome) and said.markup is not None
+        if own_buttons and not (message.text or "").startswith("/menu"):
+            assert isinstance(said, Welcome)
+            return message.answer(said.text, reply_markup=said.markup)
+        text = said.text if isinstance(said, Welcome) else said
         return message.answer(text, reply_markup=await main_menu_markup(ctx, role, user))
 
     @router.callback_query(MenuCallback.filter(F.screen == "main"))

@@ -16,6 +16,7 @@ from lucien.core.plugin import (
     Role,
     RoleSpec,
     Section,
+    Welcome,
     hookimpl,
 )
 
@@ -174,7 +175,7 @@ class VipPlugin:
         ]
 
     @hookimpl(tryfirst=True)
-    async def lucien_welcome(self, ctx: AppContext, role: Role, user: Any) -> str | None:
+    async def lucien_welcome(self, ctx: AppContext, role: Role, user: Any) -> Welcome | None:
         """A member in the middle of the entry ritual is greeted with its stage (first:
         the ritual comes before any welcome an admin wrote); None for everyone else."""
         if role != "vip":  # a ritual belongs to a running membership: no read for others

@@ -53,11 +53,6 @@ MESSAGES: list[MessageKey] = [
     M("vip.ritual.taken", "That step has already been taken.", ("name",)),
     M("vip.ritual.not_yours", "That button was meant for someone else."),
     M(
-        "vip.ritual.resume_hint",
-        'Your entrance was left halfway: "{button}" takes you back to it.',
-        ("name", "button"),
-    ),
-    M(
         "vip.renewed",
         "Renewed, {name}: {plan}, now until {end_date}.",
         ("name", "plan", "end_date"),

@@ -24,6 +24,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
+from lucien.core.plugin import Welcome
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers.common import alert_text, service
 from lucien.plugins.vip.keyboards import VipRitual
@@ -107,20 +108,16 @@ async def resume(message: Message, ctx: AppContext, user: Any) -> bool:
     return True
 
 
-async def greeting(ctx: AppContext, user: Any) -> str | None:
-    """The /start greeting of a member whose ritual is under way: the stage's own words,
-    and where its button is (the main menu's VIP entry); None otherwise."""
+async def greeting(ctx: AppContext, user: Any) -> Welcome | None:
+    """The /start greeting of a member whose ritual is under way: the stage she left, with
+    its own button, as if no time had passed; None otherwise."""
     if user is None:
         return None
     view = await service(ctx).rituals.open_for(user.id)
     if view is None:
         return None
-    # The greeting carries the main menu, not the stage's button: the hint says where
-    # it is (one press away, on the same stage).
-    text, _ = await screen(ctx, user, view)
-    label = await ctx.voice.button("button.vip.menu", user=user)
-    hint = await ctx.voice.say("vip.ritual.resume_hint", user=user, button=label)
-    return f"{text}\n\n{hint}"
+    text, markup = await screen(ctx, user, view)
+    return Welcome(text, markup)
 
 
 async def _strip(query: CallbackQuery) -> None:

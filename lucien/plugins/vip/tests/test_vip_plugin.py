@@ -155,10 +155,12 @@ async def test_role_and_menu_buttons(harness: Any) -> None:
     assert ana.last.buttons == [["Try again"]]
     assert "VIP channel" in admin.last.text
 
-    await ana.send("/start")
+    await ana.send("/start")  # back at the ritual's stage, still unavailable
+    assert ana.last.buttons == [["Try again"]]
+    await ana.send("/menu")  # the main menu: a member's
     labels = [b for row in ana.last.buttons for b in row]
     assert "My VIP membership" in labels and "Redeem an invitation" not in labels
-    await ana.click("My VIP membership")  # back to the ritual's stage, still unavailable
+    await ana.click("My VIP membership")  # the same stage
     assert ana.last.buttons == [["Try again"]]
 
     # not for members: the admin screens

@@ -145,12 +145,13 @@ async def test_leaving_after_stage_1_and_coming_back(harness: Any, lang: str) ->
     first = ana.last
     harness.clock.advance(days=3)  # she goes away for a while
 
-    # /start: the greeting is the stage she left, and says where its button is.
+    # /start: the greeting is the stage she left, with its own button, as if no time
+    # had passed.
     await ana.send("/start")
     greeting = ana.last
     assert PLAN[lang] in greeting.text and DAYS_30[lang] in greeting.text
-    assert MENU[lang] in greeting.text
-    assert [MENU[lang]] in greeting.buttons
+    assert greeting.buttons == [[CONTINUE[lang]]]
+    await ana.send("/menu")  # the main menu is still one command away
     # The VIP menu leads to the same stage, with its button.
     await ana.click(MENU[lang])
     assert PLAN[lang] in ana.last.text and DAYS_30[lang] in ana.last.text

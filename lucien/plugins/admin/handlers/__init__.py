@@ -19,10 +19,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
+from lucien.core.menus import back_to_menu_button
 from lucien.core.plugin import Role
 from lucien.plugins.admin.handlers import settings, stats, users
 from lucien.plugins.admin.keyboards import ADMIN_CALLBACKS
@@ -85,7 +86,12 @@ def _refusal_router() -> Router:
         )
         if state is not None:
             await state.clear()
-        return message.answer(await ctx.voice.say("admin.forbidden", user=message.from_user))
+        user = message.from_user
+        # The line promises the way back to the menu: it comes with it.
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        return message.answer(
+            await ctx.voice.say("admin.forbidden", user=user), reply_markup=markup
+        )
 
     @router.callback_query(F.data.startswith(_ADMIN_PREFIXES))
     async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:

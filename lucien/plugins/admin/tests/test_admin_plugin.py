@@ -44,6 +44,7 @@ async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
     for command in ("/config", "/admins", "/plugins", "/admin"):
         await fred.send(command)
         assert fred.last.text == "This option is only available to administrators."
+        assert fred.last.buttons == [["Main menu"]]  # the way back the voice promises
 
 
 async def test_an_admin_added_from_chat_gets_the_admin_menu(harness: Any) -> None:

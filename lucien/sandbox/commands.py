@@ -9,6 +9,7 @@ options, and with `--sandbox` runs the sandbox instead of the bot.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import click
@@ -31,8 +32,11 @@ def _options() -> list[click.Parameter]:
 
 def run_sandbox_command(port: int, reset: bool, db: str | None) -> int:
     """Run the sandbox until Ctrl-C; its exit code."""
-    from lucien.sandbox import run_sandbox
+    from lucien.sandbox import run_sandbox, world
 
+    # The demo world's Diana is the creator: greeted as the lady of the house, never
+    # introduced to Lucien (unless the environment names someone else).
+    os.environ.setdefault("VOICE_CREATOR_ID", str(world.ADMIN_ID))
     return asyncio.run(run_sandbox(port=port, reset=reset, db_path=db))
 
 

@@ -93,6 +93,8 @@ async def test_admin_makes_vip_then_blocks_on_a_laptop(browser: Any, sandbox: Sa
 
     # His /start gets one line, the next one nothing.
     await be(page, world.NUEVO_ID)
+    # His own conversation shown (the last stage's link), before counting its messages.
+    await expect(page.locator(".msg.in a.kb-btn.url").last).to_contain_text("Cruzar el umbral")
     before = await incoming(page).count()
     await say(page, "/start")
     await expect(incoming(page)).to_have_count(before + 1)

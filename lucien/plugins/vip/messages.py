@@ -200,8 +200,8 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "vip.token.invalid_count",
-        "'{value}' is not a valid number of tokens. Send a whole number from 1 to {max}.",
-        ("value", "max"),
+        "That is not a number of tokens I can prepare: send a whole number from 1 to {max}.",
+        ("max",),
     ),
     M(
         "vip.token.batch",

@@ -188,9 +188,7 @@ def create_router() -> Router:
         raw = (message.text or "").strip()
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_TOKENS_PER_BATCH:
             sent = await message.answer(
-                await ctx.voice.say(
-                    "vip.token.invalid_count", user=user, value=raw[:40], max=MAX_TOKENS_PER_BATCH
-                ),
+                await ctx.voice.say("vip.token.invalid_count", user=user, max=MAX_TOKENS_PER_BATCH),
                 reply_markup=await kb.cancel(ctx, user),
             )
             await remember_prompt(state, sent)

@@ -16,9 +16,9 @@ from aiogram.types import CallbackQuery, Message
 
 from lucien.core.context import AppContext
 from lucien.core.menus import edit_or_send
-from lucien.core.prompts import is_open_prompt, refuse_stale_cancel, remember_prompt
+from lucien.core.prompts import close_prompt, is_open_prompt, refuse_stale_cancel, remember_prompt
 from lucien.plugins.publish.handlers import compose
-from lucien.plugins.publish.handlers.compose import Composer, finish, where
+from lucien.plugins.publish.handlers.compose import Composer, where
 from lucien.plugins.publish.handlers.progress import audience_label, make_renderer
 from lucien.plugins.publish.keyboards import Compose, PublishMenu, Steer
 from lucien.plugins.publish.keyboards.broadcasts import (
@@ -104,7 +104,7 @@ async def _schedule(message: Message, ctx: AppContext, state: FSMContext, moment
         source_message_ids=[int(i) for i in data["src_ids"]],
         scheduled_at=moment,
     )
-    await finish(state, message.bot, message.chat.id)
+    await close_prompt(state, message.bot, message.chat.id)
     label = await audience_label(ctx, view.audience, view.active_days, user=user)
     text = await ctx.voice.say(
         "publish.broadcast.scheduled",
@@ -188,7 +188,7 @@ def create_router() -> Router:
             return None
         user = query.from_user
         chat_id, pressed = where(query)
-        await finish(state, query.bot, chat_id, keep=pressed)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         service = broadcasts(ctx)
         view = await service.create(
             admin_id=user.id,

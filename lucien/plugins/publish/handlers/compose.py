@@ -82,10 +82,6 @@ async def start(
         await remember_prompt(state, await target.answer(text, reply_markup=markup))
 
 
-async def finish(state: FSMContext, bot: Any, chat_id: int, keep: int | None = None) -> None:
-    await close_prompt(state, bot, chat_id, keep=keep)
-
-
 def create_router() -> Router:
     router = Router(name="publish:compose")
 
@@ -121,7 +117,7 @@ def create_router() -> Router:
             text = await ctx.voice.say("publish.compose.stale", user=query.from_user)
             return await refuse_stale_cancel(query, text)
         chat_id, pressed = where(query)
-        await finish(state, query.bot, chat_id, keep=pressed)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         text = await ctx.voice.say("publish.compose.cancelled", user=query.from_user)
         await edit_or_send(query, text)
         return query.answer()

@@ -28,9 +28,9 @@ from lucien.core.context import AppContext
 from lucien.core.formatting import Markup
 from lucien.core.menus import back_to_menu_button, edit_or_send
 from lucien.core.plugin import Job
-from lucien.core.prompts import is_open_prompt, refuse_stale_cancel, remember_prompt
+from lucien.core.prompts import close_prompt, is_open_prompt, refuse_stale_cancel, remember_prompt
 from lucien.plugins.publish.handlers import compose
-from lucien.plugins.publish.handlers.compose import Composer, finish, where
+from lucien.plugins.publish.handlers.compose import Composer, where
 from lucien.plugins.publish.handlers.post_sections import statistics_section
 from lucien.plugins.publish.keyboards import Compose, PublishMenu
 from lucien.plugins.publish.keyboards.posts import (
@@ -140,7 +140,7 @@ async def _ask_target(message: Message, ctx: AppContext, state: FSMContext) -> A
     user = message.from_user
     found = await _channels(ctx)
     if not found:  # unset since the draft began
-        await finish(state, message.bot, message.chat.id)
+        await close_prompt(state, message.bot, message.chat.id)
         text, markup = await _no_channel(ctx, user)
         return await message.answer(text, reply_markup=markup)
     text = await ctx.voice.say("publish.post.target", user=user)
@@ -201,7 +201,7 @@ async def _schedule(message: Message, ctx: AppContext, state: FSMContext, moment
     plans = await _plans(ctx, data)
     if plans is None:
         text = await ctx.voice.say("publish.post.channel_gone", user=user)
-        await finish(state, message.bot, message.chat.id)
+        await close_prompt(state, message.bot, message.chat.id)
         return message.answer(text)
     await posts(ctx).create(
         admin_id=user.id,
@@ -212,7 +212,7 @@ async def _schedule(message: Message, ctx: AppContext, state: FSMContext, moment
         protect=bool(data.get("protect")),
         scheduled_at=moment,
     )
-    await finish(state, message.bot, message.chat.id)
+    await close_prompt(state, message.bot, message.chat.id)
     text = await ctx.voice.say(
         "publish.post.scheduled",
         user=user,
@@ -312,7 +312,7 @@ def create_router() -> Router:
             alert = await ctx.voice.say("publish.post.channel_gone", user=user)
             return await query.answer(alert_text(alert), show_alert=True)
         chat_id, pressed = where(query)
-        await finish(state, query.bot, chat_id, keep=pressed)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
         await posts(ctx).create(
             admin_id=user.id,
             locale=user.language_code,

@@ -71,25 +71,6 @@ async def steer_markup(
     return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
-async def scheduled_markup(
-    ctx: AppContext, user: Any, items: list[tuple[str, int, str]]
-) -> InlineKeyboardMarkup:
-    """One button per scheduled item ((kind, id, label)), then Back to the menu."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=label, callback_data=ScheduledItem(kind=kind, id=i, action="open").pack()
-            )
-        ]
-        for kind, i, label in items
-    ]
-    return (
-        InlineKeyboardMarkup(inline_keyboard=rows)
-        if rows
-        else InlineKeyboardMarkup(inline_keyboard=[])
-    )
-
-
 async def item_markup(ctx: AppContext, user: Any, kind: str, item_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

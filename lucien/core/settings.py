@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,100}$")
@@ -134,6 +134,21 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=10, ge=0)
     flood_exempt_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     replica_id: str | None = Field(default=None, validation_alias="RAILWAY_REPLICA_ID")
+    # Scheduled backups (lucien/core/backup): every BACKUP_INTERVAL hours (unset or 0: off),
+    # the newest BACKUP_KEEP kept, in BACKUP_DIR and/or an S3-compatible bucket (AWS_*
+    # credentials come from boto3's usual environment).
+    backup_interval: float | None = Field(default=None, ge=0)
+    backup_keep: int = Field(default=7, ge=1)
+    backup_dir: str | None = None
+    backup_s3_bucket: str | None = None
+    backup_s3_prefix: str = "lucien-backups/"
+    backup_s3_endpoint_url: str | None = None
+
+    @model_validator(mode="after")
+    def _check_backup_destination(self) -> Settings:
+        if self.backup_interval and not (self.backup_dir or self.backup_s3_bucket):
+            raise ValueError("BACKUP_INTERVAL is set: set BACKUP_DIR or BACKUP_S3_BUCKET too")
+        return self
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     flood_burst: int = Field(default=10, ge=0)
     flood_exempt_roles: Annotated[list[str], NoDecode] = Field(default_factory=list)
     replica_id: str | None = Field(default=None, validation_alias="RAILWAY_REPLICA_ID")
+    # Errors also go to Sentry when SENTRY_DSN is set (lucien/core/sentry_setup.py);
+    # performance traces are off unless SENTRY_TRACES_SAMPLE_RATE says otherwise.
+    sentry_dsn: str | None = Field(default=None, repr=False)
+    sentry_environment: str | None = None
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0, le=1)
     # Scheduled backups (lucien/core/backup): every BACKUP_INTERVAL hours (unset or 0: off),
     # the newest BACKUP_KEEP kept, in BACKUP_DIR and/or an S3-compatible bucket (AWS_*
     # credentials come from boto3's usual environment).

@@ -14,8 +14,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections.abc import Coroutine
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from aiogram.types import BufferedInputFile
@@ -209,7 +209,7 @@ class BackgroundRuns:
                         )
                     )
             await self._edit(chat_id, message_id, "\n".join(final))
-            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+            stamp = self._stamp()
             document = BufferedInputFile(run.report_text().encode(), f"lucien-tests-{stamp}.txt")
             caption = await say("diagnostics.tests.report_caption", user=user)
             await self.ctx.bot.send_document(chat_id, document, caption=caption)
@@ -220,6 +220,11 @@ class BackgroundRuns:
             return None
         finally:
             await self._release(token)
+
+    def _stamp(self) -> str:
+        """A report's time in its file name: the context's clock (the sandbox's and the
+        tests' own time, not the machine's), UTC."""
+        return self.ctx.clock.now().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -240,7 +245,7 @@ class BackgroundRuns:
                 chat_id, await say("diagnostics.profile.busy", user=user)
             )
             return
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        stamp = self._stamp()
         document = BufferedInputFile(html.encode(), f"lucien-profile-{stamp}.html")
         caption = await say("diagnostics.profile.ready", user=user, duration=f"{seconds:g}")
         await self.ctx.bot.send_document(chat_id, document, caption=caption)

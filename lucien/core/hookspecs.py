@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from lucien.core.context import AppContext
     from lucien.core.plugin import (
         CacheNamespace,
+        Gauge,
         HealthCheck,
         Job,
         MenuButton,
@@ -230,6 +231,18 @@ async def lucien_statistics(ctx: AppContext, viewer: Any) -> Section | None:
 @hookspec
 def lucien_health_checks(ctx: AppContext) -> list[HealthCheck]:
     """Return async callables each giving a HealthResult for /health and diagnostics."""
+
+
+@hookspec
+def lucien_gauges(ctx: AppContext) -> list[Gauge]:
+    """Return the plugin's figures (`Gauge`): business counts and job queues with their lag.
+
+    The dashboard plugin's sampler reads every enabled plugin's gauges every few seconds
+    (on each replica) and keeps their history; /metrics shows their last values
+    (`lucien_business`, `lucien_queue_depth`, `lucien_queue_lag_seconds`). A `read` or
+    `lag` that raises leaves that gauge out of one sample (logged); raising here leaves
+    the plugin's gauges out. Called once when the sampler starts, then cached.
+    """
 
 
 @hookspec

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
@@ -28,6 +28,19 @@ class _CacheCollector:
                 for event, value in counts.items():
                     family.add_metric([ns, event], value)
         yield family
+
+
+def _total(counter: Counter) -> float:
+    return sum(s.value for m in counter.collect() for s in m.samples if s.name.endswith("_total"))
+
+
+def _by(counter: Counter, key: Callable[[dict[str, str]], str]) -> dict[str, float]:
+    return {
+        key(s.labels): s.value
+        for m in counter.collect()
+        for s in m.samples
+        if s.name.endswith("_total")
+    }
 
 
 class Metrics:
@@ -62,6 +75,36 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.handler_failures = Counter(
+            "lucien_handler_failures",
+            "Exceptions that escaped a plugin's handler, by plugin",
+            ["plugin"],
+            registry=self.registry,
+        )
+        self.api_errors = Counter(
+            "lucien_telegram_api_errors",
+            "Bot API calls that failed, by method and code (429: Telegram's flood limit; "
+            "5xx: Telegram's side; network: no answer)",
+            ["method", "code"],
+            registry=self.registry,
+        )
+        # Set by the dashboard's sampler from every plugin's `lucien_gauges` (a collector
+        # reading them at scrape time would have to query the database synchronously).
+        self.business = Gauge(
+            "lucien_business", "Business figures plugins expose", ["figure"], registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "lucien_queue_depth",
+            "Work waiting for a job, by queue",
+            ["queue"],
+            registry=self.registry,
+        )
+        self.queue_lag = Gauge(
+            "lucien_queue_lag_seconds",
+            "How long the oldest due item of a queue has waited",
+            ["queue"],
+            registry=self.registry,
+        )
 
     def watch_cache(self, ctx: AppContext) -> None:
         self.registry.register(_CacheCollector(ctx))
@@ -69,6 +112,24 @@ class Metrics:
     def observe_update(self, seconds: float) -> None:
         self.updates.inc()
         self.latency.observe(seconds)
+
+    def snapshot(self) -> dict[str, Any]:
+        """This process's counters now (cumulative since start), for the dashboard's
+        sampler: updates, the latency histogram's cumulative buckets, handler failures
+        by plugin and API errors by `method:code`."""
+        buckets: dict[str, float] = {}
+        for metric in self.latency.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_bucket"):
+                    buckets[sample.labels["le"]] = sample.value
+        return {
+            "updates": _total(self.updates),
+            "buckets": buckets,
+            "failures": _by(self.handler_failures, lambda labels: labels["plugin"]),
+            "api_errors": _by(
+                self.api_errors, lambda labels: f"{labels['method']}:{labels['code']}"
+            ),
+        }
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -164,6 +164,7 @@ class PluginTag(BaseMiddleware):
 
     An inner middleware: aiogram runs it only once a handler's filters have matched, so
     an update costs one call here, in the plugin that handles it, and none elsewhere.
+    An exception escaping the handler is counted for the plugin (`lucien_handler_failures`).
     """
 
     __slots__ = ("name",)
@@ -174,10 +175,21 @@ class PluginTag(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         token = plugin_var.set(self.name)
         data["plugin_name"] = self.name
-        result = await handler(event, data)
-        # Left set when the handler raised: the error handler, in the same task, logs it.
+        try:
+            result = await handler(event, data)
+        except Exception:
+            # Left set when the handler raised: the error handler, in the same task, logs it.
+            _count_failure(data, self.name)
+            raise
         plugin_var.reset(token)
         return result
+
+
+def _count_failure(data: dict[str, Any], plugin: str) -> None:
+    """`lucien_handler_failures{plugin}` (off the hot path: only when a handler raised)."""
+    metrics = getattr(getattr(data.get("ctx"), "app", None), "metrics", None)
+    if metrics is not None:
+        metrics.handler_failures.labels(plugin).inc()
 
 
 def tag_handlers(router: Router, name: str, skip: Collection[str] = ()) -> None:

@@ -120,6 +120,33 @@ class Job:
     interval: float = 1.0
 
 
+GaugeKind = Literal["business", "queue"]
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """A figure a plugin exposes (`lucien_gauges`): the dashboard shows it, /metrics has it.
+
+    `name` is stable and dotted (`vip.active`, `free.approvals`): the metric's label and
+    the history's key. `label` is the plain English caption; `labels` gives it in other
+    languages by language code (`{"es": "VIP activos"}`). `kind` "business" is a count
+    of things (members, requests); "queue" is work waiting for a job, and `lag` (when
+    given) answers how many seconds the oldest due item has waited (0 when none is due).
+    Both are read by the sampler job every few seconds: keep them to one aggregate query.
+    """
+
+    name: str
+    label: str
+    kind: GaugeKind
+    read: Callable[[AppContext], Awaitable[float]]
+    lag: Callable[[AppContext], Awaitable[float]] | None = None
+    labels: dict[str, str] = field(default_factory=dict, hash=False)
+
+    def label_for(self, language: str | None) -> str:
+        """The caption in `language` (its first two letters), else the English one."""
+        return self.labels.get((language or "")[:2], self.label)
+
+
 @dataclass(frozen=True)
 class MessageKey:
     """A text a plugin shows, with its plain default and the context it passes."""

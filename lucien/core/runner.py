@@ -26,6 +26,7 @@ from aiogram.types import WebhookInfo
 from aiohttp import web
 
 from lucien import __version__
+from lucien.core.api_metrics import count_api_errors
 from lucien.core.app import build_dispatcher, create_bot
 from lucien.core.clock import Clock
 from lucien.core.config_store import ConfigStore
@@ -150,6 +151,7 @@ class BotApplication:
 
         self.phase = "bot"
         ctx.bot = create_bot(token, settings.telegram_api_url)
+        count_api_errors(ctx.bot, self.metrics)  # lucien_telegram_api_errors{method,code}
         ctx.users = UserTracker(ctx)
         ctx.config = ConfigStore(ctx)
         ctx.sender = Sender(

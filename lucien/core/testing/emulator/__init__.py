@@ -31,7 +31,8 @@ chats, links, messages), ``membership`` (joins, leaves, updates), ``methods/``
 files and albums, ``copies`` copies and forwards), ``media`` (files: their kinds,
 ids and Bot API objects), ``delivery`` (webhook and getUpdates), ``limits`` (429s),
 ``faults`` (failures, delays and hangs on demand: ``emu.faults.add(...)``, or
-``POST /_emulator/faults`` over HTTP), ``html`` (the HTML parse mode), ``params``
+``POST /_emulator/faults`` over HTTP), ``reading`` (a chat's messages over HTTP:
+``GET /_emulator/chats/{chat_id}/messages``), ``html`` (the HTML parse mode), ``params``
 (reading aiogram's requests), ``actors`` (users) and ``actors_media`` (what they
 upload), ``cli`` (``python -m lucien.core.testing.emulator``).
 """

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from lucien.core.clock import Clock
 
-from . import membership
+from . import membership, reading
 from .actors import UserActor
 from .delivery import DeliveryAttempt, PendingUpdate, UpdateQueue
 from .errors import ApiError, bad_request, not_found, unauthorized
@@ -107,6 +107,7 @@ class Emulator:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self.faults.register(app)
+        reading.register(self, app)  # GET /_emulator/chats/{chat_id}/messages
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:

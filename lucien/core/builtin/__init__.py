@@ -72,5 +72,12 @@ class BuiltinPlugin:
     def lucien_test_suite(self) -> str:
         return str(HERE / "tests")
 
+    @hookimpl
+    def lucien_gauges(self, ctx: Any) -> list[Any]:
+        """The outbox queue, for the dashboard and /metrics."""
+        from lucien.core.builtin.gauges import gauges
+
+        return gauges()
+
 
 plugin = BuiltinPlugin()

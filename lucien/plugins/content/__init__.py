@@ -145,5 +145,12 @@ class ContentPlugin:
 
         return [content]
 
+    @hookimpl
+    def lucien_gauges(self, ctx: Any) -> list[Any]:
+        """Pending interests, for the dashboard and /metrics."""
+        from lucien.plugins.content.services.gauges import gauges
+
+        return gauges()
+
 
 plugin = ContentPlugin()

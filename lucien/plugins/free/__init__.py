@@ -152,5 +152,12 @@ class FreePlugin:
 
         return MESSAGES
 
+    @hookimpl
+    def lucien_gauges(self, ctx: Any) -> list[Any]:
+        """Pending join requests and the approvals due, for the dashboard and /metrics."""
+        from lucien.plugins.free.services.gauges import gauges
+
+        return gauges()
+
 
 plugin = FreePlugin()

@@ -154,5 +154,12 @@ class PublishPlugin:
 
         return [publish]
 
+    @hookimpl
+    def lucien_gauges(self, ctx: Any) -> list[Any]:
+        """Broadcasts under way and their messages waiting, for the dashboard and /metrics."""
+        from lucien.plugins.publish.services.gauges import gauges
+
+        return gauges()
+
 
 plugin = PublishPlugin()

@@ -210,5 +210,12 @@ class VipPlugin:
 
         return [check]
 
+    @hookimpl
+    def lucien_gauges(self, ctx: Any) -> list[Any]:
+        """Active VIPs and the expiries due, for the dashboard and /metrics."""
+        from lucien.plugins.vip.services.gauges import gauges
+
+        return gauges()
+
 
 plugin = VipPlugin()

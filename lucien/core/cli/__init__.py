@@ -37,6 +37,7 @@ class LucienGroup(click.Group):
 def core_group() -> LucienGroup:
     """A fresh `lucien` group holding the core's commands only (no plugin's)."""
     from lucien.core.cli import bot, configuration, develop
+    from lucien.core.cli import backup
     from lucien.core.db.commands import add_migrate_commands
 
     @click.group(cls=LucienGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +49,7 @@ def core_group() -> LucienGroup:
     configuration.add_commands(cli)
     develop.add_commands(cli)
     add_migrate_commands(cli)
+    backup.add_commands(cli)
     return cli
 
 

@@ -36,8 +36,7 @@ class LucienGroup(click.Group):
 
 def core_group() -> LucienGroup:
     """A fresh `lucien` group holding the core's commands only (no plugin's)."""
-    from lucien.core.cli import bot, configuration, develop
-    from lucien.core.cli import backup
+    from lucien.core.cli import backup, bot, configuration, develop
     from lucien.core.db.commands import add_migrate_commands
 
     @click.group(cls=LucienGroup, context_settings={"help_option_names": ["-h", "--help"]})

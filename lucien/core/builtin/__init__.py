@@ -54,9 +54,17 @@ class BuiltinPlugin:
     def lucien_jobs(self, ctx: Any) -> list[Job]:
         """The outbox delivery, on every replica. Last, so that one `run_jobs_once` (tests,
         the sandbox) delivers what the jobs before it queued."""
+        from lucien.core.backup.job import backup_jobs
         from lucien.core.outbox import run_outbox_job
 
-        return [Job("core.outbox", run_outbox_job, OUTBOX_INTERVAL_S)]
+        return [*backup_jobs(ctx), Job("core.outbox", run_outbox_job, OUTBOX_INTERVAL_S)]
+
+    @hookimpl
+    def lucien_health_checks(self, ctx: Any) -> list[Any]:
+        """The scheduled backups' age (`backup`), when BACKUP_INTERVAL is set."""
+        from lucien.core.backup.job import backup_health_checks
+
+        return backup_health_checks(ctx)
 
     @hookimpl
     def lucien_messages(self) -> list[MessageKey]:

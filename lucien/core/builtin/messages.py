@@ -39,4 +39,16 @@ MESSAGES: list[MessageKey] = [
         "error.state_unavailable",
         "The bot is busy right now and could not take your request. Please try again in a minute.",
     ),
+    # --- scheduled backups (lucien/core/backup/job.py): the last one is older than twice
+    # BACKUP_INTERVAL and the latest attempt failed
+    M(
+        "alert.backup_stale",
+        "The last backup was taken {age} ago and the latest attempt failed: {error}",
+        ("age", "error"),
+    ),
+    M(
+        "alert.backup_never",
+        "No backup has succeeded yet; the latest attempt failed: {error}",
+        ("age", "error"),
+    ),
 ]

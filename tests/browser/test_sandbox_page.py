@@ -10,6 +10,7 @@ Screenshots go to artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.async_api import Page, expect
@@ -92,8 +93,13 @@ async def test_new_user_free_channel_and_admin_menu(browser: Any, sandbox: Sandb
     )
     await expect(free_menu).to_be_visible()
 
-    # Asking to join through the link in Lucien's message: a join request, and the wait.
-    await free_menu.locator('a[href^="https://t.me/+"]').click()
+    # Asking to join through the button under Lucien's message (the link is not written
+    # out in the text as well): a join request, and the wait.
+    await (
+        page.locator(".msg.in", has_text=re.compile("Requests are approved after|the door opens"))
+        .locator('a.kb-btn.url[href^="https://t.me/+"]', has_text="Ask to enter")
+        .last.click()
+    )
     pending = page.locator(f'.channel.free .requests [data-user-id="{world.NEW_ID}"]')
     await expect(pending).to_be_visible()
     await expect(page.locator(".msg.in .bubble").last).to_contain_text("10 minutes")

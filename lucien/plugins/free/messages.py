@@ -59,13 +59,13 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "free.menu",
-        "Free channel: {link}\nRequests to join are approved after {wait_minutes:minutes}.",
-        ("link", "wait_minutes"),
+        "Free channel: ask to join with the button below.\n"
+        "Requests to join are approved after {wait_minutes:minutes}.",
+        ("wait_minutes",),
     ),
     M(
         "free.menu_unhurried",
-        "Free channel: {link}\nRequests to join are approved soon.",
-        ("link",),
+        "Free channel: ask to join with the button below.\nRequests to join are approved soon.",
     ),
     M(
         "free.menu_pending",

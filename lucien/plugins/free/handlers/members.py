@@ -59,11 +59,9 @@ async def vestibule(ctx: AppContext, user: Any) -> tuple[str, InlineKeyboardMark
                 text = await ctx.voice.say("free.menu_pending_unhurried", user=user)
         else:
             if cfg.show_wait:
-                text = await ctx.voice.say(
-                    "free.menu", user=user, link=link, wait_minutes=cfg.wait_minutes
-                )
+                text = await ctx.voice.say("free.menu", user=user, wait_minutes=cfg.wait_minutes)
             else:
-                text = await ctx.voice.say("free.menu_unhurried", user=user, link=link)
+                text = await ctx.voice.say("free.menu_unhurried", user=user)
             door = ("button.free.request", link)
     if cfg.social_links:
         text += "\n\n" + await ctx.voice.say("free.links", user=user)

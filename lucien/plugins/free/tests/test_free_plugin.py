@@ -137,4 +137,5 @@ async def test_button_on_a_message_too_old_to_edit_sends_the_screen_anew(harness
     await harness.emulator.wait_handled([harness.account.queue.push("callback_query", body)])
     assert query.answered
     assert len(ivo.messages) == before + 1
-    assert link in ivo.last_text and "5 minutes" in ivo.last_text
+    assert link in url_buttons(ivo.last).values()
+    assert link not in ivo.last_text and "5 minutes" in ivo.last_text  # the button has it

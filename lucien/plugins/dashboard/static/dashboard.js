@@ -51,10 +51,11 @@ function el(name, attrs) {
   return node;
 }
 
-// One line per series; the y axis starts at 0 and is labelled with its top value.
+// One line per series (dots too while there are few points, so a lone sample shows);
+// the y axis starts at 0 and is labelled with its top value, the x axis with its ends.
 function chart(box, points, series, strings) {
-  const w = 600, h = 160, pad = 28;
-  const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", preserveAspectRatio: "none" });
+  const w = Math.max(200, Math.round(box.getBoundingClientRect().width) || 600), h = 160, pad = 30;
+  const svg = el("svg", { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: "img" });
   const values = points.flatMap((p) => series.map((s) => p[s.key])).filter((v) => v !== null && v !== undefined);
   if (!points.length || !values.length) {
     const t = el("text", { x: w / 2, y: h / 2, "text-anchor": "middle", class: "empty" });
@@ -65,18 +66,25 @@ function chart(box, points, series, strings) {
   }
   const top = Math.max(...values) || 1;
   const t0 = points[0].t, t1 = points[points.length - 1].t;
-  const x = (t) => pad + (t1 > t0 ? ((t - t0) / (t1 - t0)) * (w - pad - 4) : (w - pad) / 2);
-  const y = (v) => h - 14 - (v / top) * (h - 24);
+  const x = (t) => pad + (t1 > t0 ? ((t - t0) / (t1 - t0)) * (w - pad - 8) : (w - pad) / 2);
+  const y = (v) => h - 22 - (v / top) * (h - 36);
   svg.appendChild(el("line", { x1: pad, y1: y(0), x2: w - 4, y2: y(0), class: "axis" }));
   const label = el("text", { x: 2, y: 12, class: "tick" });
   label.textContent = fmt(Math.round(top * 100) / 100);
   svg.appendChild(label);
+  const clock = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const left = el("text", { x: pad, y: h - 4, class: "tick" });
+  left.textContent = clock(t0);
+  const right = el("text", { x: w - 4, y: h - 4, "text-anchor": "end", class: "tick" });
+  right.textContent = clock(t1);
+  svg.append(left, right);
   for (const s of series) {
-    const d = points
-      .filter((p) => p[s.key] !== null && p[s.key] !== undefined)
-      .map((p) => `${x(p.t).toFixed(1)},${y(p[s.key]).toFixed(1)}`)
-      .join(" ");
+    const shown = points.filter((p) => p[s.key] !== null && p[s.key] !== undefined);
+    const d = shown.map((p) => `${x(p.t).toFixed(1)},${y(p[s.key]).toFixed(1)}`).join(" ");
     if (d) svg.appendChild(el("polyline", { points: d, class: "line " + s.cls }));
+    if (shown.length <= 60) {
+      for (const p of shown) svg.appendChild(el("circle", { cx: x(p.t), cy: y(p[s.key]), r: 3, class: "dot " + s.cls }));
+    }
   }
   box.replaceChildren(svg);
 }

@@ -13,6 +13,7 @@ from aiogram.enums import ParseMode
 from aiogram.types import ErrorEvent
 
 from lucien.core.effects import OUTCOME, is_transient, track_effects
+from lucien.core.error_alerts import report_handler_failure
 from lucien.core.framing import frame_point
 from lucien.core.logging import plugin_var
 from lucien.core.middlewares import ContextMiddleware, tag_handlers
@@ -138,4 +139,5 @@ async def _on_error(event: ErrorEvent, ctx: AppContext, **_: Any) -> bool:
             await update.message.answer(text)
     except Exception as exc:  # the apology itself must never raise
         log.warning("could not apologise for update %s: %r", update.update_id, exc)
+    await report_handler_failure(ctx, event.exception, plugin)  # the admins, Sentry
     return True

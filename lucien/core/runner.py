@@ -26,12 +26,14 @@ from aiogram.types import WebhookInfo
 from aiohttp import web
 
 from lucien import __version__
+from lucien.core import sentry_setup
 from lucien.core.api_metrics import count_api_errors
 from lucien.core.app import build_dispatcher, create_bot
 from lucien.core.clock import Clock
 from lucien.core.config_store import ConfigStore
 from lucien.core.context import AppContext
 from lucien.core.effects import note_effect
+from lucien.core.error_alerts import report_job_failure, report_plugin_failures
 from lucien.core.health import APP_KEY, health_view, live_view, metrics_view
 from lucien.core.metrics import Metrics
 from lucien.core.plugin import HealthResult, Job, MessageKey
@@ -114,6 +116,7 @@ class BotApplication:
     async def start(self, *, serve_http: bool = True, run_jobs: bool = True) -> None:
         """Bring the bot up; raises ConfigError / StartupError with a clear message."""
         settings = self.settings
+        sentry_setup.init(settings)
         self.phase = "plugins"
         registry = self._registry or discover_plugins(settings, self._entry_points)
         problems = registry.load_plugin_settings()
@@ -180,6 +183,7 @@ class BotApplication:
         ctx.bot_username = me.username or ""
         if run_jobs:
             self._start_jobs()
+        await report_plugin_failures(ctx)
         if self.freeze_heap:
             # What startup loaded (modules, pydantic schemas, routers, the catalogue) lives
             # as long as the process. Left to the collector, each full collection walks
@@ -333,6 +337,7 @@ class BotApplication:
                     failing = kind
                     log.warning("job %s failing: %s", job.name, _one_line(exc))
                 log.debug("job %s failed (tick %d)", job.name, failed, exc_info=True)
+                await report_job_failure(self.ctx, job.name, exc)
             else:
                 if failing is not None:
                     log.info("job %s recovered after %d failed runs", job.name, failed)

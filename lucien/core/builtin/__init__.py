@@ -1,6 +1,7 @@
 """The core's own behaviour as a plugin (Datasette's default plugins): /start and /menu,
 the main menu of every role, everyone's base role, the fallbacks for links and buttons
-nobody claims, with their texts, and the outbox delivery job.
+nobody claims, with their texts, the outbox delivery job, and the error alerts' watch
+(dependencies, Telegram's webhook errors) with their "Silence 1 h" button.
 
 It is registered by the core from `DEFAULT_PLUGINS`, always on, through the same hooks
 as any plugin; nothing here is reachable except through them.
@@ -52,12 +53,17 @@ class BuiltinPlugin:
 
     @hookimpl(trylast=True)
     def lucien_jobs(self, ctx: Any) -> list[Job]:
-        """The outbox delivery, on every replica. Last, so that one `run_jobs_once` (tests,
-        the sandbox) delivers what the jobs before it queued."""
+        """The error watch and the outbox delivery, on every replica. Last, so that one
+        `run_jobs_once` (tests, the sandbox) delivers what the jobs before it queued."""
         from lucien.core.backup.job import backup_jobs
+        from lucien.core.error_watch import WATCH_INTERVAL_S, run_watch_job
         from lucien.core.outbox import run_outbox_job
 
-        return [*backup_jobs(ctx), Job("core.outbox", run_outbox_job, OUTBOX_INTERVAL_S)]
+        return [
+            *backup_jobs(ctx),
+            Job("core.watch", run_watch_job, WATCH_INTERVAL_S),
+            Job("core.outbox", run_outbox_job, OUTBOX_INTERVAL_S),
+        ]
 
     @hookimpl
     def lucien_health_checks(self, ctx: Any) -> list[Any]:

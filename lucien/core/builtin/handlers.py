@@ -1,7 +1,8 @@
 """Routers of the built-in plugin: thin, the menu module does the work.
 
 - `core:menu` (included before every plugin's routers): /start without payload, /menu
-  and the main-menu button, for every role;
+  and the main-menu button, for every role; and the "Silence 1 h" button under an error
+  alert (here rather than in a router of its own: each router costs every update a hop);
 - `core:fallback` (included after them all): a /start link nobody claimed, an unknown
   command, a private message outside every prompt, and a button nobody handles (an old
   message, a disabled plugin): each answered, never silence.
@@ -20,6 +21,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
+from lucien.core.error_alerts import SilenceCallback, error_alerts
 from lucien.core.menus import MenuCallback, back_to_menu_button, edit_or_send, main_menu_markup
 from lucien.core.plugin import Role, Welcome
 
@@ -102,7 +104,23 @@ def menu_router() -> Router:
         await edit_or_send(query, text, await main_menu_markup(ctx, role, user))
         return query.answer()
 
+    router.callback_query.register(silence_alert, SilenceCallback.filter())
     return router
+
+
+async def silence_alert(
+    query: CallbackQuery, callback_data: SilenceCallback, ctx: AppContext, **_: Any
+) -> Any:
+    """ "Silence 1 h" under an error alert: that cause, for every admin, for an hour. Only
+    the admins (those the alerts go to) may press it; anyone else is politely refused."""
+    user = query.from_user
+    if user.id not in await ctx.alerts.recipients():
+        text = await ctx.voice.say("alert.silence_refused", user=user)
+        return query.answer(text[:200], show_alert=True)
+    await error_alerts(ctx).silence(callback_data.fp)
+    log.info("alert %s silenced for an hour by %s", callback_data.fp, user.id)
+    text = await ctx.voice.say("alert.silenced", user=user)
+    return query.answer(text[:200], show_alert=True)
 
 
 def fallback_router() -> Router:

@@ -10,6 +10,9 @@ from lucien.core.plugin import MessageKey
 
 M = MessageKey
 
+# How many times an alert's cause happened since its last alert.
+_COUNT = "Occurrences since the last alert: {count:number}."
+
 MESSAGES: list[MessageKey] = [
     # --- /start and /menu
     M("greeting.new", "Welcome, {name}. Choose an option from the menu below.", ("name",)),
@@ -39,6 +42,42 @@ MESSAGES: list[MessageKey] = [
         "error.state_unavailable",
         "The bot is busy right now and could not take your request. Please try again in a minute.",
     ),
+    # --- error alerts to the admins (lucien/core/error_alerts.py); `count` is the number
+    # of occurrences since the last alert of the same cause
+    M(
+        "alert.handler_failed",
+        "A handler failed in plugin {plugin} ({handler}): {error}\nAt {where}.\n" + _COUNT,
+        ("plugin", "handler", "error", "where", "count"),
+    ),
+    M(
+        "alert.job_failed",
+        "The background job {job} failed: {error}\nAt {where}.\n" + _COUNT,
+        ("job", "error", "where", "count"),
+    ),
+    M(
+        "alert.plugin_failed",
+        "The plugin {plugin} failed to start and was left out: {reason}\n" + _COUNT,
+        ("plugin", "reason", "count"),
+    ),
+    M(
+        "alert.dependency_down",
+        "{dependency} is unreachable: {error}\n" + _COUNT,
+        ("dependency", "error", "count"),
+    ),
+    M(
+        "alert.dependency_up",
+        "{dependency} is reachable again after {seconds:number} s.",
+        ("dependency", "seconds", "count"),
+    ),
+    M(
+        "alert.webhook_error",
+        "Telegram reports an error delivering the webhook: {error}\n"
+        "{pending:number} updates waiting.\n" + _COUNT,
+        ("error", "pending", "count"),
+    ),
+    MessageKey("alert.silence", "Silence 1 h", button=True),
+    M("alert.silenced", "Silenced for an hour, for every admin."),
+    M("alert.silence_refused", "Only the admins may silence alerts."),
     # --- scheduled backups (lucien/core/backup/job.py): the last one is older than twice
     # BACKUP_INTERVAL and the latest attempt failed
     M(

@@ -99,6 +99,12 @@ class Metrics:
             ["queue"],
             registry=self.registry,
         )
+        self.health = Gauge(
+            "lucien_health_status",
+            "Each /health check as last sampled: 0 pass, 1 warn, 2 fail",
+            ["check"],
+            registry=self.registry,
+        )
         self.queue_lag = Gauge(
             "lucien_queue_lag_seconds",
             "How long the oldest due item of a queue has waited",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from lucien.core.plugin import Gauge
 
 Counts = dict[str, Any]
+_HEALTH_LEVEL = {"pass": 0, "warn": 1, "fail": 2}
 
 
 def bucket(at: datetime, seconds: int) -> datetime:
@@ -118,12 +119,25 @@ class Sampler:
         for name, lag in lags.items():
             self.metrics.queue_lag.labels(name).set(lag)
 
+    async def _publish_health(self) -> None:
+        """Every health check's status on /metrics (Redis, PostgreSQL, the plugins' own)."""
+        from lucien.core.health import collect_health
+
+        try:
+            body = await collect_health(self.ctx.app)
+        except Exception as exc:  # the history matters more than this line of /metrics
+            log.warning("health not sampled: %r", exc)
+            return
+        for name, check in body["checks"].items():
+            self.metrics.health.labels(name).set(_HEALTH_LEVEL.get(check["status"], 2))
+
     async def tick(self) -> None:
         """Write this replica's deltas and the gauges; trim what is past its window."""
         snapshot = self.metrics.snapshot()
         delta = difference(snapshot, self._written)
         values, lags = await self.read_gauges()
         self._publish(values, lags)
+        await self._publish_health()
         delta["g"], delta["l"] = values, lags
         now = self.ctx.clock.now()
         rows, kept = [], {}

@@ -79,6 +79,18 @@ async def test_the_figures_are_what_happened_and_outsiders_get_403(harness: Any)
     assert checks["database"] == "pass"
     assert {g["name"] for g in data["gauges"]} >= {"core.outbox"}
 
+    # /metrics has the same counts, and what the sampler set from gauges and health.
+    async with visitor() as scraper:
+        async with scraper.get(f"{base}/metrics") as scraped:
+            metrics = await scraped.text()
+    for line in (
+        'lucien_handler_failures_total{plugin="crashy"} 3.0',
+        'lucien_telegram_api_errors_total{code="429",method="sendMessage"} 1.0',
+        'lucien_queue_depth{queue="core.outbox"} 0.0',
+        'lucien_health_status{check="database"} 0.0',
+    ):
+        assert line in metrics.splitlines(), line
+
     # The link was used: a second open, even a moment later, is refused.
     async with visitor() as stranger:
         async with stranger.get(link, allow_redirects=False) as again:

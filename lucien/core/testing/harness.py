@@ -5,6 +5,11 @@
         await ana.send("/start")
         assert "Ana" in ana.last.text
 
+    async def test_start_budget(bot_app):
+        async with bot_app.count_queries() as q:
+            await ana.send("/start")
+        q.assert_at_most(3, "a known user's /start")   # lists the statements if not
+
 `BotHarness` starts the emulator, a bot account in it, and the real application (HTTP
 server, webhook, database, plugins), wired so that updates go emulator -> POST /webhook ->
 handlers -> Bot API calls back to the emulator. Every actor action returns once the bot
@@ -20,6 +25,7 @@ from __future__ import annotations
 import secrets
 import socket
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
@@ -29,6 +35,7 @@ from lucien.core.framing import frame_point
 from lucien.core.runner import BotApplication
 from lucien.core.settings import Settings
 from lucien.core.testing.emulator import Emulator
+from lucien.core.testing.queries import QueryCount, count_queries, job_run
 
 
 def free_port() -> int:
@@ -142,9 +149,16 @@ class BotHarness:
 
     async def run_jobs(self) -> None:
         """Run every replica's jobs once, now (after moving the clock)."""
-        for app in self.apps:
-            await app.run_jobs_once()
+        with job_run():  # a query count tells these statements apart (`jobs=True`)
+            for app in self.apps:
+                await app.run_jobs_once()
         await self.emulator.wait_idle()
+
+    def count_queries(self, *, jobs: bool = False) -> AbstractAsyncContextManager[QueryCount]:
+        """Count the SQL statements every replica runs for the updates handled inside
+        the block (`q.count`, `q.statements`, `q.assert_at_most(n)`); job runs count too
+        with `jobs=True`. See `lucien.core.testing.queries`."""
+        return count_queries(self.apps, jobs=jobs, emulator=self.emulator)
 
     async def advance(self, seconds: float = 0, **delta: float) -> None:
         """Move the clock forward, then run the jobs that became due."""

@@ -177,6 +177,17 @@ MESSAGES: list[MessageKey] = [
         "diagnostics.profile.busy",
         "A profile is already being taken. Please wait for it to finish.",
     ),
+    M(
+        "diagnostics.profile.statements",
+        "{count:plural:one=# SQL statement|other=# SQL statements}, slowest:",
+        ("count",),
+    ),
+    M(
+        "diagnostics.profile.statement",
+        "• {duration} ms ({count:plural:one=# run|other=# runs}): <code>{sql}</code>",
+        ("duration", "count", "sql"),
+    ),
+    M("diagnostics.profile.no_statements", "No SQL statements ran meanwhile."),
     _button("button.diagnostics.report", "Diagnostics report"),
     _button("button.diagnostics.run_all", "Run all tests"),
     _button("button.diagnostics", "Diagnostics"),

@@ -5,7 +5,8 @@
 - Test runs: the core runner (`lucien.core.testing.suites`) in a background task, so the
   webhook answers at once; a progress message edited in place; the full report follows
   as a document.
-- Profiles: the core's live pyinstrument profile, sent back as an HTML document.
+- Profiles: the core's live pyinstrument profile, sent back as an HTML document whose
+  caption counts the window's SQL statements and names the slowest.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.types import BufferedInputFile
 
-from lucien.core.profiling import ProfileBusy, clamp_seconds, profile_live, profile_running
+from lucien.core.profiling import (
+    ProfileBusy,
+    StatementStats,
+    brief_sql,
+    clamp_seconds,
+    profile_live,
+    profile_running,
+)
 from lucien.core.testing.suites import (
     MAX_FAILURES_SHOWN,
     RunResult,
@@ -37,6 +45,11 @@ if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
 log = logging.getLogger("lucien.diagnostics")
+
+# The profile's caption names the slowest statements: three, each cut short, keep it
+# well inside a caption's 1,024 characters (the whole story is in the HTML's timings).
+SLOWEST_SHOWN = 3
+SQL_IN_CAPTION = 100
 
 # Compare-and-delete: a replica only releases the lock it holds (not one taken after
 # its own expired).
@@ -239,13 +252,32 @@ class BackgroundRuns:
     async def _profile(self, user: Any, chat_id: int, seconds: float) -> None:
         say = self.ctx.voice.say
         try:
-            html = await profile_live(seconds)
+            profile = await profile_live(seconds, self.ctx.db.engine)
         except ProfileBusy:
             await self.ctx.bot.send_message(
                 chat_id, await say("diagnostics.profile.busy", user=user)
             )
             return
         stamp = self._stamp()
-        document = BufferedInputFile(html.encode(), f"lucien-profile-{stamp}.html")
+        document = BufferedInputFile(profile.html.encode(), f"lucien-profile-{stamp}.html")
         caption = await say("diagnostics.profile.ready", user=user, duration=f"{seconds:g}")
+        caption += "\n" + await self._statements_text(user, profile.statements)
         await self.ctx.bot.send_document(chat_id, document, caption=caption)
+
+    async def _statements_text(self, user: Any, stats: StatementStats) -> str:
+        """'N statements, the slowest:' and one line each (SQL escaped by the voice)."""
+        say = self.ctx.voice.say
+        if not stats.count:
+            return await say("diagnostics.profile.no_statements", user=user)
+        lines = [await say("diagnostics.profile.statements", user=user, count=stats.count)]
+        for stat in stats.slowest(SLOWEST_SHOWN):
+            lines.append(
+                await say(
+                    "diagnostics.profile.statement",
+                    user=user,
+                    duration=round(stat.slowest * 1000, 1),
+                    count=stat.count,
+                    sql=brief_sql(stat.sql, SQL_IN_CAPTION),
+                )
+            )
+        return "\n".join(lines)

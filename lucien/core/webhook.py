@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from lucien.core.effects import OUTCOME, UpdateOutcome
 from lucien.core.logging import update_id_var
 from lucien.core.replies import frozen_dump
+from lucien.core.smoke_probe import PROBE_PREFIX, answer_probe
 from lucien.core.state import Begin
 
 if TYPE_CHECKING:
@@ -219,6 +220,9 @@ class WebhookHandler:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text="Payload Too Large")
+        if body.startswith(PROBE_PREFIX):
+            # `lucien smoke`'s probe: answered here, never dispatched (smoke_probe.py).
+            return answer_probe(body, self.secret)
         try:
             # json.loads, not pydantic's own JSON parser: that one refuses a lone surrogate
             # escape in a user's text, and a 400 would lose the update.

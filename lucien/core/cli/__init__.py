@@ -36,7 +36,7 @@ class LucienGroup(click.Group):
 
 def core_group() -> LucienGroup:
     """A fresh `lucien` group holding the core's commands only (no plugin's)."""
-    from lucien.core.cli import backup, bot, configuration, develop
+    from lucien.core.cli import backup, bot, configuration, develop, smoke
     from lucien.core.db.commands import add_migrate_commands
 
     @click.group(cls=LucienGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +47,7 @@ def core_group() -> LucienGroup:
     bot.add_commands(cli)
     configuration.add_commands(cli)
     develop.add_commands(cli)
+    smoke.add_commands(cli)
     add_migrate_commands(cli)
     backup.add_commands(cli)
     return cli

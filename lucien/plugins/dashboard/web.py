@@ -1,7 +1,7 @@
 """The dashboard's HTTP routes (thin, like handlers: the services check and compute).
 
-    GET /dashboard?t=<link>     first open of a login link: a session cookie, then a
-                                redirect to the clean /dashboard (the token leaves the bar)
+    GET /dashboard?t=<link>     first open of a login link: a session cookie, then on to
+                                the clean /dashboard (the token leaves the address bar)
     GET /dashboard              the page, for a valid session cookie
     GET /dashboard/data.json    the figures the page draws, every few seconds
     GET /dashboard/static/NAME  the page's script and style (shipped in the package)
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from lucien.plugins.dashboard.services import Visitor, auth, figures
+from lucien.plugins.dashboard.services.common import log
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -85,12 +86,16 @@ def add_routes(ctx: AppContext, app: web.Application) -> None:
         return _page("dashboard.html", who.language)
 
     async def login(request: web.Request, token: str) -> web.Response:
-        """A valid, unused link: the cookie and a redirect (raised, as aiohttp wants)."""
+        """A valid, unused link: the cookie, and on to the clean /dashboard."""
         who = await auth(ctx).open_link(token)
         if who is None:
             return _forbidden(request)
         value, lifetime = auth(ctx).session_cookie(who)
-        response = web.HTTPSeeOther("/dashboard", headers=HEADERS)
+        # A page that moves on by itself rather than a 303: the link is usually followed
+        # from Telegram (another site), and a browser keeps a redirect of that navigation
+        # cross-site, so the SameSite=Strict cookie would not go with it; the refresh
+        # starts from this page, of this site.
+        response = _page("opening.html", who.language)
         response.set_cookie(
             COOKIE,
             value,
@@ -100,13 +105,17 @@ def add_routes(ctx: AppContext, app: web.Application) -> None:
             samesite="Strict",
             secure=_secure(ctx, request),
         )
-        raise response
+        return response
 
     async def data(request: web.Request) -> web.Response:
         who = await visitor(request)
         if who is None:
             return web.json_response({"error": "forbidden"}, status=403, headers=HEADERS)
-        body: dict[str, Any] = await figures(ctx, who.language)
+        try:
+            body: dict[str, Any] = await figures(ctx, who.language)
+        except Exception as exc:  # the database away: the page says so and keeps asking
+            log.warning("dashboard figures failed: %r", exc)
+            return web.json_response({"error": "unavailable"}, status=503, headers=HEADERS)
         body["strings"] = strings().get(who.language, strings()["en"])
         return web.json_response(body, headers=HEADERS)
 

@@ -49,7 +49,8 @@ def difference(now: Counts, before: Counts) -> Counts:
     """The counters' growth between two snapshots (what happened in between)."""
     return {
         "u": now["updates"] - before.get("updates", 0.0),
-        "b": _sub(now["buckets"], before.get("buckets", {})),
+        # Every bucket kept, zeros too: a percentile interpolates from the bucket below.
+        "b": {k: v - before.get("buckets", {}).get(k, 0.0) for k, v in now["buckets"].items()},
         "f": _sub(now["failures"], before.get("failures", {})),
         "e": _sub(now["api_errors"], before.get("api_errors", {})),
     }

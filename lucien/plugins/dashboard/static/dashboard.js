@@ -124,6 +124,7 @@ async function refresh() {
       $("status").textContent = last ? last.strings.session_over : "403";
       return; // the session is over: stop asking
     }
+    if (!response.ok) throw new Error("HTTP " + response.status);
     last = await response.json();
     render(last);
   } catch (e) {

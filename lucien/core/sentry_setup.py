@@ -94,7 +94,6 @@ def init(settings: Settings) -> bool:
         environment=settings.sentry_environment or settings.env,
         release=release(),
         traces_sample_rate=settings.sentry_traces_sample_rate,
-        send_default_pii=False,
         integrations=[AioHttpIntegration(), AsyncioIntegration()],
         before_send=lambda event, _hint: scrub(event),
         before_breadcrumb=lambda crumb, _hint: scrub(crumb),

@@ -215,13 +215,15 @@ class BackupService:
                 await self.refresh()
             except Exception as exc:  # S3 unreachable: say so rather than fail the check
                 return HealthResult("backup", "warn", f"cannot list the backups: {exc!r}"[:300])
+        # Figures /diag lists beside the detail (scalars only: it prints each one).
         data: dict[str, object] = {
-            "last_backup_at": self.last_success.isoformat() if self.last_success else None,
-            "age_s": int((now - self.last_success).total_seconds()) if self.last_success else None,
             "interval_h": self.interval.total_seconds() / 3600,
             "keep": self.keep,
-            "destinations": [d.label for d in self.destinations],
+            "destination": ", ".join(d.label for d in self.destinations),
         }
+        if self.last_success is not None:
+            data["last_backup_at"] = self.last_success.isoformat()
+            data["age_s"] = int((now - self.last_success).total_seconds())
         if self.last_error:
             data["last_error"] = self.last_error
         limit = human(STALE_FACTOR * self.interval)

@@ -25,6 +25,7 @@ fingerprint, so both group failures alike.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -32,7 +33,7 @@ import os
 import traceback
 from collections.abc import Iterator
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiogram.filters.callback_data import CallbackData
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lucien.errors")
 
+# Seconds startup gives the alert about the plugins it left out.
+STARTUP_REPORT_S = 10.0
 # An hour, as the button says: long enough to fix a known fault in peace.
 SILENCE_S = 3600.0
 SILENCE_BUTTON = "alert.silence"
@@ -59,6 +62,10 @@ end
 return 0
 """
 _AIOGRAM_HANDLER = os.path.join("aiogram", "dispatcher", "event", "handler.py")
+# What goes to Sentry: every occurrence, the first of each window only (a job failing on
+# every tick would spend the project's quota in an hour), or nothing (it got there
+# another way: the registry logs a plugin's failure at error level).
+SentryMode = Literal["each", "alerted", "never"]
 
 
 class SilenceCallback(CallbackData, prefix="mute"):
@@ -132,7 +139,9 @@ async def report_job_failure(ctx: AppContext, job: str, exc: BaseException) -> N
 async def report_plugin_failures(ctx: AppContext) -> None:
     """The plugins left out during startup (never raises: startup goes on without them)."""
     try:
-        await error_alerts(ctx).plugins_failed()
+        # Bounded: startup must not wait on a slow Telegram (what was queued goes out
+        # with the outbox job).
+        await asyncio.wait_for(error_alerts(ctx).plugins_failed(), STARTUP_REPORT_S)
     except Exception:
         log.exception("could not report the plugins that failed at startup")
 
@@ -189,6 +198,7 @@ class ErrorAlerts:
             "alert.job_failed",
             fingerprint("job", job, kind, where),
             exc=exc,
+            sentry="alerted",
             job=job,
             error=one_line(exc),
             where=where,
@@ -203,7 +213,7 @@ class ErrorAlerts:
                 told += await self.report(
                     "alert.plugin_failed",
                     fingerprint("startup", record.name),
-                    sentry=False,
+                    sentry="never",
                     plugin=record.name,
                     reason=record.reason[:300],
                 )
@@ -217,19 +227,21 @@ class ErrorAlerts:
         fp: str,
         *,
         exc: BaseException | None = None,
-        sentry: bool = True,
+        sentry: SentryMode = "each",
         **context: Any,
     ) -> int:
         """Count an occurrence of cause `fp` and alert the admins (message `key` with
         `context` and `count`) unless its window or a silence holds it back. The number
         of admins told."""
-        if sentry:
+        if sentry == "each":
             sentry_setup.capture(exc, key=key, fingerprint=fp, context=context)
         await self._count(fp, key, context)
         if await self.silenced(fp):
             return 0
         if not await self.ctx.alerts.claim(f"err:{fp}"):
             return 0
+        if sentry == "alerted":
+            sentry_setup.capture(exc, key=key, fingerprint=fp, context=context)
         return await self._alert(fp)
 
     async def flush(self) -> int:

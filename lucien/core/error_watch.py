@@ -93,7 +93,7 @@ async def _up(ctx: AppContext, errors: ErrorAlerts, name: str) -> None:
     await errors.report(
         "alert.dependency_up",
         fingerprint("up", name),
-        sentry=False,
+        sentry="never",
         dependency=name,
         seconds=seconds,
     )

@@ -15,6 +15,7 @@ import pytest_asyncio
 import sentry_sdk
 from aiohttp import web
 
+from lucien.core.error_alerts import report_job_failure
 from lucien.core.sentry_setup import SCRUBBED, scrubber
 
 
@@ -95,6 +96,16 @@ async def test_a_handler_failure_reaches_sentry_without_the_token(
     assert len(event["fingerprint"]) == 1  # the alerts' own: both group failures alike
     frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
     assert frames[-1]["function"] == "divide_share"
+
+    # A job failing on every tick: one event per alert window, not one per tick.
+    for _ in range(3):
+        try:
+            {}["ledger"]
+        except KeyError as exc:
+            await report_job_failure(harness.ctx, "demo.reconcile", exc)
+    await asyncio.to_thread(sentry_sdk.flush, 10)
+    jobs = [e for e in fake_sentry.events() if e.get("tags", {}).get("job") == "demo.reconcile"]
+    assert len(jobs) == 1 and jobs[0]["exception"]["values"][-1]["type"] == "KeyError"
 
     received = b"".join(fake_sentry.bodies)
     token = harness.account.token

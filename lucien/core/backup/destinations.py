@@ -91,8 +91,12 @@ class S3Destination:
 
     def client(self) -> Any:
         if self._client is None:
-            import boto3  # type: ignore[import-untyped]  # only where S3 is configured
-
+            try:
+                import boto3  # type: ignore[import-untyped]  # only where S3 is configured
+            except ImportError:
+                raise RuntimeError(
+                    "BACKUP_S3_BUCKET is set but boto3 is not installed: pip install 'lucien[s3]'"
+                ) from None
             self._client = boto3.client("s3", endpoint_url=self.endpoint_url)
         return self._client
 

@@ -1,7 +1,8 @@
 """Lucien's voice: the engine that renders every enabled plugin's catalogue, in locales.
 
-It has no handlers, tables nor keys of its own: it provides the Voice every text goes
-through (`lucien_voice`) and `lucien voice check` (`lucien_commands`).
+It has no handlers nor tables: it provides the Voice every text goes through
+(`lucien_voice`) and `lucien voice check` (`lucien_commands`); its only keys name its
+settings on the admins' configuration screens.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ class VoicePlugin:
     @hookimpl
     def lucien_test_suite(self) -> str:
         return str(HERE / "tests")
+
+    @hookimpl
+    def lucien_catalogue(self) -> str:
+        """The lines naming the voice's settings on the configuration screens."""
+        return str(HERE / "catalogue")
+
+    @hookimpl
+    def lucien_messages(self) -> list[MessageKey]:
+        """The keys of those lines (`messages.py`)."""
+        from lucien.plugins.voice.messages import MESSAGES
+
+        return MESSAGES
 
     @hookimpl
     def lucien_settings_model(self) -> type[Any]:
@@ -71,9 +84,9 @@ class VoicePlugin:
         )
 
         async def settings_in_force() -> str | None:
-            # Admins edit the creator's name and the timezone from chat: read the values in
-            # force (cached by the config store) on every render, not the startup ones (the
-            # creator's id too, should it become editable).
+            # Admins edit the creator's name, her account and the timezone from chat: read
+            # the values in force (cached by the config store) on every render, not the
+            # startup ones.
             config = getattr(ctx, "config", None)
             if config is None or getattr(ctx, "state", None) is None:
                 return None

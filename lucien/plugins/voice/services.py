@@ -102,8 +102,11 @@ class VoiceSettings(BaseSettings):
     # configuration screens edit no yes/no value); the test harness turns the frame off.
     house_style: bool = True
     # The creator's Telegram id: lines written for role "creator" are said to her. Unset,
-    # nobody is greeted as the lady of the house.
-    creator_id: int | None = Field(default=None, ge=1)
+    # nobody is greeted as the lady of the house. `VOICE_CREATOR_ID` is the default; admins
+    # change it from chat, and every render reads the value in force (see `lucien_voice`).
+    creator_id: int | None = Field(
+        default=None, ge=1, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
+    )
     seed: int | None = None
 
     @field_validator("timezone")

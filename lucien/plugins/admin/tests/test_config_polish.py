@@ -73,6 +73,7 @@ SPANISH_CURRENT = {
     "Canal VIP": "Ahora mismo no tiene ningún valor.",
     "Nombre de Diana": "Diana",
     "Zona horaria": "Ahora mismo: America/Mexico_City",
+    "La cuenta de Diana": "Ahora mismo no tiene ningún valor.",
     "Bienvenida gratuita · español": "Ahora mismo no tiene ningún valor.",
     "Bienvenida gratuita · inglés": "Ahora mismo no tiene ningún valor.",
     "Bienvenida VIP · español": "Ahora mismo no tiene ningún valor.",

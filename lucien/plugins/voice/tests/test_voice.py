@@ -317,7 +317,13 @@ def test_plugin_hooks(declared, monkeypatch):
     assert model().creator_name == "Selene" and model().default_locale == "es"
     (namespace,) = plugin.lucien_cache_namespaces()
     assert namespace.name == "voice" and namespace.ttl >= 86400
-    assert not hasattr(plugin, "lucien_messages")  # it renders the keys of others
+    # It renders the keys of others; its own only name its settings on the config screens.
+    assert {m.key.split(".")[-1] for m in plugin.lucien_messages()} <= {
+        "voice_creator_id",
+        "prompt",
+        "set",
+        "invalid",
+    }
 
 
 async def test_lucien_voice_builds_a_voice_from_the_context(declared):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from lucien.core.clock import FakeClock
 from lucien.core.menus import MenuCallback
 from lucien.core.testing.harness import BotHarness
 
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.lucien(
 MENU = [["Canjear invitación"], ["Lo que ofrece el salón"], ["Mi contenido"], ["El vestíbulo"]]
 
 
-async def test_a_known_users_start_and_the_main_menu(harness: BotHarness) -> None:
+async def test_a_known_users_start_and_the_main_menu(harness: BotHarness, clock: FakeClock) -> None:
     ana = harness.user("Ana", language_code="es")
     ben = harness.user("Ben", language_code="es")
     await harness.start_app()
@@ -46,7 +47,7 @@ async def test_a_known_users_start_and_the_main_menu(harness: BotHarness) -> Non
 
     # An hour later (past the user tracker's refresh): when she was last here is read
     # for the greeting (1), and her visit is recorded (1).
-    harness.clock.advance(hours=1)
+    clock.advance(hours=1)
     async with harness.count_queries() as q:
         await ana.send("/start")
     q.assert_at_most(2, "a known user's /start an hour later")
@@ -65,14 +66,14 @@ async def test_a_known_users_start_and_the_main_menu(harness: BotHarness) -> Non
 
 
 async def test_the_counter_counts_updates_and_job_runs_only_when_asked(
-    harness: BotHarness,
+    harness: BotHarness, clock: FakeClock
 ) -> None:
     ana = harness.user("Ana", language_code="es")
     ben = harness.user("Ben", language_code="es")
     await harness.start_app()
     for user in (ana, ben):
         await user.send("/start")
-    harness.clock.advance(hours=1)
+    clock.advance(hours=1)
 
     async with harness.count_queries() as q:
         async with harness.ctx.db.session(readonly=True) as session:  # the test's own

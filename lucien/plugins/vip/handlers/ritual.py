@@ -8,8 +8,10 @@ duration. The service (`services/ritual.py`) keeps the stage; here it is only sh
 
 A press is checked before anything moves: another user's button (forged), an earlier
 ritual's or one already crossed gets a polite alert; a ritual closed because the
-period ended gets its closing line; a second press of a step already taken, an alert.
-The button pressed goes once its step is taken, so the chat offers one way on.
+period ended gets its closing line. The button pressed goes once its step is taken. A
+press on an older message of the ritual under way (the stage shown again by /start or
+the menu, pressed after a newer copy moved it on) turns that message into the current
+stage in place: nothing is sent twice and nothing moves twice.
 """
 
 from __future__ import annotations
@@ -130,6 +132,25 @@ async def _strip(query: CallbackQuery) -> None:
             log.debug("could not strip a ritual button: %r", exc)
 
 
+async def _catch_up(query: CallbackQuery, ctx: AppContext, user: Any, view: RitualView) -> None:
+    """A press on an older message of a ritual still under way (/start, the VIP menu and
+    /vip each show the stage anew, so the chat may hold several): that message becomes
+    the stage the ritual stands on, in place, with its button; nothing new is sent and
+    nothing moves. Where it cannot be edited, the step taken is said in an alert."""
+    message = query.message
+    if isinstance(message, Message):
+        text, markup = await screen(ctx, user, view)
+        try:
+            await message.edit_text(text, reply_markup=markup)
+        except TelegramAPIError as exc:
+            log.debug("could not bring an old ritual message up to date: %r", exc)
+        else:
+            await query.answer()
+            return
+    await _alert(query, ctx, "vip.ritual.taken")
+    await _strip(query)
+
+
 async def _alert(query: CallbackQuery, ctx: AppContext, key: str) -> None:
     text = await ctx.voice.say(key, user=query.from_user)
     await query.answer(alert_text(text), show_alert=True)
@@ -163,9 +184,8 @@ def create_router() -> Router:
             await query.answer(alert_text(text), show_alert=True)
             await _strip(query)
             return
-        if not moved:  # a step already taken (a second press, an old message)
-            await _alert(query, ctx, "vip.ritual.taken")
-            await _strip(query)
+        if not moved:  # a step already taken: an older message's button
+            await _catch_up(query, ctx, user, view)
             return
         await query.answer()
         await _strip(query)

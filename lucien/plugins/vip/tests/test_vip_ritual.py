@@ -163,20 +163,32 @@ async def test_leaving_after_stage_1_and_coming_back(harness: Any, lang: str) ->
     row = await ritual_row(harness, ana.id)
     assert (row.stage, row.status) == (1, "open")
 
-    # On from there; the first message's Continue, pressed late, moves nothing twice.
+    # On from there; the first message's Continue, pressed late, moves nothing twice:
+    # that old message becomes stage 2 in place, with its button; nothing new is sent.
     await ana.click(CONTINUE[lang], message=resumed)
     assert DIVAN[lang] in ana.last.text and ana.last.buttons == [[READY[lang]]]
     sent = len(ana.messages)
     query = await ana.click(CONTINUE[lang], message=first)
-    assert query.show_alert and TAKEN[lang] in (query.text or "")
+    assert not query.show_alert and TAKEN[lang] not in (query.text or "")
     assert len(ana.messages) == sent
+    caught_up = next(m for m in ana.messages if m.message_id == first.message_id)
+    assert DIVAN[lang] in caught_up.text and caught_up.buttons == [[READY[lang]]]
     assert (await ritual_row(harness, ana.id)).stage == 2
 
     # Gone again at stage 2: the menu brings her back to stage 2, then to the link.
     await ana.send("/vip")
-    assert DIVAN[lang] in ana.last.text and ana.last.buttons == [[READY[lang]]]
-    await ana.click(READY[lang])
+    again = ana.last
+    assert DIVAN[lang] in again.text and again.buttons == [[READY[lang]]]
+    await ana.click(READY[lang], message=first)
     assert VALID_24H[lang] in ana.last.text and ana.last.buttons == [[CROSS[lang]]]
+    # The stage-2 copy /vip sent, pressed now, shows the same link in place: no new
+    # message, no second link.
+    sent = len(ana.messages)
+    await ana.click(READY[lang], message=again)
+    assert len(ana.messages) == sent
+    again = next(m for m in ana.messages if m.message_id == again.message_id)
+    assert again.buttons == [[CROSS[lang]]] and link_of(again) == link_of(ana.last)
+    assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import json
 import os
 import tempfile
 import time
@@ -32,9 +31,9 @@ from lucien.core.backup.format import (
     Checksum,
     Manifest,
     TableEntry,
-    dump_json,
-    encode,
+    encoder,
     is_json,
+    row_text,
     write_archive,
 )
 from lucien.core.backup.schema import VERSION_TABLE, in_dependency_order, known_tables
@@ -109,21 +108,26 @@ async def read_table(
     nulls = [table.c[name].is_(None) for name in columns if is_json(table.c[name].type)]
     query = select(*cols, *nulls).order_by(*table.primary_key.columns)
     checksum = Checksum()
-    types = [c.type for c in cols]
+    encoders = [encoder(c.type) for c in cols]
     json_at = [i for i, c in enumerate(cols) if is_json(c.type)]
+    width = len(cols)
     sink = gzip.open(target, "wt", encoding="utf-8", compresslevel=6) if target else None
     with sink or contextlib.nullcontext():
         result = await conn.stream(query.execution_options(yield_per=batch_size))
         async for partition in result.partitions(batch_size):
             for row in partition:
-                values = [encode(v, t) for v, t in zip(row[: len(cols)], types, strict=True)]
+                cells = zip(encoders, row[:width], strict=True)
+                values = [None if v is None else enc(v) for enc, v in cells]
                 for flag_at, col_at in enumerate(json_at):
-                    is_null = row[len(cols) + flag_at]
-                    values[col_at] = None if is_null else dump_json(row[col_at])
+                    if row[width + flag_at]:  # SQL NULL, not a JSON null
+                        values[col_at] = None
+                    elif values[col_at] is None:
+                        values[col_at] = "null"
+                line = row_text(values)
+                checksum.add_text(line)
                 if sink is not None:
-                    sink.write(json.dumps(values, ensure_ascii=False, separators=(",", ":")))
+                    sink.write(line)
                     sink.write("\n")
-                checksum.add(values)
     return TableEntry(table.name, columns, checksum.count, checksum.hexdigest())
 
 

@@ -20,7 +20,7 @@ import io
 import json
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -169,23 +169,25 @@ def is_json(type_: TypeEngine[Any]) -> bool:
     return isinstance(_base(type_), JSON)
 
 
+# One encoder each, built once: json.dumps with options builds a new one per call.
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+_ROW_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """A JSON column's value as canonical text (sorted keys)."""
+    return _JSON_TEXT.encode(value)
 
 
-def encode(value: Any, type_: TypeEngine[Any]) -> Any:
-    """A column's Python value as canonical JSON (see the module docstring).
+def row_text(values: list[Any]) -> str:
+    """An encoded row as its line in the backup (and as the checksum hashes it)."""
+    return _ROW_TEXT.encode(values)
 
-    JSON columns are written as their JSON text, so that SQL NULL (None) and a JSON
-    null (the text "null") stay two values.
-    """
-    if value is None:
-        return None
-    if is_json(type_):
-        return dump_json(value)
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
+
+def _encode_value(value: Any) -> Any:
+    if value is None or isinstance(value, enum.Enum | bool | int | float | str):
+        if isinstance(value, enum.Enum):
+            return value.name  # how SQLAlchemy's Enum stores it
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -197,43 +199,72 @@ def encode(value: Any, type_: TypeEngine[Any]) -> Any:
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, enum.Enum):
-        return value.name
-    raise BackupError(f"cannot write a {type(value).__name__} value ({type_!r})")
+    raise BackupError(f"cannot write a {type(value).__name__} value")
+
+
+def encoder(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+    """The function writing a column's Python values as canonical JSON values.
+
+    JSON columns are written as their JSON text, so that SQL NULL (None) and a JSON
+    null (the text "null") stay two values; the caller, who knows which NULLs are SQL
+    ones (`col IS NULL`), puts None for those.
+    """
+    return dump_json if is_json(type_) else _encode_value
+
+
+def encode(value: Any, type_: TypeEngine[Any]) -> Any:
+    """One value through `encoder` (None stays None)."""
+    return None if value is None else encoder(type_)(value)
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _naive(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _json_value(value: str) -> Any:
+    parsed = json.loads(value)
+    return JSON.NULL if parsed is None else parsed
+
+
+def decoder(type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+    """The function turning `encoder`'s output back into the column's Python values
+    (None, SQL NULL, is handled by the caller)."""
+    base = _base(type_)
+    if isinstance(base, JSON):
+        return _json_value
+    if isinstance(base, Boolean):
+        return bool
+    if isinstance(base, Integer):
+        return int
+    if isinstance(base, Float):
+        return float
+    if isinstance(base, Numeric):
+        return Decimal if base.asdecimal else float
+    if isinstance(base, DateTime):
+        return _aware if base.timezone else _naive
+    if isinstance(base, Date):
+        return date.fromisoformat
+    if isinstance(base, Time):
+        return time.fromisoformat
+    if isinstance(base, LargeBinary):
+        return base64.b64decode
+    if isinstance(base, Uuid):
+        return uuid.UUID if base.as_uuid else str
+    if isinstance(base, SAEnum) and base.enum_class is not None:
+        enum_class = base.enum_class
+        return lambda name: enum_class[name]
+    return lambda value: value
 
 
 def decode(value: Any, type_: TypeEngine[Any]) -> Any:
-    """`encode`'s output back to the Python value the column takes."""
-    if value is None:
-        return None
-    base = _base(type_)
-    if isinstance(base, JSON):
-        parsed = json.loads(value)
-        return JSON.NULL if parsed is None else parsed
-    if isinstance(base, Boolean):
-        return bool(value)
-    if isinstance(base, Integer):
-        return int(value)
-    if isinstance(base, Float):
-        return float(value)
-    if isinstance(base, Numeric):
-        return Decimal(value) if base.asdecimal else float(value)
-    if isinstance(base, DateTime):
-        parsed_dt = datetime.fromisoformat(value)
-        if base.timezone:
-            return parsed_dt if parsed_dt.tzinfo else parsed_dt.replace(tzinfo=UTC)
-        return parsed_dt.replace(tzinfo=None) if parsed_dt.tzinfo else parsed_dt
-    if isinstance(base, Date):
-        return date.fromisoformat(value)
-    if isinstance(base, Time):
-        return time.fromisoformat(value)
-    if isinstance(base, LargeBinary):
-        return base64.b64decode(value)
-    if isinstance(base, Uuid):
-        return uuid.UUID(value) if base.as_uuid else value
-    if isinstance(base, SAEnum) and base.enum_class is not None:
-        return base.enum_class[value]
-    return value
+    """One value through `decoder` (None stays None)."""
+    return None if value is None else decoder(type_)(value)
 
 
 class Checksum:
@@ -244,7 +275,10 @@ class Checksum:
         self.count = 0
 
     def add(self, row: list[Any]) -> None:
-        text = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+        self.add_text(row_text(row))
+
+    def add_text(self, text: str) -> None:
+        """Add a row given as its `row_text`."""
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
         self.total = (self.total + int.from_bytes(digest, "big")) % _MOD
         self.count += 1

@@ -30,7 +30,7 @@ from lucien.core.backup.format import (
     Checksum,
     Manifest,
     TableEntry,
-    decode,
+    decoder,
     read_manifest,
     read_rows,
 )
@@ -101,7 +101,7 @@ async def _load(
     conn: AsyncConnection, path: Path, entry: TableEntry, source: Table, batch_size: int
 ) -> None:
     target = _insertable(source, entry.columns)
-    types = [source.c[name].type for name in entry.columns]
+    decoders = [decoder(source.c[name].type) for name in entry.columns]
     checksum = Checksum()
     for batch in read_rows(path, entry.name, batch_size):
         rows = []
@@ -110,11 +110,11 @@ async def _load(
             try:
                 rows.append(
                     {
-                        name: decode(value, type_)
-                        for name, value, type_ in zip(entry.columns, values, types, strict=True)
+                        name: None if value is None else dec(value)
+                        for name, value, dec in zip(entry.columns, values, decoders, strict=True)
                     }
                 )
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
                 raise BackupError(f"table {entry.name}: a row cannot be read: {exc}") from None
         await conn.execute(insert(target), rows)
     if checksum.hexdigest() != entry.checksum:

@@ -11,9 +11,10 @@ started the bot (ids from FIRST_USER, Spanish), one admin (the creator), the VIP
 free channels. Then the bot is seeded through the plugins' own services, as an admin's
 chat flows would do it: both channels set, a free wait of FREE_WAIT_MINUTES, one VIP plan,
 one single-use token per identity, content packages. Then `lucien run` (all plugins,
-PostgreSQL, Redis) in `--servers` processes, each with its webhook port. Its figures go to
-`--out` as JSON once the bot answers /health; it serves until SIGINT/SIGTERM, then prints
-the emulator's calls that failed (by method and status) and leaves nothing behind (the
+PostgreSQL, Redis; JOURNEY_DISABLED_PLUGINS=content leaves plugins out) in `--servers`
+processes, each with its webhook port. Its figures go to `--out` as JSON once the bot
+answers /health; it serves until SIGINT/SIGTERM, then prints the CPU the processes used,
+the emulator's calls that failed (by method and status), and leaves nothing behind (the
 database dropped, the Redis keys of its prefix deleted).
 
 A simulated user posts its updates to the bot's webhook itself, as Telegram would, and
@@ -201,6 +202,8 @@ def server_env(port: int, token: str, api: str, dbname: str, prefix: str) -> dic
         "VOICE_CREATOR_ID": str(ADMIN_ID),
         "LOG_LEVEL": os.environ.get("RIG_LOG_LEVEL", "WARNING"),
         "ENV": "development",
+        # Leave plugins out of the run (e.g. "content"): the journeys skip their steps.
+        "LUCIEN_DISABLED_PLUGINS": os.environ.get("JOURNEY_DISABLED_PLUGINS", ""),
     }
 
 
@@ -221,6 +224,7 @@ async def seed(env: dict[str, str], identities: int) -> list[str]:
         webhook_base_url=env["WEBHOOK_BASE_URL"],
         webhook_secret=SECRET,
         admin_ids=[ADMIN_ID],
+        lucien_disabled_plugins=[p for p in env["LUCIEN_DISABLED_PLUGINS"].split(",") if p],
     )
     app = BotApplication(settings)
     # No HTTP and no jobs: the seeding runs migrations, sets the webhook once (the server
@@ -241,7 +245,9 @@ async def seed(env: dict[str, str], identities: int) -> list[str]:
         while len(tokens) < identities:
             batch = min(500, identities - len(tokens))
             tokens += await vip.generate_tokens(plan.id, batch, by=ADMIN_ID)
-        for name, category, price, currency, description in PACKAGES:
+        for name, category, price, currency, description in (
+            PACKAGES if ctx.registry.is_enabled("content") else ()
+        ):
             await content(ctx).packages.create(
                 name=name,
                 description=description,
@@ -253,6 +259,22 @@ async def seed(env: dict[str, str], identities: int) -> list[str]:
         return tokens
     finally:
         await app.stop()
+
+
+def report_cpu(procs: list[subprocess.Popen[bytes]], since: float) -> None:
+    """CPU the servers and this process (the emulator) used while serving: on a shared
+    machine it tells whether the bot had a core to itself."""
+    if since <= 0:
+        return
+    import psutil
+
+    for name, pid in [("emulator + rig", os.getpid())] + [
+        (f"lucien run {p.pid}", p.pid) for p in procs if p.poll() is None
+    ]:
+        with contextlib.suppress(psutil.Error):
+            cpu = sum(psutil.Process(pid).cpu_times()[:2])
+            print(f"{name}: {cpu:.0f} s of CPU in {since:.0f} s serving (since start)")
+    print(f"machine load average: {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def failed_calls(emu: Emulator) -> dict[str, int]:
@@ -278,6 +300,7 @@ async def main() -> None:
     await conn.execute(f'CREATE DATABASE "{dbname}"')
     await conn.close()
     procs: list[subprocess.Popen[bytes]] = []
+    ready_at: float | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -308,6 +331,7 @@ async def main() -> None:
         tmp.write_text(json.dumps(rig))
         tmp.replace(args.out)  # whole or absent: the locustfile waits for it
         print(f"rig ready in {seeded:.1f}s of seeding: {args.out}", flush=True)
+        ready_at = time.monotonic()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1)
@@ -316,6 +340,7 @@ async def main() -> None:
                 print(f"lucien server(s) {dead} exited", file=sys.stderr, flush=True)
                 break
     finally:
+        report_cpu(procs, since=time.monotonic() - (ready_at or time.monotonic()))
         for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)

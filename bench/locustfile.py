@@ -30,7 +30,8 @@ The rig (bench/journey_rig.py: the emulator, PostgreSQL, Redis and `lucien run`,
 with the channels, a plan, one token per identity and content packages) is started by
 this file and stopped at the end; LUCIEN_RIG=<path of a running rig's JSON> uses that one
 instead. JOURNEY_PAUSE="2,5" sets the pause range in seconds; JOURNEY_IDENTITIES the
-identity count (by default enough for one journey per user every 25 s of the run).
+identity count (by default enough for one journey per user every 25 s of the run);
+JOURNEY_DISABLED_PLUGINS=content runs the bot without those plugins.
 Single process only (no --processes: the identity counter lives in this process).
 """
 
@@ -100,9 +101,33 @@ def start_rig(environment: Environment, **_: Any) -> None:
     JourneyUser.host = RIG["emulator"]
 
 
+ORDER = (
+    "start",
+    "menu",
+    "package",
+    "interest",
+    "menu:main",
+    "menu:free",
+    "join_request",
+    "redeem",
+    "ritual:continuar",
+    "ritual:listo",
+    "vip:join",
+)
+
+
 @events.quitting.add_listener
-def stop_rig(**_: Any) -> None:
-    """Stop the rig this file started (it prints the emulator's refused calls)."""
+def stop_rig(environment: Environment, **_: Any) -> None:
+    """Print the journey's figures in its order, then stop the rig this file started (it
+    prints the emulator's refused calls)."""
+    entries = {e.name: e for e in environment.stats.entries.values()}
+    print(f"\n{'step':18} {'requests':>9} {'failures':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for name in sorted(entries, key=lambda n: (ORDER.index(n) if n in ORDER else 99, n)):
+        e = entries[name]
+        p50, p99 = (e.get_response_time_percentile(q) for q in (0.5, 0.99))
+        print(f"{name:18} {e.num_requests:9} {e.num_failures:9} {p50:8.0f} {p99:8.0f}")
+    total = environment.stats.total
+    print(f"{'all':18} {total.num_requests:9} {total.num_failures:9}", flush=True)
     if _rig_process is not None and _rig_process.poll() is None:
         _rig_process.send_signal(signal.SIGINT)
         try:
@@ -134,10 +159,11 @@ class JourneyUser(FastHttpUser):
     def pause(self) -> None:
         gevent.sleep(random.uniform(*PAUSE))
 
-    def rig(self, route: str, **body: Any) -> dict[str, Any]:
+    def rig(self, step: str, route: str, **body: Any) -> dict[str, Any]:
+        """What the client records on Telegram before `step` (see journey_rig.py)."""
         response = self.quiet.post(f"/_rig/{route}", json={"user": self.uid, **body})
         if response.status_code != 200:
-            raise StepFailed(f"/_rig/{route}: {response.status_code} {response.text[:200]}")
+            self.fail_step(step, f"/_rig/{route}: {response.status_code} {response.text[:200]}")
         return dict(response.json())
 
     def chat(self, after: int) -> list[dict[str, Any]]:
@@ -202,14 +228,14 @@ class JourneyUser(FastHttpUser):
         raise StepFailed(reason)
 
     def send(self, name: str, text: str, expect: Any) -> dict[str, Any]:
-        update = {"message": self.rig("message", text=text)["message"]}
+        update = {"message": self.rig(name, "message", text=text)["message"]}
         return self.step(name, update, after=self.seen, expect=expect)
 
     def press(self, name: str, message: dict[str, Any], label: str, expect: Any) -> Any:
         data = button(message, label).get("callback_data")
         if data is None:
             self.fail_step(name, f"{label!r} is not a callback button")
-        query = self.rig("press", message_id=message["message_id"], data=data)
+        query = self.rig(name, "press", message_id=message["message_id"], data=data)
         return self.step(name, query, after=message["message_id"] - 1, expect=expect)
 
     # -- the journey ----------------------------------------------------------------------
@@ -249,7 +275,7 @@ class JourneyUser(FastHttpUser):
         self.pause()
         vestibule = self.press("menu:free", menu, VESTIBULE, has(DOOR))
         self.pause()
-        opened = self.rig("open", link=button(vestibule, DOOR)["url"])
+        opened = self.rig("join_request", "open", link=button(vestibule, DOOR)["url"])
         if "chat_join_request" not in opened:
             self.fail_step("join_request", f"the door did not ask to join: {opened}")
         self.step("join_request", opened, after=self.seen, expect=says("1 minuto"))

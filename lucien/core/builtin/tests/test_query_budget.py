@@ -19,8 +19,6 @@ from lucien.core.testing.harness import BotHarness
 pytestmark = pytest.mark.lucien(
     plugins=["voice", "admin", "vip", "free", "content", "publish", "diagnostics"]
 )
-#: The base role's main menu, as each plugin adds its button (Spanish speakers).
-MENU = [["Canjear invitación"], ["Lo que ofrece el salón"], ["Mi contenido"], ["El vestíbulo"]]
 
 
 async def test_a_known_users_start_and_the_main_menu(harness: BotHarness, clock: FakeClock) -> None:
@@ -28,22 +26,24 @@ async def test_a_known_users_start_and_the_main_menu(harness: BotHarness, clock:
     ben = harness.user("Ben", language_code="es")
     await harness.start_app()
     await ana.send("/start")  # her first visit: from now on she is known
+    menu = ana.last.buttons  # the base role's menu, a button from each feature plugin
+    assert len(menu) >= 4
 
     # Her role, her block status and her last visit are all in this replica's memory.
     async with harness.count_queries() as q:
         await ana.send("/start")
     q.assert_at_most(0, "a known user's /start")
-    assert ana.last.buttons == MENU
+    assert ana.last.buttons == menu
 
     async with harness.count_queries() as q:
         await ana.send("/menu")
     q.assert_at_most(0, "/menu")
-    assert ana.last.buttons == MENU
+    assert ana.last.buttons == menu
 
     async with harness.count_queries() as q:
         await ana.press(ana.last, MenuCallback(screen="main").pack())
     q.assert_at_most(0, "the Main menu button")
-    assert ana.last.buttons == MENU
+    assert ana.last.buttons == menu
 
     # An hour later (past the user tracker's refresh): when she was last here is read
     # for the greeting (1), and her visit is recorded (1).
@@ -51,7 +51,7 @@ async def test_a_known_users_start_and_the_main_menu(harness: BotHarness, clock:
     async with harness.count_queries() as q:
         await ana.send("/start")
     q.assert_at_most(2, "a known user's /start an hour later")
-    assert ana.last.buttons == MENU
+    assert ana.last.buttons == menu
 
     # A replica that never saw her (updates go to the newest replica's webhook). Its
     # configuration is read once for everybody (Ben's /start), not counted here. Then her
@@ -62,7 +62,7 @@ async def test_a_known_users_start_and_the_main_menu(harness: BotHarness, clock:
     async with harness.count_queries() as q:
         await ana.send("/start")
     q.assert_at_most(5, "a known user's /start on a replica that never saw her")
-    assert ana.last.buttons == MENU
+    assert ana.last.buttons == menu
 
 
 async def test_the_counter_counts_updates_and_job_runs_only_when_asked(

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 #: What `--skip` accepts: one name per group of checks.
 GROUPS = ("live", "health", "database", "redis", "telegram", "probe")
+#: The line a group's failure is reported on when the group could not run at all.
+LINE_NAMES = {"telegram": "webhook info", "probe": "webhook probe"}
 # Between two runs of `--wait`: a new deployment is usually ready within a few seconds.
 RETRY_EVERY = 5.0
 
@@ -297,7 +299,7 @@ async def run_smoke(settings: Settings, options: SmokeOptions) -> list[Check]:
         limit = options.timeout + 2
         token = settings.bot_token or ""
         results = await asyncio.gather(
-            *(_guarded(name, groups[name](), limit, token) for name in chosen)
+            *(_guarded(LINE_NAMES.get(name, name), groups[name](), limit, token) for name in chosen)
         )
     return [check for lines in results for check in lines]
 

@@ -114,16 +114,19 @@ class BackupService:
             return False
         now = self.ctx.clock.now()
         if self._listed_at is None:
-            await self.refresh()
+            try:
+                await self.refresh()
+            except Exception:  # the bucket unreachable: tried again, and told, below
+                log.debug("backup: listing the destinations failed", exc_info=True)
         if not self.is_due(now) or (self._next_try is not None and now < self._next_try):
             return False
         async with self._single_replica() as mine:
             if not mine:
                 return False
-            await self.refresh()  # another replica may have just done it
-            if not self.is_due(now):
-                return False
             try:
+                await self.refresh()  # another replica may have just done it
+                if not self.is_due(now):
+                    return False
                 await self.back_up(now)
             except Exception as exc:
                 self.last_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]

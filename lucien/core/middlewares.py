@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware, Router
-from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.bases import UNHANDLED, CancelHandler, SkipHandler
 from aiogram.types import TelegramObject, Update, User
 
 from lucien.core.effects import OUTCOME
@@ -177,6 +177,8 @@ class PluginTag(BaseMiddleware):
         data["plugin_name"] = self.name
         try:
             result = await handler(event, data)
+        except (SkipHandler, CancelHandler):
+            raise  # aiogram's flow control, not a failure
         except Exception:
             # Left set when the handler raised: the error handler, in the same task, logs it.
             _count_failure(data, self.name)

@@ -158,6 +158,9 @@ class ErrorAlerts:
         self._muted: dict[str, float] = {}
         # Dependencies found down by this replica (name -> since, app clock): error_watch.
         self.down: dict[str, float] = {}
+        # An exception's message may quote a URL with the token in it (Telegram's, a
+        # proxy's): alerts are scrubbed like Sentry's events.
+        self._scrub = sentry_setup.scrubber(sentry_setup.secrets_of(ctx.settings))
 
     # -- the causes ---------------------------------------------------------------------
 
@@ -233,6 +236,7 @@ class ErrorAlerts:
         """Count an occurrence of cause `fp` and alert the admins (message `key` with
         `context` and `count`) unless its window or a silence holds it back. The number
         of admins told."""
+        context = self._scrub(context)
         if sentry == "each":
             sentry_setup.capture(exc, key=key, fingerprint=fp, context=context)
         await self._count(fp, key, context)

@@ -140,6 +140,16 @@ async def test_a_job_failure_alerts_and_an_outage_is_left_to_the_watch(harness: 
     assert "KeyError: 'ledger-42'" in alert.text
     assert "test_error_alerts:test_a_job_failure" in alert.text  # the innermost frame
 
+    # A message quoting a Bot API URL reaches the admins without the token in it.
+    token = harness.account.token
+    try:
+        raise ValueError(f"GET https://api.telegram.org/bot{token}/getMe refused")
+    except ValueError as exc:
+        await report_job_failure(harness.ctx, "core.probe", exc)
+    await harness.emulator.wait_idle()
+    [probe] = alerts(ada, "the job core.probe has failed")
+    assert "/bot[Filtered]/getMe" in probe.text and token.split(":")[1] not in probe.text
+
     # A passing fault (the database away) is the dependency's alert, not each job's.
     down = OperationalError("SELECT 1", None, ConnectionRefusedError(111, "refused"))
     await report_job_failure(harness.ctx, "free.approvals", down)

@@ -216,3 +216,35 @@ def test_the_commands_through_click(tmp_path: Path) -> None:
     code, output = lucien("restore", str(tmp_path / "nope.tar"))
     assert code == 1 and "no such backup file" in output
     assert known_tables(None)  # the core's tables at least, without any registry
+
+
+async def test_a_row_the_target_refuses_restores_nothing(tmp_path: Path) -> None:
+    """SQLite holds a NUL in text, PostgreSQL cannot: the restore names the table and
+    leaves the database without a row (core tables only, no plugin registry)."""
+    from lucien.core.db.migrate import upgrade_all
+    from lucien.core.settings import load_settings
+
+    source = load_settings(
+        require_token=False, database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+    )
+    await upgrade_all(source, None)
+    db = Database(source.database)
+    try:
+        async with db.session() as s:
+            await s.execute(text(
+                "INSERT INTO users (id, first_name, first_seen, last_seen, blocked_bot, told_blocked)"
+                " VALUES (1, 'fine', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0),"
+                " (2, 'nul' || char(0) || 'here', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0)"
+            ))  # fmt: skip
+    finally:
+        await db.dispose()
+    report = await dump(source.database, None, tmp_path)
+    async with temporary_database("postgres", tmp_path) as url:
+        target = source.model_copy(update={"database_url": url})
+        with pytest.raises(
+            BackupError,
+            match=r"table users: the database refused a row \(.*\); nothing was restored",
+        ):
+            await restore(target, None, report.path)
+        after = await table_checksums(target.database, None)
+        assert after["users"].rows == 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Table, column, func, insert, select, table, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import NullPool
 
@@ -116,7 +117,13 @@ async def _load(
                 )
             except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
                 raise BackupError(f"table {entry.name}: a row cannot be read: {exc}") from None
-        await conn.execute(insert(target), rows)
+        try:
+            await conn.execute(insert(target), rows)
+        except DBAPIError as exc:  # PostgreSQL refuses a NUL in text, a constraint fails...
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise BackupError(
+                f"table {entry.name}: the database refused a row ({reason}); nothing was restored"
+            ) from None
     if checksum.hexdigest() != entry.checksum:
         raise BackupError(
             f"table {entry.name}: the file's rows do not match its manifest "

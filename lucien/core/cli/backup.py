@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 
 def add_commands(cli: click.Group) -> None:
@@ -47,7 +48,7 @@ def _cmd_backup(output: Path | None) -> int:
     target = output if output is not None else Path.cwd() / backup_name(now)
     try:
         report = asyncio.run(dump(settings.database, registry, target, now=now))
-    except (BackupError, OSError) as exc:
+    except (BackupError, OSError, SQLAlchemyError) as exc:
         return _fail(exc)
     print(report.format())
     return 0
@@ -64,7 +65,7 @@ def _cmd_restore(path: Path, force: bool) -> int:
         return 2
     try:
         report = asyncio.run(restore(*loaded, path, force=force))
-    except (BackupError, MigrationError, OSError) as exc:
+    except (BackupError, MigrationError, OSError, SQLAlchemyError) as exc:
         return _fail(exc)
     print(report.format())
     return 0

@@ -266,13 +266,14 @@ async def check_telegram(settings: Settings, options: SmokeOptions) -> list[Chec
 # -- running them -------------------------------------------------------------------------------
 
 
-async def _guarded(group: str, check: Any, limit: float, token: str) -> list[Check]:
+async def _guarded(group: str, check: Any, seconds: float, token: str) -> list[Check]:
     """The check's lines, or one FAILED line naming `group` when it raised or hung."""
     try:
-        async with asyncio.timeout(limit):
+        # A little over the checks' own timeouts: their own error says more.
+        async with asyncio.timeout(seconds + 2):
             return list(await check)
-    except TimeoutError:
-        return [failed(group, f"no answer within {limit:g} s")]
+    except TimeoutError:  # aiohttp's own timeout too
+        return [failed(group, f"no answer within {seconds:g} s")]
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
         if token:
@@ -295,11 +296,12 @@ async def run_smoke(settings: Settings, options: SmokeOptions) -> list[Check]:
             "probe": lambda: check_probe(http, options, settings),
         }
         chosen = [name for name in GROUPS if name not in options.skip]
-        # A little over the HTTP timeout: their own error says more than "no answer".
-        limit = options.timeout + 2
         token = settings.bot_token or ""
         results = await asyncio.gather(
-            *(_guarded(LINE_NAMES.get(name, name), groups[name](), limit, token) for name in chosen)
+            *(
+                _guarded(LINE_NAMES.get(name, name), groups[name](), options.timeout, token)
+                for name in chosen
+            )
         )
     return [check for lines in results for check in lines]
 
@@ -307,7 +309,8 @@ async def run_smoke(settings: Settings, options: SmokeOptions) -> list[Check]:
 def format_report(base_url: str, checks: list[Check]) -> str:
     """One line per check, then the summary."""
     width = max((len(c.name) for c in checks), default=0)
-    lines = [f"{c.status:<7} {c.name:<{width}}  {c.detail}" for c in checks]
+    # An error may span lines (aiogram's decode errors): one line per check all the same.
+    lines = [f"{c.status:<7} {c.name:<{width}}  {' '.join(c.detail.split())}" for c in checks]
     bad = [c.name for c in checks if c.failed]
     ran = sum(1 for c in checks if c.status != "skipped")
     if bad:

@@ -66,13 +66,13 @@ MESSAGES: list[MessageKey] = [
     ),
     M(
         "alert.dependency_up",
-        "{dependency} is reachable again after {seconds:number} s.",
-        ("dependency", "seconds", "count"),
+        "{dependency} is reachable again after {seconds} s.",
+        ("dependency", "seconds"),
     ),
     M(
         "alert.webhook_error",
         "Telegram reports an error delivering the webhook: {error}\n"
-        "{pending:number} updates waiting.\n" + _COUNT,
+        "{pending:plural:one=# update waiting|other=# updates waiting}.\n" + _COUNT,
         ("error", "pending", "count"),
     ),
     MessageKey("alert.silence", "Silence 1 h", button=True),

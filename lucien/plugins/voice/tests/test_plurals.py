@@ -302,6 +302,16 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
     },
     ("config.reactions.too_many", "max"): SAME,  # "Como mucho 8 emoji"
     ("config.reactions.too_many", "count"): SAME,  # "he contado 9"
+    # core: error alerts ("Occurrences since the last note: 5"), Telegram's waiting updates
+    ("alert.handler_failed", "count"): SAME,
+    ("alert.job_failed", "count"): SAME,
+    ("alert.plugin_failed", "count"): SAME,
+    ("alert.dependency_down", "count"): SAME,
+    ("alert.webhook_error", "count"): SAME,
+    ("alert.webhook_error", "pending"): {
+        "es": [("# actualización en espera", "# actualizaciones en espera")],
+        "en": [("# update waiting", "# updates waiting")],
+    },
     # free: the vestibule screen of someone waiting
     ("free.menu_pending", "minutes_left"): MINUTES,
     # admin: a text's length, what a generic prompt expects, why a value is refused

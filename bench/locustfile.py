@@ -31,7 +31,8 @@ with the channels, a plan, one token per identity and content packages) is start
 this file and stopped at the end; LUCIEN_RIG=<path of a running rig's JSON> uses that one
 instead. JOURNEY_PAUSE="2,5" sets the pause range in seconds; JOURNEY_IDENTITIES the
 identity count (by default enough for one journey per user every 25 s of the run);
-JOURNEY_DISABLED_PLUGINS=content runs the bot without those plugins.
+JOURNEY_DISABLED_PLUGINS=content runs the bot without those plugins; JOURNEY_SERVERS=2
+runs two `lucien run` replicas (users split between their webhooks).
 Single process only (no --processes: the identity counter lives in this process).
 """
 
@@ -91,6 +92,7 @@ def start_rig(environment: Environment, **_: Any) -> None:
         )
         out = Path(tempfile.mkdtemp(prefix="lucien-journey-")) / "rig.json"
         command = [sys.executable, str(HERE / "journey_rig.py"), "--identities", str(identities)]
+        command += ["--servers", os.environ.get("JOURNEY_SERVERS", "1")]
         _rig_process = subprocess.Popen([*command, "--out", str(out)], cwd=HERE.parent)
         deadline = time.monotonic() + 600
         while not out.exists():

@@ -103,7 +103,8 @@ async def test_the_link_opens_the_figures_once_and_nobody_else_gets_in(
     await expect(page.locator("#forbidden")).to_contain_text("/dashboard")
     bare = await page.goto(f"{base}/dashboard")
     assert bare is not None and bare.status == 403
+    await expect(page.locator("#forbidden")).to_contain_text("/dashboard")
+    await page.screenshot(path=str(artifacts_dir() / "dashboard-403.png"))
     data = await page.goto(f"{base}/dashboard/data.json")
     assert data is not None and data.status == 403
-    await page.screenshot(path=str(artifacts_dir() / "dashboard-403.png"))
     await stranger.close()

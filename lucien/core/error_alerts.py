@@ -32,7 +32,7 @@ import logging
 import os
 import traceback
 from collections.abc import Iterator
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -171,7 +171,8 @@ class ErrorAlerts:
             for record in self.ctx.registry.records.values():
                 obj = record.obj
                 if obj is not None:
-                    module = getattr(obj, "__name__", None) or type(obj).__module__
+                    # A plugin is a module, a class or an instance of one.
+                    module = obj.__name__ if isinstance(obj, ModuleType) else obj.__module__
                     roots.add(str(module).split(".")[0])
             self._roots = frozenset(roots - {"builtins"})
         return self._roots

@@ -43,6 +43,7 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,6 +70,7 @@ PACKAGE = "Selección del vestíbulo"
 
 RIG: dict[str, Any] = {}
 _rig_process: subprocess.Popen[bytes] | None = None
+_rig_dir: Path | None = None
 _identities = itertools.count()
 
 
@@ -79,7 +81,7 @@ class StepFailed(Exception):
 @events.init.add_listener
 def start_rig(environment: Environment, **_: Any) -> None:
     """Bring the rig up (or read a running one's JSON) before any user starts."""
-    global _rig_process
+    global _rig_process, _rig_dir
     given = os.environ.get("LUCIEN_RIG")
     if given:
         RIG.update(json.loads(Path(given).read_text()))
@@ -90,7 +92,8 @@ def start_rig(environment: Environment, **_: Any) -> None:
         identities = int(
             os.environ.get("JOURNEY_IDENTITIES") or users * (math.ceil(run_time / 25) + 1)
         )
-        out = Path(tempfile.mkdtemp(prefix="lucien-journey-")) / "rig.json"
+        _rig_dir = Path(tempfile.mkdtemp(prefix="lucien-journey-"))
+        out = _rig_dir / "rig.json"
         command = [sys.executable, str(HERE / "journey_rig.py"), "--identities", str(identities)]
         command += ["--servers", os.environ.get("JOURNEY_SERVERS", "1")]
         _rig_process = subprocess.Popen([*command, "--out", str(out)], cwd=HERE.parent)
@@ -138,6 +141,8 @@ def stop_rig(environment: Environment, **_: Any) -> None:
             _rig_process.wait(120)
         except subprocess.TimeoutExpired:
             _rig_process.kill()
+    if _rig_dir is not None:
+        shutil.rmtree(_rig_dir, ignore_errors=True)
 
 
 class JourneyUser(FastHttpUser):

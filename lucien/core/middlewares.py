@@ -83,6 +83,11 @@ class ContextMiddleware(BaseMiddleware):
                 # A command typed into a prompt is the user changing their mind: the
                 # prompt ends and the command does what it says (never taken as a value).
                 await state.clear()
+                # aiogram's FSM middleware read the state before this one ran, and the
+                # routers' state filters look at that reading: the prompt's own handler
+                # would take the command (an admin's /vip in a config prompt was answered
+                # "this menu is out of date").
+                data["raw_state"] = None
         return await self._handle(handler, event, data)
 
     async def _handle(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:

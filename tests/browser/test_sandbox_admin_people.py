@@ -57,8 +57,8 @@ async def test_admin_makes_vip_then_blocks_on_a_laptop(browser: Any, sandbox: Sa
     await say(page, "nuevo")
     card = incoming(page).last
     await expect(card).to_contain_text(f"Nuevo usuario · id {world.NUEVO_ID}")
-    await expect(card).to_contain_text("Salón privado (VIP)")
-    await expect(card).to_contain_text("Vestíbulo")
+    await expect(card).to_contain_text("El Diván (VIP)")
+    await expect(card).to_contain_text("El vestíbulo")
 
     # 30 days of VIP through the plan, confirmed.
     await button(page, "Hacer VIP").click()
@@ -148,7 +148,7 @@ async def test_phone_statistics_and_free_queue_in_english(browser: Any, sandbox:
     await be(page, world.NEW_ID, phone=True)
     await say(page, "/stats")
     stats = incoming(page).last
-    for heading in ("People", "Private salon (VIP)", "Vestibule"):
+    for heading in ("People", "The Divan (VIP)", "The vestibule"):
         await expect(stats).to_contain_text(heading)
     await expect(stats).to_contain_text("Custodians: 2")
     await button(page, "Refresh").tap()
@@ -157,7 +157,7 @@ async def test_phone_statistics_and_free_queue_in_english(browser: Any, sandbox:
     await page.screenshot(path=str(artifacts_dir() / "sandbox-people-stats-phone.png"))
 
     # The vestibule queue: approve all, confirmed; the channel has no request left.
-    await button(page, "Vestibule queue").tap()
+    await button(page, "Queue of the vestibule").tap()
     await button(page, "Approve all now").tap()
     await button(page, "Yes, approve all").tap()
     await expect(incoming(page).last).to_contain_text("2 requests approved")

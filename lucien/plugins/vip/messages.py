@@ -11,6 +11,26 @@ from lucien.plugins.vip.messages_card import CARD_MESSAGES
 M = MessageKey
 
 
+def name_setting_keys(stems: tuple[str, ...]) -> list[MessageKey]:
+    """How the configuration screens name and ask for the house's names (`<stem>` and
+    `<stem>_en`: the Spanish and the English one), by config_keys' convention."""
+    keys: list[MessageKey] = []
+    for stem in stems:
+        for key, language in ((stem, "Spanish"), (f"{stem}_en", "English")):
+            keys += [
+                MessageKey(f"button.config.{key}", f"{stem} ({language})", button=True),
+                MessageKey(
+                    f"config.{key}.prompt",
+                    f"Send the {language} name, with its article (el Diván, the Divan).",
+                ),
+                MessageKey(f"config.{key}.set", "Name set to {value}.", ("value",)),
+                MessageKey(
+                    f"config.{key}.invalid", "'{value}' was refused: {reason}.", ("value", "reason")
+                ),
+            ]
+    return keys
+
+
 def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey:
     return MessageKey(key, default, context, button=True)
 
@@ -267,4 +287,5 @@ MESSAGES: list[MessageKey] = [
     _button("button.vip.ritual.cross", "Cross the threshold"),
     _button("button.vip.ritual.retry", "Try again"),
     *CARD_MESSAGES,
+    *name_setting_keys(("vip_name", "vip_circle_name")),
 ]

@@ -99,6 +99,7 @@ class VoicePlugin:
             return str(current.creator_name)
 
         voice.creator_source = settings_in_force
+        voice.names_source = _names_in_force(ctx)
         return voice
 
     @hookimpl
@@ -107,6 +108,30 @@ class VoicePlugin:
         from lucien.plugins.voice.check import voice_cli
 
         cli.add_command(voice_cli)
+
+
+def _names_in_force(ctx: Any) -> Any:
+    """The voice's source of the house's names: the plugins' settings that supply them
+    (see `names`), read through the config store (cached) on every render using one."""
+    declared: dict[str, dict[str, tuple[str, str]]] | None = None
+
+    async def names_in_force(locale: str, stems: frozenset[str]) -> dict[str, str]:
+        nonlocal declared
+        config = getattr(ctx, "config", None)
+        if config is None or getattr(ctx, "state", None) is None:
+            return {}
+        if declared is None:  # the enabled plugins are settled by the first render
+            from lucien.plugins.voice.names import declared_names
+
+            declared = declared_names(ctx.registry.enabled())
+        found: dict[str, str] = {}
+        for stem in stems:
+            where = declared.get(stem, {}).get(locale)
+            if where is not None:
+                found[stem] = str(getattr(await config.get(where[0]), where[1], "") or "")
+        return found
+
+    return names_in_force
 
 
 plugin = VoicePlugin()

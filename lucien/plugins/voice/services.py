@@ -14,7 +14,9 @@ break; `VOICE_HOUSE_STYLE=false` for none), which the core puts before every tex
 private chat: catalogue lines never write it. Narration and asides go in `<i>...</i>`.
 
 Placeholders are the context the declaring plugin passes, plus `{name}` (the user's
-display name) and `{creator}` (the creator's name). Values are formatted in the user's
+display name), `{creator}` (the creator's name) and the house's names in their forms
+(`{divan}`, `{del_divan}`, `{circle}`, `{Vestibule}`...: see `names`; never write "de
+{divan}", which would read "de el Diván"). Values are formatted in the user's
 locale through Babel, then HTML-escaped (user-provided text is never markup); the formats
 are the core's (`lucien.core.formatting`), the same for the plain defaults:
 
@@ -61,6 +63,7 @@ from lucien.core.formatting import render, template_fields
 from lucien.core.plugin import MessageKey
 from lucien.core.voice import display_name, render_default
 from lucien.plugins.voice.catalogues import Catalogue, Variant, load_catalogue
+from lucien.plugins.voice.names import DEFAULTS, PLACEHOLDERS, name_forms, stems_in
 from lucien.plugins.voice.variation import CacheGetter, Variation
 
 log = logging.getLogger("lucien.voice")
@@ -68,7 +71,9 @@ log = logging.getLogger("lucien.voice")
 # The locales every declared key needs lines in (a plugin may ship more).
 LOCALES: tuple[str, ...] = ("es", "en")
 # Placeholders the voice itself provides, on top of what the declaring plugin passes.
-VOICE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "creator"})
+# The house's names come in four forms each ({divan}, {Divan}, {del_divan}, {al_divan}...:
+# see `names`), the values admins set from chat.
+VOICE_PLACEHOLDERS: frozenset[str] = frozenset({"name", "creator"}) | PLACEHOLDERS
 LABEL_MEMO_SIZE = 10_000  # rendered button labels kept (cleared when full)
 
 TimeOfDay = Literal["morning", "afternoon", "evening", "night"]
@@ -202,6 +207,12 @@ class CatalogueVoice:
         # Read by the core once, when the bot is built (`lucien.core.framing`).
         self.frame_header = HOUSE_HEADER if self.settings.house_style else ""
         self.creator_source: Callable[[], Awaitable[str | None]] | None = None
+        # The house's names in force for a locale (stem -> name, as stored): the plugins'
+        # settings, read on every render that uses one; None: the defaults.
+        self.names_source: Callable[[str, frozenset[str]], Awaitable[Mapping[str, str]]] | None = (
+            None
+        )
+        self._key_stems: dict[tuple[str, str], frozenset[str]] = {}  # see _stems_of
         self._now = now or (lambda: datetime.now(UTC))
         self.variation = Variation(rng or random.Random(self.settings.seed), cache)
         self._labels: dict[tuple[Any, ...], str] = {}  # rendered button labels
@@ -256,13 +267,42 @@ class CatalogueVoice:
                 fixed = bool(variants) and all(
                     v.time_of_day is None
                     and v.role is None
-                    and not {"name", "creator"} & {f for f, _ in template_fields(v.text)}
+                    and not ({"name", "creator"} | PLACEHOLDERS)
+                    & {f for f, _ in template_fields(v.text)}
                     for v in variants
                 )
             except ValueError:  # a malformed template: the full path reports it
                 fixed = False
             self._fixed_keys[(loc, key)] = fixed
         return fixed
+
+    def _stems_of(self, loc: str, key: str, variants: list[Variant]) -> frozenset[str]:
+        """The house's names some variant of `key` says (so that they are read only for
+        the lines that need them)."""
+        stems = self._key_stems.get((loc, key))
+        if stems is None:
+            used: set[str] = set()
+            for v in variants:
+                try:
+                    used |= stems_in(f for f, _ in template_fields(v.text))
+                except ValueError:  # a malformed template: the render reports it
+                    continue
+            stems = self._key_stems[(loc, key)] = frozenset(used)
+        return stems
+
+    async def _names(self, loc: str, stems: frozenset[str]) -> dict[str, str]:
+        """The forms of the names `stems` in force for `loc` (the defaults on failure)."""
+        lang = loc if loc in DEFAULTS else "en"
+        names: Mapping[str, str] = {}
+        if self.names_source is not None:
+            try:
+                names = await self.names_source(loc, stems)
+            except Exception:  # a hook point: never let it break a reply
+                log.exception("voice: the house's names could not be read")
+        forms: dict[str, str] = {}
+        for stem in stems:
+            forms.update(name_forms(stem, names.get(stem) or DEFAULTS[lang][stem], loc))
+        return forms
 
     def _memo_label(self, memo_key: tuple[Any, ...], text: str) -> None:
         if len(self._labels) >= LABEL_MEMO_SIZE:
@@ -322,6 +362,10 @@ class CatalogueVoice:
         if not variants:
             log.warning("message %s has no catalogue entry for locale %s", key, loc)
             return self._plain(declared, values, escape=not button), False
+        stems = self._stems_of(loc, key, variants)
+        if stems:  # before the label memo below: its key holds the names in force
+            for form, said in (await self._names(loc, stems)).items():
+                values.setdefault(form, said)
         moment = self.time_of_day()
         role = values.get("role")
         if self.creator_id is not None and getattr(user, "id", None) == self.creator_id:

@@ -41,6 +41,18 @@ WELCOME_BATCH = 100
 LINK_NS = "free_link"
 
 
+#: The longest house name (a channel's, its members'), said inside lines and buttons.
+NAME_MAX = 64
+
+
+def _house_name(stands_for: str, locale: str) -> Any:
+    """A name of the house admins edit from chat: the voice says it in its forms ("el
+    Diván", "del Diván", "al Diván": see lucien.plugins.voice.names), in `locale`."""
+    return {
+        "lucien": {"editable": True, "kind": "text", "house_name": stands_for, "locale": locale}
+    }
+
+
 class FreeSettings(BaseSettings):
     """The free plugin's settings (`FREE_*`); admins edit the marked ones from chat."""
 
@@ -68,6 +80,20 @@ class FreeSettings(BaseSettings):
         1, ge=0, le=1, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
     )
     approve_vip_immediately: bool = True
+    # The channel's name (el vestíbulo) per language, stored with its article: the voice
+    # writes "del vestíbulo", "al vestíbulo".
+    name: str = Field(
+        "el vestíbulo",
+        min_length=1,
+        max_length=NAME_MAX,
+        json_schema_extra=_house_name("vestibule", "es"),
+    )
+    name_en: str = Field(
+        "the vestibule",
+        min_length=1,
+        max_length=NAME_MAX,
+        json_schema_extra=_house_name("vestibule", "en"),
+    )
 
     @field_validator("social_links", mode="before")
     @classmethod

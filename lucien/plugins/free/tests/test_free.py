@@ -218,8 +218,8 @@ async def test_free_menu_shows_link_links_and_vip(harness: Any) -> None:
     assert url_buttons(ivo.last) == {"Ask to enter": link, **LINK_BUTTONS}
     assert "instagram" not in ivo.last_text
     labels = [b.get("text") for b in ivo.last.inline_buttons]
-    assert "The private salon" in labels
-    await ivo.click("The private salon")
+    assert "The Divan" in labels
+    await ivo.click("The Divan")
     assert "VIP" in ivo.last_text
     # The link is created once and kept.
     assert len(harness.emulator.calls_of("createChatInviteLink")) == 1

@@ -60,7 +60,7 @@ async def test_expel_from_the_card_bans_then_unbans_once_and_is_audited(harness:
     assert channel.members.get(ana.id) == "member"
 
     section = await _card(harness, ana.id, ada)
-    assert section.title == "Vestibule"
+    assert section.title == "The vestibule"
     [line] = section.lines
     assert line.startswith("Approved: asked ") and "attended" in line
     [expel] = section.buttons
@@ -250,14 +250,14 @@ async def test_statistics_of_a_seeded_world(harness: Any) -> None:
     figures = await service(harness.ctx).admin.figures()
     assert figures == FreeFigures(4, 7, 5, now + timedelta(hours=1))
     section = await plugin.lucien_statistics(ctx=harness.ctx, viewer=viewer(ada))
-    assert section is not None and section.title == "Vestibule"
+    assert section is not None and section.title == "The vestibule"
     approved, pending, next_due = section.lines
     assert "4 in" in approved and "7 in 30 days" in approved
     assert pending in ("Pending join requests: 5", "Waiting at the door: 5")
     tz = ZoneInfo((await harness.ctx.config.get("voice")).timezone)
     assert next_due == f"Next approval: {format_datetime(now + timedelta(hours=1), 'en', tz)}"
     [queue] = section.buttons
-    assert (queue.text, queue.callback_data) == ("Vestibule queue", FreeQueue().pack())
+    assert (queue.text, queue.callback_data) == ("Queue of the vestibule", FreeQueue().pack())
 
     # The button opens the queue: the five pending, soonest first.
     await ada.send("/start")

@@ -28,7 +28,7 @@ from lucien.plugins.free.tests.helpers import audit_of, rows, setup_free
 
 pytestmark = pytest.mark.lucien(plugins=["admin", "voice", "free"])
 
-QUEUE = "Vestibule queue"
+QUEUE = "Queue of the vestibule"
 NOTHING = ("No request is pending.", "The antechamber is empty: there is nothing to approve.")
 GONE = ("already been attended to", "no longer pending")
 STALE = ("open the screen again",)
@@ -69,7 +69,9 @@ async def test_queue_pages_in_due_order_and_approve_all_approves_each_once(harne
     await ada.send("/start")
     await ada.click(QUEUE)
     page = ada.last.text
-    assert "Vestibule queue" in page and "9 requests" in page and "page 1 of 2" in page.lower()
+    assert (
+        "Queue of the vestibule" in page and "9 requests" in page and "page 1 of 2" in page.lower()
+    )
     positions = [page.index(f"U{i}:") for i in range(6)]
     assert positions == sorted(positions)  # soonest due first
     assert "U6" not in page

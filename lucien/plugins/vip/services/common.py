@@ -29,6 +29,18 @@ CACHE_PLANS = "vip_plans"
 CACHE_SEEN_LIST = "vip_seen_list"
 
 
+#: The longest house name (a channel's, its members'), said inside lines and buttons.
+NAME_MAX = 64
+
+
+def _house_name(stands_for: str, locale: str) -> Any:
+    """A name of the house admins edit from chat: the voice says it in its forms ("el
+    Diván", "del Diván", "al Diván": see lucien.plugins.voice.names), in `locale`."""
+    return {
+        "lucien": {"editable": True, "kind": "text", "house_name": stands_for, "locale": locale}
+    }
+
+
 class VipSettings(BaseSettings):
     """Settings of the vip plugin (environment prefix `VIP_`; admins edit `channel_id`)."""
 
@@ -43,6 +55,26 @@ class VipSettings(BaseSettings):
                 "rights": ["can_invite_users", "can_restrict_members"],
             }
         },
+    )
+    # The names of the channel (el Diván) and of its members (el círculo exclusivo), per
+    # language, stored with their article: the voice writes "del Diván", "al Diván".
+    name: str = Field(
+        "el Diván", min_length=1, max_length=NAME_MAX, json_schema_extra=_house_name("divan", "es")
+    )
+    name_en: str = Field(
+        "the Divan", min_length=1, max_length=NAME_MAX, json_schema_extra=_house_name("divan", "en")
+    )
+    circle_name: str = Field(
+        "el círculo exclusivo",
+        min_length=1,
+        max_length=NAME_MAX,
+        json_schema_extra=_house_name("circle", "es"),
+    )
+    circle_name_en: str = Field(
+        "the exclusive circle",
+        min_length=1,
+        max_length=NAME_MAX,
+        json_schema_extra=_house_name("circle", "en"),
     )
     reminder_hours: int = Field(24, ge=0, le=24 * 30)
     invite_link_hours: int = Field(24, ge=1, le=24 * 30)

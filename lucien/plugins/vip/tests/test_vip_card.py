@@ -31,7 +31,7 @@ from lucien.plugins.vip.tests.card_helpers import (
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
 GRANT, EXTEND, REVOKE = "Make VIP", "Extend", "Revoke VIP"
-EXPEL, DAYS, CONFIRM = "Expel from the private salon", "A number of days", "Confirm"
+EXPEL, DAYS, CONFIRM = "Expel from the Divan", "A number of days", "Confirm"
 BACK = "Back to the card"
 # The variants of vip.granted (en): the entry ritual's first stage after a grant.
 WELCOME = (
@@ -55,8 +55,8 @@ async def test_grant_30_days_from_the_card_gives_the_entry_and_the_link(harness:
     await ada.send("/start")
 
     section = await card(harness, ada, ana.id)
-    assert section.title == "<b>Private salon (VIP)</b>"
-    assert section.lines[0] in ("Never VIP.", "Has not yet crossed the door of the private salon.")
+    assert section.title == "<b>The Divan (VIP)</b>"
+    assert section.lines[0] in ("Never VIP.", "Has not yet crossed the door of the Divan.")
     assert labels(section) == [GRANT, EXPEL]
 
     # Make VIP: the plans, or a number of days; the days prompt refuses nonsense.
@@ -275,7 +275,7 @@ async def test_the_section_on_the_admin_plugins_card(harness: Any) -> None:
     await ada.send("/start")
     await ada.press(ada.last, f"ucard:{ana.id}")
     card_message = ada.last
-    assert "Private salon (VIP)" in card_message.text
+    assert "The Divan (VIP)" in card_message.text
     buttons = [label for row in card_message.buttons for label in row]
     assert {EXTEND, REVOKE, EXPEL, "Whole history"} <= set(buttons)
     section = await card(harness, ada, ana.id)
@@ -288,4 +288,4 @@ async def test_the_section_on_the_admin_plugins_card(harness: Any) -> None:
     await ada.click("Whole history", message=card_message)
     assert "page 1 of 1" in ada.last.text and ada.last.text.count("renewed with an invitation") == 4
     await ada.click(BACK)
-    assert "Private salon (VIP)" in ada.last.text
+    assert "The Divan (VIP)" in ada.last.text

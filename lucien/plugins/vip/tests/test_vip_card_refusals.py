@@ -26,19 +26,19 @@ from lucien.plugins.vip.tests.card_helpers import (
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
-EXPEL_ES, CONFIRM_ES = "Expulsar del salón privado", "Confirmar"
+EXPEL_ES, CONFIRM_ES = "Expulsar del Diván", "Confirmar"
 GRANT, EXTEND, REVOKE = "Make VIP", "Extend", "Revoke VIP"
-EXPEL, DAYS, CONFIRM, GOLD = "Expel from the private salon", "A number of days", "Confirm", "Gold (30 days)"  # fmt: skip
-PRIVILEGED = ("es propietario o administrador", "administra el salón privado")
-ABSENT = ("no se encuentra en el salón privado", "no está en el salón privado")
+EXPEL, DAYS, CONFIRM, GOLD = "Expel from the Divan", "A number of days", "Confirm", "Gold (30 days)"  # fmt: skip
+PRIVILEGED = ("es propietario o administrador", "administra el Diván")
+ABSENT = ("no se encuentra en el Diván", "no está en el Diván")
 REFUSED = ("Telegram no me permitió retirar a", "Telegram rechazó la salida de")
 WAITING = ("aún no lo ha confirmado", "todavía no la ha confirmado")
 # What the tester was told for an owner and for a stranger: never again.
 CLAIMED = (
     "Hecho: acompaño",
-    "está saliendo del salón privado",
-    "ha salido del salón privado",
-    "ya no está en el salón privado",
+    "está saliendo del Diván",
+    "ha salido del Diván",
+    "ya no está en el Diván",
 )
 ALREADY = ("is already VIP", "already belongs to the exclusive circle")
 WELCOME = ("opens its doors to you", "wished to count on you", "has taken notice of you")
@@ -222,7 +222,7 @@ async def test_wording_and_the_way_back_to_the_list(harness: Any) -> None:
     [entry] = [b["text"] for b in listing.inline_buttons if b["text"].startswith("Ana — ")]
     await ada.click(entry, message=listing)
     opened = ada.last
-    assert "Private salon (VIP)" in opened.text
+    assert "The Divan (VIP)" in opened.text
     await ada.click("‹ Back to the VIP members", message=opened)
     back = ada.last
     assert "Page 1 of 1" in back.text and [b["text"] for b in back.inline_buttons] == listed

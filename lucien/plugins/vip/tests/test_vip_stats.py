@@ -109,7 +109,7 @@ async def test_the_figures_of_a_seeded_world(harness: Any) -> None:
     assert await vip(harness).statistics.stats() == EXPECTED
 
     section = await plugin.lucien_statistics(ctx=harness.ctx, viewer=viewer(ada))
-    assert section.title == "<b>Private salon (VIP)</b>"
+    assert section.title == "<b>The Divan (VIP)</b>"
     assert list(section.lines) == [
         "Active VIP members: <b>7</b>",
         "New VIPs: <b>4</b> in 7 days, <b>6</b> in 30 days",

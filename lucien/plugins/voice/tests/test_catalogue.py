@@ -11,6 +11,7 @@ import pytest
 from lucien.core.formatting import Money
 from lucien.plugins.voice.catalogues import TIMES_OF_DAY
 from lucien.plugins.voice.check import check_catalogue, collect_messages, telegram_html_problems
+from lucien.plugins.voice.names import DEFAULTS, STEMS, name_forms
 from lucien.plugins.voice.services import LOCALES, render_variant
 
 from .conftest import FakeUser
@@ -107,6 +108,8 @@ def test_every_variant_renders_cleanly(declared, catalogue, locale):
             "name": "Ana",
             "creator": "Diana",
         }
+        for stem in STEMS:  # the house's names, in their forms, as the voice gives them
+            context |= name_forms(stem, DEFAULTS[locale][stem], locale)
         variants = catalogue.variants(locale, key)
         assert variants, f"{locale}: no variants for {key}"
         for variant in variants:

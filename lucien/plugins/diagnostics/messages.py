@@ -39,8 +39,15 @@ MESSAGES: list[MessageKey] = [
         "Version {version}, up {uptime:minutes}, replica {replica}.",
         ("version", "uptime", "replica"),
     ),
+    # outside Railway: the machine and the process this report comes from
+    M(
+        "diagnostics.report.version_local",
+        "Version {version}, up {uptime:minutes}, on {host} (process {pid}).",
+        ("version", "uptime", "host", "pid"),
+    ),
     M("diagnostics.report.section.components", "Components:"),
-    M("diagnostics.report.check", "- {name}: {status} {detail}", ("name", "status", "detail")),
+    M("diagnostics.report.check", "- {name}: {status}; {detail}", ("name", "status", "detail")),
+    M("diagnostics.report.check_bare", "- {name}: {status}", ("name", "status")),
     # an entry of a table a check publishes (its job queues: "free.approvals: 0")
     M("diagnostics.report.check_item", "  - {item}: {value}", ("item", "value")),
     # statuses of checks and states of plugins, said in the admin's language
@@ -53,8 +60,13 @@ MESSAGES: list[MessageKey] = [
     M("diagnostics.report.section.plugins", "Plugins:"),
     M(
         "diagnostics.report.plugin",
-        "- {name} {version}: {state} {reason}",
-        ("name", "version", "state", "reason"),
+        "- {plugin} {version} ({name}): {state}",
+        ("name", "plugin", "version", "state"),
+    ),
+    M(
+        "diagnostics.report.plugin_reason",
+        "- {plugin} {version} ({name}): {state} {reason}",
+        ("name", "plugin", "version", "state", "reason"),
     ),
     M("diagnostics.report.section.migrations", "Migrations:"),
     M(
@@ -76,12 +88,14 @@ MESSAGES: list[MessageKey] = [
         "- {namespace}: {rate} hits ({hits}/{lookups})",
         ("namespace", "rate", "hits", "lookups"),
     ),
+    M("diagnostics.report.cache_unused", "- {namespace}: no lookups yet", ("namespace",)),
     M("diagnostics.report.section.jobs", "Jobs:"),
     M(
         "diagnostics.report.job",
-        "- {name}: every {interval} s, {depth} waiting",
-        ("name", "interval", "depth"),
+        "- {job}: every {interval} s, {depth} waiting",
+        ("name", "job", "interval", "depth"),
     ),
+    M("diagnostics.report.job_bare", "- {job}: every {interval} s", ("name", "job", "interval")),
     M("diagnostics.report.section.channels", "Channels:"),
     M(
         "diagnostics.report.channel_ok",
@@ -103,6 +117,31 @@ MESSAGES: list[MessageKey] = [
     # one figure a check publishes: its label (a diagnostics.data.* line or its name)
     M("diagnostics.report.figure", "{label}: {value}", ("label", "value")),
     # the core's components
+    # names in words: jobs, plugins and checks (`wording.py`; any plugin may add its own)
+    M("diagnostics.job.free.approvals", "free channel approvals"),
+    M("diagnostics.job.free.welcomes", "free channel welcomes"),
+    M("diagnostics.job.vip.reminders", "VIP reminders"),
+    M("diagnostics.job.vip.expiry", "VIP expiries"),
+    M("diagnostics.job.vip.links", "VIP invite links"),
+    M("diagnostics.job.core.watch", "house watch"),
+    M("diagnostics.job.core.outbox", "messages to send"),
+    M("diagnostics.job.core.backup", "backups"),
+    M("diagnostics.job.publish.broadcasts", "broadcasts"),
+    M("diagnostics.job.publish.posts", "channel posts"),
+    M("diagnostics.job.publish.reactions", "reaction counts"),
+    M("diagnostics.job.dashboard.sampler", "dashboard samples"),
+    M("diagnostics.plugin.admin", "administration"),
+    M("diagnostics.plugin.content", "content"),
+    M("diagnostics.plugin.core", "core"),
+    M("diagnostics.plugin.dashboard", "dashboard"),
+    M("diagnostics.plugin.diagnostics", "diagnostics"),
+    M("diagnostics.plugin.free", "free channel"),
+    M("diagnostics.plugin.vip", "VIP channel"),
+    M("diagnostics.plugin.voice", "Lucien's voice"),
+    M("diagnostics.plugin.publish", "publishing"),
+    M("diagnostics.plugin.import_sqlite", "SQLite import"),
+    M("diagnostics.plugin.sandbox", "sandbox"),
+    M("diagnostics.component.backup", "backups"),
     M("diagnostics.component.database", "database"),
     M("diagnostics.component.migrations", "migrations"),
     M("diagnostics.component.redis", "redis"),

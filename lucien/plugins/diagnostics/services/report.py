@@ -38,6 +38,16 @@ def replica_name() -> str:
     return os.environ.get("RAILWAY_REPLICA_ID") or f"{socket.gethostname()}:{os.getpid()}"
 
 
+def percent(ratio: float, locale: str) -> str:
+    """A ratio as the language writes a percentage ("96 %" in Spanish, "96%" in English)."""
+    from babel.numbers import format_percent
+
+    try:
+        return str(format_percent(ratio, locale=locale))
+    except Exception:  # an unknown locale: the plain form
+        return f"{ratio:.0%}"
+
+
 #: Characters of HTML per page of the report: Telegram takes 4,096 once parsed (markup
 #: only adds characters), less the house header, the page line and some room.
 PAGE_BUDGET = 3500
@@ -107,42 +117,44 @@ class Report:
                 warned=counts["warn"],
                 failed=counts["fail"],
             ),
-            await say(
-                "diagnostics.report.version",
-                user=user,
-                version=app.version,
-                uptime=int(time.monotonic() - app.started_monotonic) // 60,
-                replica=replica_name(),
-            ),
+            await self._version_line(user),
             "",
             await say("diagnostics.report.section.components", user=user),
         ]
         for name, entry in checks.items():
             parts = [await words.detail(entry.get("detail", "")), await words.figures(entry)]
+            detail = Markup(" · ".join(p for p in parts if p))
             lines.append(
                 await say(
-                    "diagnostics.report.check",
+                    "diagnostics.report.check" if detail else "diagnostics.report.check_bare",
                     user=user,
                     name=await words.component(name),
                     status=await self._said("status", entry["status"], user),
-                    detail=Markup(" · ".join(p for p in parts if p)),
+                    detail=detail,
                 )
             )
-            for item, value in _tables(entry):
+            for item, value in _tables(entry):  # a job's queue, by the job's name
                 lines.append(
-                    await say("diagnostics.report.check_item", user=user, item=item, value=value)
+                    await say(
+                        "diagnostics.report.check_item",
+                        user=user,
+                        item=await words.job(item),
+                        value=value,
+                    )
                 )
         lines.append(await self._webhook_line(user, words))
         lines += ["", await say("diagnostics.report.section.plugins", user=user)]
         for name, entry in sorted(health["plugins"].items()):
+            reason = await words.reason(entry.get("reason") or "")
             lines.append(
                 await say(
-                    "diagnostics.report.plugin",
+                    "diagnostics.report.plugin_reason" if reason else "diagnostics.report.plugin",
                     user=user,
-                    name=name,
+                    name=await words.plugin(name),
+                    plugin=name,
                     version=entry.get("version", "?"),
                     state=await self._said("state", entry["state"], user),
-                    reason=await words.reason(entry.get("reason") or ""),
+                    reason=reason,
                 )
             )
         lines += ["", await say("diagnostics.report.section.migrations", user=user)]
@@ -155,7 +167,35 @@ class Report:
         if channel_lines:
             lines += ["", await say("diagnostics.report.section.channels", user=user)]
             lines += channel_lines
-        return lines
+        return [line.rstrip() for line in lines]
+
+    async def _version_line(self, user: Any) -> str:
+        """The version, the time in service, and where this report comes from: Railway's
+        replica, else the machine and the process."""
+        app = self.ctx.app
+        context: dict[str, Any] = {
+            "version": app.version,
+            "uptime": int(time.monotonic() - app.started_monotonic) // 60,
+        }
+        railway = os.environ.get("RAILWAY_REPLICA_ID")
+        if railway:
+            return await self.ctx.voice.say(
+                "diagnostics.report.version", user=user, replica=railway, **context
+            )
+        return await self.ctx.voice.say(
+            "diagnostics.report.version_local",
+            user=user,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            **context,
+        )
+
+    def _locale(self, user: Any) -> str:
+        """The admin's language, as the voice speaks it."""
+        locale_for = getattr(self.ctx.voice, "locale_for", None)
+        if callable(locale_for):
+            return str(locale_for(user))
+        return str(getattr(user, "language_code", None) or "en").split("-")[0]
 
     async def _said(self, kind: str, value: str, user: Any) -> str:
         """A status or state in the admin's language (`kind` is "status" or "state")."""
@@ -226,13 +266,19 @@ class Report:
         for ns, stats in sorted(self.ctx.cache.stats().items()):
             hits = int(stats.get("hits", 0))
             lookups = hits + int(stats.get("misses", 0))
-            rate = f"{hits / lookups:.0%}" if lookups else "-"
+            if not lookups:
+                lines.append(
+                    await self.ctx.voice.say(
+                        "diagnostics.report.cache_unused", user=user, namespace=ns
+                    )
+                )
+                continue
             lines.append(
                 await self.ctx.voice.say(
                     "diagnostics.report.cache",
                     user=user,
                     namespace=ns,
-                    rate=rate,
+                    rate=percent(hits / lookups, self._locale(user)),
                     hits=hits,
                     lookups=lookups,
                 )
@@ -246,13 +292,15 @@ class Report:
         for entry in checks.values():
             if isinstance(entry.get("queues"), dict):
                 queues.update(entry["queues"])
+        words = Words(self.ctx, user)
         return [
             await self.ctx.voice.say(
-                "diagnostics.report.job",
+                "diagnostics.report.job" if job.name in queues else "diagnostics.report.job_bare",
                 user=user,
-                name=job.name,
+                name=await words.job(job.name),
+                job=job.name,
                 interval=job.interval,
-                depth=queues.get(job.name, "-"),
+                depth=queues.get(job.name, 0),
             )
             for job in self.ctx.app.jobs()
         ]

@@ -7,7 +7,13 @@ figures (`latency_ms`), a plugin's reason to be left out, Telegram's rights and 
 channel settings.
 
 A key is looked up among the declared messages, so a plugin may add its own words for
-its figures (`diagnostics.data.<name>`) without this module knowing them.
+its figures (`diagnostics.data.<name>`), its checks (`diagnostics.component.<name>`), its
+name (`diagnostics.plugin.<name>`) and its jobs (`diagnostics.job.<job name>`) without
+this module knowing them. A check, job or figure nobody named is shown by its own name,
+quoted: a new health check (a backup's, say) reads plainly before it has words.
+
+Details are matched on their text with spaces folded and case ignored, so a reworded
+capital or a doubled space in a core message does not turn it into a quote.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 SILENT_DETAILS = frozenset({"ok", "ready"})
 # Known details: a pattern and the key saying it (named groups are its context).
 DETAILS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), key)
+    (re.compile(pattern, re.IGNORECASE), key)
     for pattern, key in (
         (r"^at head$", "diagnostics.detail.at_head"),
         (r"^not at head$", "diagnostics.detail.not_at_head"),
@@ -50,8 +56,6 @@ REASONS = {
     "not in LUCIEN_PLUGINS": "diagnostics.reason.not_listed",
     "in LUCIEN_DISABLED_PLUGINS": "diagnostics.reason.disabled_by_env",
 }
-# The core's components, named in the admin's language (plugins keep their names).
-COMPONENTS = frozenset({"database", "migrations", "redis", "dispatcher", "webhook"})
 # Values of a check's figures that are words.
 VALUES = frozenset({"memory", "redis"})
 
@@ -73,16 +77,28 @@ class Words:
     async def _say(self, key: str, **context: Any) -> Markup:
         return Markup(await self.ctx.voice.say(key, user=self.user, **context))
 
+    async def _named(self, key: str, fallback: str) -> str:
+        """`key` said when some plugin declares it, else `fallback` quoted short."""
+        return await self._say(key) if key in self.declared else quote(fallback, 60)
+
     async def component(self, name: str) -> str:
-        """A core component's name in words; a plugin's check keeps the plugin's name."""
-        if name in COMPONENTS:
-            return await self._say(f"diagnostics.component.{name}")
-        return name
+        """A health check's name in words: a core component's, a plugin's (its check is
+        named after it), else its own name."""
+        key = f"diagnostics.component.{name}"
+        return await self._named(key, name) if key in self.declared else await self.plugin(name)
+
+    async def plugin(self, name: str) -> str:
+        """A plugin's name in words ("canal VIP"), else its own."""
+        return await self._named(f"diagnostics.plugin.{name}", name)
+
+    async def job(self, name: str) -> str:
+        """A background job's name in words ("recordatorios VIP"), else its own."""
+        return await self._named(f"diagnostics.job.{name}", name)
 
     async def detail(self, detail: str) -> str:
         """A check's detail in words when known, quoted short when not ("" for none)."""
-        detail = str(detail or "").strip()
-        if not detail or detail in SILENT_DETAILS:
+        detail = " ".join(str(detail or "").split())
+        if not detail or detail.lower() in SILENT_DETAILS:
             return ""
         for pattern, key in DETAILS:
             found = pattern.match(detail)

@@ -45,24 +45,30 @@ async def test_a_spanish_admin_reads_the_report_in_spanish(
     await diana.send("/diag")
     report = diana.last.text
 
-    assert "• base de datos: en orden latencia (ms): " in report
-    assert "• migraciones: en orden al día" in report
-    assert "• Redis: en orden sin REDIS_URL: el estado vive en memoria" in report
+    assert "• base de datos: en orden — latencia (ms): " in report
+    assert "• migraciones: en orden — al día" in report
+    assert "• Redis: en orden — sin REDIS_URL: el estado vive en memoria" in report
     assert "modo: en memoria" in report
-    assert "• free: aviso el vestíbulo aún no tiene canal" in report
-    assert f"• vip: en orden canal {salon.id} · suscripciones activas: 0" in report
+    assert "• canal gratuito: aviso — el vestíbulo aún no tiene canal" in report
+    assert f"• canal VIP: en orden — canal {salon.id} · suscripciones activas: 0" in report
     assert f"• Canal VIP ({salon.id}): faltan restringir miembros" in report
     for word in ENGLISH:
         assert not re.search(rf"(?<![\w.]){word}(?![\w.])", report), word
     for state in ("pass", "warn", "fail"):
         assert not re.search(rf"• \S+: {state}\b", report), state
     # each queue a line of its own, under the check that publishes it
-    assert "    ◦ free.approvals: 0\n    ◦ free.welcomes: 0" in report
-    assert "    ◦ vip.reminders: 0\n    ◦ vip.expiry: 0" in report
+    assert (
+        "    ◦ aprobaciones del canal gratuito: 0\n    ◦ bienvenidas del canal gratuito: 0"
+        in report
+    )
+    assert "    ◦ recordatorios VIP: 0\n    ◦ vencimientos VIP: 0" in report
     assert "queues" not in report and "{" not in report
     # plugin states
-    assert f"• admin {version}: en servicio" in report
-    assert f"• sandbox {version}: desactivado (no figura en LUCIEN_PLUGINS)" in report
+    assert f"• administración (admin {version}): en servicio" in report
+    assert (
+        f"• entorno de pruebas (sandbox {version}): desactivado (no figura en LUCIEN_PLUGINS)"
+        in report
+    )
     assert not re.search(r"\d: (enabled|disabled|failed)\b", report)
     # the last error, dated in the creator's timezone and in Spanish
     assert f"último error: {ERROR} (el 1 de enero de 2026, 21:24)" in report
@@ -78,8 +84,8 @@ async def test_an_english_admin_reads_the_same_report_in_english(harness: Any) -
     await ada.send("/diag")
     report = ada.last.text
 
-    assert "• database: in order" in report and "• free: warning" in report
-    assert "    ◦ free.approvals: 0" in report and "queues" not in report
-    assert f"• admin {version}: enabled" in report
-    assert f"• sandbox {version}: disabled" in report
+    assert "• database: in order" in report and "• free channel: warning" in report
+    assert "    ◦ free channel approvals: 0" in report and "queues" not in report
+    assert f"• administration (admin {version}): enabled" in report
+    assert f"• sandbox (sandbox {version}): disabled" in report
     assert f"last error: {ERROR} (on January 1, 2026, 9:24\u202fPM)" in report

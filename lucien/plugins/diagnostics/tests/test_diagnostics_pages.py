@@ -62,7 +62,7 @@ async def test_a_long_report_is_read_a_page_at_a_time(harness: Any, language: st
     pages = int(lines[-1].rsplit(" ", 1)[-1])
     assert pages >= 3 and lines[-1] == page_line.format(1, pages)
     assert first.buttons[0] == [next_label]
-    assert f"• sprawl: {failing} ConnectionError: the far end hung up" in first.text
+    assert f"• sprawl: {failing} — ConnectionError: the far end hung up" in first.text
     assert "…" in first.text and "hung up " * 20 not in first.text  # the error, quoted short
     assert "◦ sprawl.queue_000: 0" in first.text
 

@@ -26,13 +26,13 @@ async def test_diag_counts_the_join_requests_waiting_for_approval(harness: Any) 
         assert await harness.user(name, language_code="en").join(link) == "requested"
 
     await admin.send("/diag")
-    assert _depth(admin.last.text, "free.approvals") == "0"  # asked, not yet due
+    assert _depth(admin.last.text, "free channel approvals") == "0"  # asked, not yet due
 
     harness.clock.advance(minutes=11)  # due now; the job has not run yet
     await admin.send("/diag")
-    assert _depth(admin.last.text, "free.approvals") == "2"
-    assert _depth(admin.last.text, "vip.expiry") == "0"
+    assert _depth(admin.last.text, "free channel approvals") == "2"
+    assert _depth(admin.last.text, "VIP expiries") == "0"
 
     await harness.run_jobs()
     await admin.send("/diag")
-    assert _depth(admin.last.text, "free.approvals") == "0"
+    assert _depth(admin.last.text, "free channel approvals") == "0"

@@ -67,6 +67,7 @@ from lucien.core.outbox_calls import (
     decode_method,
     encode_call,
 )
+from lucien.core.sender import Deferred
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -95,7 +96,17 @@ RETENTION = timedelta(days=7)
 PRUNE_EVERY = timedelta(minutes=10)
 MAX_KEY = 255
 # The outcome of a call as /metrics counts it.
-_METRIC = {"done": "sent", "retry": "retried", "failed": "failed", "skipped": "skipped"}
+_METRIC = {
+    "done": "sent",
+    "retry": "retried",
+    "failed": "failed",
+    "skipped": "skipped",
+    "deferred": "deferred",
+}
+# `send_now` runs in the caller's update: it waits this long at most for a chat's turn
+# (a busy admin chat, 1 message/s) and leaves the row to the job beyond that, so a user's
+# tap is never answered only after everyone else's notifications went out.
+SEND_NOW_MAX_WAIT_S = 1.0
 
 
 @dataclass
@@ -116,7 +127,7 @@ class _Claimed:
 class _Outcome:
     """What one call's attempt means for its row (module docstring: when a call fails)."""
 
-    kind: Literal["done", "retry", "failed", "skipped"]
+    kind: Literal["done", "retry", "failed", "skipped", "deferred"]
     error: str | None = None
     delay: float = 0.0
     method: TelegramMethod[Any] | None = None
@@ -216,7 +227,8 @@ class Outbox:
         made, left, batch = 0, limit, min(limit, CONCURRENCY)
         while left > 0:
             rows = await self._claim(min(batch, left))
-            made += await self._run_all(rows)
+            # A claimed row never waits for its chat's turn past half its lease.
+            made += await self._run_all(rows, self.lease / 2)
             left -= len(rows)
             if len(rows) < batch:
                 break
@@ -228,7 +240,8 @@ class Outbox:
         made = 0
         for start in range(0, len(keys), CONCURRENCY):
             chunk = keys[start : start + CONCURRENCY]
-            made += await self._run_all(await self._claim(len(chunk), chunk))
+            claimed = await self._claim(len(chunk), chunk)
+            made += await self._run_all(claimed, SEND_NOW_MAX_WAIT_S)
         return made
 
     async def prune(self, older_than: timedelta = RETENTION) -> int:
@@ -295,14 +308,14 @@ class Outbox:
         ]
         return sorted(found, key=lambda c: c.id)
 
-    async def _run_all(self, rows: list[_Claimed]) -> int:
+    async def _run_all(self, rows: list[_Claimed], max_wait: float) -> int:
         if not rows:
             return 0
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def one(row: _Claimed) -> int:
             async with gate:
-                return await self._run(row)
+                return await self._run(row, max_wait)
 
         results = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)
         for result in results:
@@ -310,8 +323,9 @@ class Outbox:
                 raise result  # the database went away mid-row: the job loop reports it
         return sum(cast("list[int]", results))
 
-    async def _run(self, row: _Claimed) -> int:
-        """Make `row`'s calls from its step on; the number made."""
+    async def _run(self, row: _Claimed, max_wait: float) -> int:
+        """Make `row`'s calls from its step on; the number made. A call whose chat's turn
+        is more than `max_wait` away leaves the row, unchanged, for then."""
         made, step, trimmed = 0, row.step, False
         while step < len(row.calls):
             spec = row.calls[step]
@@ -320,7 +334,14 @@ class Outbox:
                 if step == len(row.calls) and not await self._advance(row, step, None, CANCELLED):
                     return made
                 continue
-            outcome = await self._call(spec, row.attempts)
+            outcome = await self._call(spec, row.attempts, max_wait)
+            if outcome.kind == "deferred":
+                await self._release(
+                    row,
+                    attempts=OutboxEntry.attempts - 1,  # not an attempt: nothing was tried
+                    next_attempt_at=self.ctx.clock.now() + timedelta(seconds=outcome.delay),
+                )
+                return made
             if outcome.kind in ("retry", "failed"):
                 if outcome.kind == "retry":
                     await self._give_back(row, outcome.error, outcome.delay)
@@ -338,7 +359,7 @@ class Outbox:
                 return made  # the lease ran out: another replica has the row now
         return made
 
-    async def _call(self, spec: dict[str, Any], attempts: int) -> _Outcome:
+    async def _call(self, spec: dict[str, Any], attempts: int, max_wait: float) -> _Outcome:
         """Make one stored call and say what it means for the row (module docstring)."""
         try:
             method = decode_method(spec)
@@ -348,7 +369,9 @@ class Outbox:
         metrics = getattr(self.ctx.app, "metrics", None)
         try:
             async with asyncio.timeout(CALL_TIMEOUT_S):
-                await self.ctx.sender(method)
+                await self.ctx.sender(method, max_wait=max_wait)
+        except Deferred as exc:
+            outcome = _Outcome("deferred", None, exc.wait, method)
         except PERMANENT as exc:
             error = f"{type(exc).__name__}: {exc.message}"
             if contains(exc.message, spec.get("ok_errors", ())):

@@ -33,31 +33,45 @@ _SENDING = {
 }
 
 
-# GCRA ("virtual scheduling"): every send reserves the earliest slot that respects both the
-# global pace and its chat's pace, then sleeps until it. Reserving rather than polling
-# means a message waiting for a busy chat never holds back messages to other chats.
-# The Redis version does the same atomically for every replica (DESIGN: one shared limiter).
+# GCRA ("virtual scheduling"), in two steps: a send first reserves its chat's next slot
+# and sleeps until it, and only then the earliest global slot. Booking both at once would
+# move the global schedule to a busy chat's far slot and hold every other chat behind it
+# (twenty notes queued for one admin delayed everyone's replies by 17 s under load).
+# The Redis version does each step atomically for every replica (DESIGN: one shared limiter).
+# ARGV[5] >= 0 is the longest wait the caller accepts: beyond it nothing is reserved and
+# the wait comes back negative (the caller leaves the send for later).
 _RESERVE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local g_interval = tonumber(ARGV[1])
-local c_interval = tonumber(ARGV[2])
-local c_burst = tonumber(ARGV[3])
-local g_burst = tonumber(ARGV[4])
-local weight = tonumber(ARGV[5] or '1')
-local c_tat = tonumber(redis.call('GET', KEYS[2]) or '0')
-local slot = math.max(now, c_tat - (c_burst - 1) * c_interval)
-local g_tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-slot = math.max(slot, g_tat - (g_burst - 1) * g_interval)
-redis.call('SET', KEYS[1], math.max(g_tat, slot) + g_interval * weight, 'PX', 60000)
-redis.call('SET', KEYS[2], math.max(c_tat, slot) + c_interval * weight, 'PX', 120000)
+local interval = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local weight = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local max_wait = tonumber(ARGV[5])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local slot = math.max(now, tat - (burst - 1) * interval)
+if max_wait >= 0 and slot - now > max_wait then
+  return -(slot - now)
+end
+redis.call('SET', KEYS[1], math.max(tat, slot) + interval * weight, 'PX', ttl)
 return slot - now
 """
 
 
-# A send woken this late after its reserved slot takes a new one (a few times at most).
+# A send woken this late after its reserved global slot takes a new one (a few times).
 _LATE_S = 0.1
 _LATE_RETRIES = 3
+
+
+class Deferred(Exception):
+    """The chat's next slot is further away than the caller would wait (`max_wait`)."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"the chat's next slot is {wait:.1f} s away")
+        self.wait = wait
+
+
+_GLOBAL = "all"
 
 
 class Sender:
@@ -87,8 +101,8 @@ class Sender:
         # A global burst stays minimal: Telegram counts ~30 in any one-second window.
         self._global_burst = burst
         self._per_chat_burst = per_chat_burst
-        self._next_global = 0.0
-        self._chat_tat: dict[Any, float] = {}
+        # Theoretical arrival times: the global one (key _GLOBAL) and each chat's.
+        self._tats: dict[Any, float] = {}
         self._redis = redis
         self._script = redis.register_script(_RESERVE_LUA) if redis is not None else None
         self._prefix = f"{key_prefix}:send:{bot.id}"
@@ -98,40 +112,56 @@ class Sender:
         is_group = (isinstance(chat_id, int) and chat_id < 0) or isinstance(chat_id, str)
         return (3.0, 3.0) if is_group else (1.0, self._per_chat_burst)
 
-    def _reserve_local(self, chat_id: Any, weight: int = 1) -> float:
+    def _reserve_local(
+        self, key: Any, interval: float, burst: float, weight: int, max_wait: float | None
+    ) -> float:
         now = time.monotonic()
-        interval, burst = self._chat_pace(chat_id)
-        tat = self._chat_tat.get(chat_id, 0.0)
-        global_earliest = self._next_global - (self._global_burst - 1) * self._global_interval
-        slot = max(now, tat - (burst - 1) * interval, global_earliest)
-        self._next_global = max(self._next_global, slot) + self._global_interval * weight
-        self._chat_tat[chat_id] = max(tat, slot) + interval * weight
-        if len(self._chat_tat) > 50_000:  # an old chat's schedule is in the past anyway
-            self._chat_tat.pop(next(iter(self._chat_tat)))
+        tats = self._tats
+        tat = tats.get(key, 0.0)
+        slot = max(now, tat - (burst - 1) * interval)
+        if max_wait is not None and slot - now > max_wait:
+            return -(slot - now)
+        tats[key] = max(tat, slot) + interval * weight
+        if len(tats) > 50_000:  # an old chat's schedule is in the past anyway
+            tats.pop(next(iter(tats)))
         return slot - now
 
-    async def _reserve(self, chat_id: Any, weight: int = 1) -> float:
+    async def _reserve(
+        self,
+        key: Any,
+        interval: float,
+        burst: float,
+        weight: int = 1,
+        max_wait: float | None = None,
+    ) -> float:
+        """Seconds until the reserved slot of schedule `key`; negative: not reserved,
+        the slot being further than `max_wait`."""
         if self._script is not None:
-            interval, burst = self._chat_pace(chat_id)
             try:
                 wait_ms = await self._script(
-                    keys=[f"{self._prefix}:all", f"{self._prefix}:chat:{chat_id}"],
+                    keys=[f"{self._prefix}:{key}"],
                     args=[
-                        self._global_interval * 1000,
                         interval * 1000,
                         burst,
-                        self._global_burst,
                         weight,
+                        60_000 if key == _GLOBAL else 120_000,
+                        -1 if max_wait is None else max_wait * 1000,
                     ],
                 )
-                return max(0.0, int(wait_ms) / 1000)
+                return int(wait_ms) / 1000
             except Exception as exc:  # Redis away: pace this process alone meanwhile
                 log.debug("shared limiter unavailable (%r); pacing locally", exc)
-        return self._reserve_local(chat_id, weight)
+        return self._reserve_local(key, interval, burst, weight, max_wait)
 
-    async def _pace(self, chat_id: Any, weight: int = 1) -> None:
+    async def _pace(self, chat_id: Any, weight: int = 1, max_wait: float | None = None) -> None:
+        interval, burst = self._chat_pace(chat_id)
+        wait = await self._reserve(f"chat:{chat_id}", interval, burst, weight, max_wait)
+        if wait < 0:
+            raise Deferred(-wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
         for _ in range(_LATE_RETRIES):
-            wait = await self._reserve(chat_id, weight)
+            wait = await self._reserve(_GLOBAL, self._global_interval, self._global_burst, weight)
             if wait <= 0:
                 return
             due = time.monotonic() + wait
@@ -141,7 +171,9 @@ class Sender:
             if time.monotonic() - due < _LATE_S:
                 return
 
-    async def __call__(self, method: TelegramMethod[T]) -> T:
+    async def __call__(self, method: TelegramMethod[T], *, max_wait: float | None = None) -> T:
+        """Make the call within the limits; with `max_wait`, raise `Deferred` instead of
+        waiting longer than that for the chat's turn (nothing is sent or reserved)."""
         counted = method.__api_method__.lower() in _SENDING
         chat_id = getattr(method, "chat_id", None)
         # An album (copyMessages, sendMediaGroup) is as many messages as it has items.
@@ -149,7 +181,7 @@ class Sender:
         weight = len(many) if isinstance(many, list) and many else 1
         for attempt in range(self.max_retries + 1):
             if counted:
-                await self._pace(chat_id, weight)
+                await self._pace(chat_id, weight, max_wait)
             try:
                 return await self.bot(method)
             except TelegramRetryAfter as exc:

@@ -358,3 +358,21 @@ async def test_an_admin_who_blocked_the_bot_does_not_stop_the_others(harness: An
         )
     assert user is not None and user.blocked_bot
     assert failed == "failed"
+
+
+async def test_send_now_leaves_a_busy_chats_rows_to_the_job(harness: Any) -> None:
+    """A handler's send_now waits about a second at most for the chat's turn (1 message/s):
+    the other rows go back, untouched and not counted as attempts, for the job."""
+    ana = await started_user(harness)
+    await harness.start_app()
+    keys = [f"note:{i}" for i in range(8)]
+    for i, key in enumerate(keys):
+        await queue(harness, *says(ana.id, f"note {i}"), key=key)
+    made = await harness.ctx.outbox.send_now(*keys)
+    assert 1 <= made <= 5, made
+    left = [await row(harness, key) for key in keys]
+    waiting = [r for r in left if r.status == "pending"]
+    assert len(waiting) == 8 - made
+    assert all(r.attempts == 0 and r.claimed_by is None for r in waiting)
+    await harness.advance(seconds=10)  # the job: the rest, paced
+    assert sorted(texts(ana)) == sorted(f"note {i}" for i in range(8))

@@ -96,3 +96,41 @@ async def test_an_album_is_paced_as_the_messages_it_holds(harness: BotHarness) -
     statuses = [c.status for c in harness.emulator.calls_of("copyMessages")]
     assert statuses.count(429) == 0
     assert all(len(u.messages) == 5 for u in users)
+
+
+async def _busy_chat_then_another(harness: BotHarness, redis: bool) -> int:
+    """Twenty notes queued for one chat, then one for another chat: how many of the
+    twenty had arrived when the other one was sent."""
+    admin, ana = harness.user("Admin"), harness.user("Ana")
+    for user in (admin, ana):
+        user.chat_with(harness.account).started = True
+    await harness.start_app()
+    ctx = harness.ctx
+    shared = dict(redis=ctx.state.redis, key_prefix=harness.redis_prefix) if redis else {}
+    sender = Sender(ctx.bot, per_second=25, **shared)
+    busy = [
+        asyncio.create_task(sender(SendMessage(chat_id=admin.id, text=f"note {i}")))
+        for i in range(20)
+    ]
+    await asyncio.sleep(0.05)  # every note has reserved its slot
+    await sender(SendMessage(chat_id=ana.id, text="your answer"))
+    arrived = len(admin.messages)
+    for task in busy:
+        task.cancel()
+    await asyncio.gather(*busy, return_exceptions=True)
+    assert ana.last.text == "your answer"
+    return arrived
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on")
+async def test_a_busy_chat_does_not_hold_back_another_chat(harness: BotHarness) -> None:
+    """One chat's queue (1 message/s) must not move the global schedule: booking both at
+    once sent the other chat's message only after all twenty, 17 s later."""
+    assert await _busy_chat_then_another(harness, redis=False) <= 4
+
+
+@pytest.mark.lucien(plugins=["voice"], limits="on", redis=True)
+async def test_a_busy_chat_does_not_hold_back_another_chat_across_replicas(
+    harness: BotHarness,
+) -> None:
+    assert await _busy_chat_then_another(harness, redis=True) <= 4

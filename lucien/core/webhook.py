@@ -276,8 +276,22 @@ class WebhookHandler:
                     # While the timeout is live: shutdown reschedules only live ones.
                     app.deadlines.discard(deadline)
         except TimeoutError:
+            expired = deadline is not None and deadline.expired()
+            if expired and not app.cancelling and outcome.retryable:
+                # Nothing happened yet (it waited on the pool or a pace): a 200 would lose
+                # it, since Telegram never redelivers an acknowledged update. The attempt
+                # counts, so an update that always overruns is given up in the end.
+                await state.retry_update(update_id)
+                app.metrics.updates_retried.inc()
+                log.error(
+                    "update %s: nothing done in %.0f s; cancelled, left for redelivery",
+                    update_id,
+                    HANDLER_TIMEOUT,
+                    extra={"update_id": update_id},
+                )
+                return _retry_later("handling took too long; nothing was done")
             await state.abort_update(update_id)
-            if deadline is None or not deadline.expired():
+            if not expired:
                 raise
             if app.cancelling:
                 # Redelivered elsewhere even after an effect: a call in flight may be made

@@ -312,6 +312,15 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
         "es": [("# actualización en espera", "# actualizaciones en espera")],
         "en": [("# update waiting", "# updates waiting")],
     },
+    # diagnostics: the statements a profile saw ("12 consultas SQL", "3 veces")
+    ("diagnostics.profile.statements", "count"): {
+        "es": [("# consulta SQL", "# consultas SQL")],
+        "en": [("# SQL statement", "# SQL statements")],
+    },
+    ("diagnostics.profile.statement", "count"): {
+        "es": [("# vez", "# veces")],
+        "en": [("# run", "# runs")],
+    },
     # free: the vestibule screen of someone waiting
     ("free.menu_pending", "minutes_left"): MINUTES,
     # admin: a text's length, what a generic prompt expects, why a value is refused

@@ -7,8 +7,8 @@ from lucien.core.plugin import MessageKey
 MESSAGES: list[MessageKey] = [
     MessageKey(
         "dashboard.link",
-        'The dashboard: <a href="{url}">open it</a>. The link works once, for {minutes} '
-        "minutes, and only for you.",
+        'The dashboard: <a href="{url}">open it</a>. The link works once, for '
+        "{minutes:plural:one=# minute|other=# minutes}, and only for you.",
         ("url", "minutes"),
     ),
     MessageKey("dashboard.forbidden", "The dashboard is for administrators only."),

@@ -312,10 +312,12 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
         "es": [("# actualización en espera", "# actualizaciones en espera")],
         "en": [("# update waiting", "# updates waiting")],
     },
+    # dashboard: how long the link lasts
+    ("dashboard.link", "minutes"): MINUTES,
     # diagnostics: the statements a profile saw ("12 consultas SQL", "3 veces")
     ("diagnostics.profile.statements", "count"): {
-        "es": [("# consulta SQL", "# consultas SQL")],
-        "en": [("# SQL statement", "# SQL statements")],
+        "es": [("# consulta SQL", "# consultas SQL"), ("# vez", "# veces")],
+        "en": [("# SQL statement", "# SQL statements"), ("# time", "# times")],
     },
     ("diagnostics.profile.statement", "count"): {
         "es": [("# vez", "# veces")],

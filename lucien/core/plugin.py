@@ -51,6 +51,9 @@ class Welcome:
 
     text: str
     markup: Any = None  # an InlineKeyboardMarkup
+    # Awaited with the Message once sent (a plugin keeping one live copy of a screen
+    # takes the buttons off the one before).
+    shown: Callable[[Any], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

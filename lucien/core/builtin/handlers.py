@@ -91,7 +91,10 @@ def menu_router() -> Router:
         own_buttons = isinstance(said, Welcome) and said.markup is not None
         if own_buttons and not (message.text or "").startswith("/menu"):
             assert isinstance(said, Welcome)
-            return message.answer(said.text, reply_markup=said.markup)
+            if said.shown is None:
+                return message.answer(said.text, reply_markup=said.markup)
+            await said.shown(await message.answer(said.text, reply_markup=said.markup))
+            return None
         text = said.text if isinstance(said, Welcome) else said
         return message.answer(text, reply_markup=await main_menu_markup(ctx, role, user))
 

@@ -150,3 +150,6 @@ class Ritual(Base):
     source: Mapped[str] = mapped_column(String(16), nullable=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The message last showing the stage (a private chat: the user's id is the chat), so
+    # the next one shown takes its buttons off: one live stage message at a time.
+    message_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)

@@ -9,9 +9,12 @@ duration. The service (`services/ritual.py`) keeps the stage; here it is only sh
 A press is checked before anything moves: another user's button (forged), an earlier
 ritual's or one already crossed gets a polite alert; a ritual closed because the
 period ended gets its closing line. The button pressed goes once its step is taken. A
-press on an older message of the ritual under way (the stage shown again by /start or
-the menu, pressed after a newer copy moved it on) turns that message into the current
-stage in place: nothing is sent twice and nothing moves twice.
+press on an older message whose step is already taken becomes a short "that step is
+taken" line in place (an alert where it cannot be edited): it never sends a stage.
+
+One live stage message at a time: the ritual row remembers the message last showing its
+stage, and each stage shown (a step taken, /vip, the VIP menu, /start) takes the buttons
+off that one, best effort (the admin's grant, sent by the outbox, is not remembered).
 """
 
 from __future__ import annotations
@@ -95,9 +98,27 @@ async def closed_or_behind(ctx: AppContext, user: Any, view: RitualView) -> str:
 
 
 async def show(message: Message, ctx: AppContext, user: Any, view: RitualView) -> None:
-    """Send the stage `view` stands on, as a new message."""
+    """Send the stage `view` stands on, as a new message (the one before loses its
+    buttons)."""
     text, markup = await screen(ctx, user, view)
-    await message.answer(text, reply_markup=markup)
+    sent = await message.answer(text, reply_markup=markup)
+    await remember(ctx, user, view, sent)
+
+
+async def remember(ctx: AppContext, user: Any, view: RitualView, sent: Message) -> None:
+    """`sent` now shows the ritual's stage: the message that showed it before loses its
+    buttons, so an old copy cannot be pressed (best effort: it may be gone)."""
+    if not view.open or sent.reply_markup is None:
+        return
+    previous = await service(ctx).rituals.shown(user.id, view.nonce, sent.message_id)
+    if previous is None or sent.bot is None:
+        return
+    try:
+        await sent.bot.edit_message_reply_markup(
+            chat_id=sent.chat.id, message_id=previous, reply_markup=None
+        )
+    except TelegramAPIError as exc:  # deleted, too old, or already bare
+        log.debug("could not strip an earlier ritual message: %r", exc)
 
 
 async def resume(message: Message, ctx: AppContext, user: Any) -> bool:
@@ -119,7 +140,11 @@ async def greeting(ctx: AppContext, user: Any) -> Welcome | None:
     if view is None:
         return None
     text, markup = await screen(ctx, user, view)
-    return Welcome(text, markup)
+
+    async def shown(sent: Message) -> None:
+        await remember(ctx, user, view, sent)
+
+    return Welcome(text, markup, shown=shown)
 
 
 async def _strip(query: CallbackQuery) -> None:
@@ -132,18 +157,17 @@ async def _strip(query: CallbackQuery) -> None:
             log.debug("could not strip a ritual button: %r", exc)
 
 
-async def _catch_up(query: CallbackQuery, ctx: AppContext, user: Any, view: RitualView) -> None:
-    """A press on an older message of a ritual still under way (/start, the VIP menu and
-    /vip each show the stage anew, so the chat may hold several): that message becomes
-    the stage the ritual stands on, in place, with its button; nothing new is sent and
-    nothing moves. Where it cannot be edited, the step taken is said in an alert."""
+async def _taken(query: CallbackQuery, ctx: AppContext) -> None:
+    """A press on an older message whose step is already taken: that message becomes the
+    voiced "that step is taken" line, without buttons; nothing is sent and nothing moves.
+    Where it cannot be edited, the line comes as an alert and the button goes."""
     message = query.message
     if isinstance(message, Message):
-        text, markup = await screen(ctx, user, view)
+        text = await ctx.voice.say("vip.ritual.taken", user=query.from_user)
         try:
-            await message.edit_text(text, reply_markup=markup)
+            await message.edit_text(text, reply_markup=None)
         except TelegramAPIError as exc:
-            log.debug("could not bring an old ritual message up to date: %r", exc)
+            log.debug("could not mark an old ritual message as taken: %r", exc)
         else:
             await query.answer()
             return
@@ -185,7 +209,7 @@ def create_router() -> Router:
             await _strip(query)
             return
         if not moved:  # a step already taken: an older message's button
-            await _catch_up(query, ctx, user, view)
+            await _taken(query, ctx)
             return
         await query.answer()
         await _strip(query)

@@ -78,6 +78,7 @@ async def open_ritual(
         "source": source,
         "started_at": now,
         "updated_at": now,
+        "message_id": None,
     }
     await s.execute(
         upsert(
@@ -85,7 +86,15 @@ async def open_ritual(
             Ritual,
             values,
             conflict=["user_id"],
-            update=["nonce", "stage", "status", "source", "started_at", "updated_at"],
+            update=[
+                "nonce",
+                "stage",
+                "status",
+                "source",
+                "started_at",
+                "updated_at",
+                "message_id",
+            ],
         )
     )
 
@@ -197,6 +206,22 @@ class Rituals(VipPart):
         if not result.rowcount:  # another press (or replica) was first
             return await self.current(user_id), False
         return RitualView(user_id, nonce, stage + 1, OPEN, view.source), True
+
+    async def shown(self, user_id: int, nonce: int, message_id: int) -> int | None:
+        """Remember `message_id` as the message showing ritual `nonce`'s stage; the one it
+        replaces, whose buttons are to go (None when there was none, or it is the same)."""
+        async with self.ctx.db.session() as s:
+            row = await s.get(Ritual, user_id)
+            if row is None or row.nonce != nonce:
+                return None
+            previous = row.message_id
+            await s.execute(
+                update(Ritual)
+                .where(Ritual.user_id == user_id, Ritual.nonce == nonce)
+                .values(message_id=message_id)
+                .execution_options(synchronize_session=False)
+            )
+        return previous if previous != message_id else None
 
     async def finish(self, user_id: int) -> bool:
         """The member was found inside the channel: the ritual is done."""

@@ -143,6 +143,7 @@ async def test_the_three_stages_then_the_threshold(harness: Any, lang: str) -> N
 async def test_leaving_after_stage_1_and_coming_back(harness: Any, lang: str) -> None:
     _channel, ana = await member_with_token(harness, lang)
     first = ana.last
+    continue_data = button_data(first, CONTINUE[lang])
     harness.clock.advance(days=3)  # she goes away for a while
 
     # /start: the greeting is the stage she left, with its own button, as if no time
@@ -163,32 +164,78 @@ async def test_leaving_after_stage_1_and_coming_back(harness: Any, lang: str) ->
     row = await ritual_row(harness, ana.id)
     assert (row.stage, row.status) == (1, "open")
 
-    # On from there; the first message's Continue, pressed late, moves nothing twice:
-    # that old message becomes stage 2 in place, with its button; nothing new is sent.
+    # Each copy took the buttons off the one before: one live stage message.
+    assert live(ana, CONTINUE[lang]) == [resumed.message_id]
+
+    # On from there; the first message's Continue, pressed late (a client not yet
+    # refreshed), moves nothing twice: it becomes the "step taken" line, nothing is sent.
     await ana.click(CONTINUE[lang], message=resumed)
     assert DIVAN[lang] in ana.last.text and ana.last.buttons == [[READY[lang]]]
     sent = len(ana.messages)
-    query = await ana.click(CONTINUE[lang], message=first)
-    assert not query.show_alert and TAKEN[lang] not in (query.text or "")
+    query = await ana.press(first, continue_data)
+    assert not query.show_alert
     assert len(ana.messages) == sent
-    caught_up = next(m for m in ana.messages if m.message_id == first.message_id)
-    assert DIVAN[lang] in caught_up.text and caught_up.buttons == [[READY[lang]]]
+    old = next(m for m in ana.messages if m.message_id == first.message_id)
+    assert TAKEN[lang] in old.text and old.buttons == []
     assert (await ritual_row(harness, ana.id)).stage == 2
 
-    # Gone again at stage 2: the menu brings her back to stage 2, then to the link.
+    # Gone again at stage 2: /vip brings her back to stage 2, then to the link.
     await ana.send("/vip")
     again = ana.last
     assert DIVAN[lang] in again.text and again.buttons == [[READY[lang]]]
-    await ana.click(READY[lang], message=first)
-    assert VALID_24H[lang] in ana.last.text and ana.last.buttons == [[CROSS[lang]]]
-    # The stage-2 copy /vip sent, pressed now, shows the same link in place: no new
-    # message, no second link.
-    sent = len(ana.messages)
+    assert len(live(ana, READY[lang])) == 1
     await ana.click(READY[lang], message=again)
-    assert len(ana.messages) == sent
-    again = next(m for m in ana.messages if m.message_id == again.message_id)
-    assert again.buttons == [[CROSS[lang]]] and link_of(again) == link_of(ana.last)
+    assert VALID_24H[lang] in ana.last.text and ana.last.buttons == [[CROSS[lang]]]
     assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
+
+
+def live(user: Any, label: str) -> list[int]:
+    """The ids of the messages that still carry a button `label`."""
+    return [
+        m.message_id
+        for m in user.visible_messages
+        if any(b.get("text") == label for b in m.inline_buttons)
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_old_buttons_and_comebacks_leave_one_live_stage(harness: Any, lang: str) -> None:
+    """The sandbox walkthrough: older Continue / I am ready pressed after their step,
+    then /vip and /start at stage 3, left five "Cross" buttons; one stays live."""
+    _channel, ana = await member_with_token(harness, lang)
+    first = ana.last
+    continue_data = button_data(first, CONTINUE[lang])
+    await ana.send("/vip")  # stage 1 again: two Continue in the chat (one live)
+    resumed = ana.last
+    await ana.click(CONTINUE[lang], message=resumed)
+    stage_2 = ana.last
+    assert DIVAN[lang] in stage_2.text
+    ready_data = button_data(stage_2, READY[lang])
+    sent = len(ana.messages)
+    # A second, older Continue after stage 2 was shown: no second stage 2.
+    await ana.press(first, continue_data)
+    assert len(ana.messages) == sent and live(ana, READY[lang]) == [stage_2.message_id]
+
+    await ana.click(READY[lang], message=stage_2)
+    assert VALID_24H[lang] in ana.last.text
+    sent = len(ana.messages)
+    # Older Estoy listo / Continue: the step is taken, no new stage 3.
+    for old, data in ((stage_2, ready_data), (resumed, continue_data)):
+        query = await ana.press(old, data)
+        assert not query.show_alert or TAKEN[lang] in (query.text or "")
+        old_now = next(m for m in ana.messages if m.message_id == old.message_id)
+        assert TAKEN[lang] in old_now.text and old_now.buttons == []
+    assert len(ana.messages) == sent
+
+    # Back by /vip and /start: the link again, the copy before loses its button.
+    await ana.send("/vip")
+    await ana.send("/start")
+    assert VALID_24H[lang] in ana.last.text and ana.last.buttons == [[CROSS[lang]]]
+    assert live(ana, CROSS[lang]) == [ana.last.message_id]
+    assert live(ana, READY[lang]) == [] and live(ana, CONTINUE[lang]) == []
+    assert len(harness.emulator.calls_of("createChatInviteLink")) == 1
+    row = await ritual_row(harness, ana.id)
+    assert (row.stage, row.message_id) == (3, ana.last.message_id)
 
 
 @pytest.mark.parametrize("lang", LANGS)

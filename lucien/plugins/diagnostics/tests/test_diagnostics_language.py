@@ -49,7 +49,7 @@ async def test_a_spanish_admin_reads_the_report_in_spanish(
     assert "• migraciones: en orden — al día" in report
     assert "• Redis: en orden — sin REDIS_URL: el estado vive en memoria" in report
     assert "modo: en memoria" in report
-    assert "• canal gratuito: aviso — el vestíbulo aún no tiene canal" in report
+    assert "• canal gratuito: aviso — aún no hay canal para el vestíbulo" in report
     assert f"• canal VIP: en orden — canal {salon.id} · suscripciones activas: 0" in report
     assert f"• Canal VIP ({salon.id}): faltan restringir miembros" in report
     for word in ENGLISH:

@@ -45,8 +45,8 @@ async def test_renamed_from_chat_with_spanish_articles_and_english_apart(harness
     bob = harness.user("Bob", language_code="en")
 
     # The defaults: el Diván, the Divan.
-    assert (await offer(ana, "Lo que ofrece el Diván")).startswith("El Diván")
-    assert (await offer(bob, "What the Divan offers")).startswith("The Divan")
+    assert (await offer(ana, "Lo que aguarda en el Diván")).startswith("El Diván")
+    assert (await offer(bob, "What awaits in the Divan")).startswith("The Divan")
 
     # The prompt says how to write it (the article, and who does the contractions).
     prompt = await rename(diana, "Nombre del canal VIP", "El Salón Azul")
@@ -56,7 +56,7 @@ async def test_renamed_from_chat_with_spanish_articles_and_english_apart(harness
     # At once, no restart: the title, a button, and the contracted forms.
     seen = len(ana.messages)
     # (the offer's button follows too)
-    assert (await offer(ana, "Lo que ofrece el Salón Azul")).startswith("El Salón Azul")
+    assert (await offer(ana, "Lo que aguarda en el Salón Azul")).startswith("El Salón Azul")
     for _ in range(6):  # every line of the redeem prompt, whichever is drawn
         await ana.send("/vip")
         await ana.click("Canjear invitación")
@@ -68,7 +68,7 @@ async def test_renamed_from_chat_with_spanish_articles_and_english_apart(harness
     # A feminine name keeps its article: "de la Sala Roja", never "del".
     await rename(diana, "Nombre del canal VIP", "la Sala Roja")
     seen = len(ana.messages)
-    assert (await offer(ana, "Lo que ofrece la Sala Roja")).startswith("La Sala Roja")
+    assert (await offer(ana, "Lo que aguarda en la Sala Roja")).startswith("La Sala Roja")
     for _ in range(6):
         await ana.send("/vip")
         await ana.click("Canjear invitación")
@@ -77,15 +77,15 @@ async def test_renamed_from_chat_with_spanish_articles_and_english_apart(harness
     assert not UNCONTRACTED.search(said), said
 
     # The English name is its own setting: Bob still reads the Divan until it changes.
-    assert (await offer(bob, "What the Divan offers")).startswith("The Divan")
+    assert (await offer(bob, "What awaits in the Divan")).startswith("The Divan")
     await rename(diana, "Nombre del canal VIP · inglés", "the Blue Room")
-    assert (await offer(bob, "What the Blue Room offers")).startswith("The Blue Room")
+    assert (await offer(bob, "What awaits in the Blue Room")).startswith("The Blue Room")
 
     # The vestibule (the free plugin's name) follows the same way, in the main menu too.
     await rename(diana, "Nombre del canal gratuito", "los Kinkys")
     await ana.send("/start")
     await ana.click("Los Kinkys")
-    assert ana.last.text.startswith("Los Kinkys")
+    assert "de los Kinkys" in ana.last.text  # "Las puertas de los Kinkys aún no..."
     assert not UNCONTRACTED.search(ana.last.text)
 
 

@@ -67,7 +67,7 @@ async def test_prices_durations_and_token_dates_in_each_admins_language(harness:
 
     # what VIP offers, as a Spanish member reads it
     await ana.send("/start")
-    await ana.click("Lo que ofrece el Diván")
+    await ana.click("Lo que aguarda en el Diván")
     assert f"• Mensual: 30 días — 9,99{NBSP}US$" in ana.last.text
 
     # unused tokens: the last day they can be redeemed, in each admin's words

@@ -71,7 +71,7 @@ async def test_plan_edit_archive_and_validation(harness: Any) -> None:
 
     # what VIP offers, as a free user sees it
     await ana.send("/start")
-    await ana.click("What the Divan offers")
+    await ana.click("What awaits in the Divan")
     assert "• Gold: 30 days — $9.99" in ana.last.text
 
     # edit

@@ -22,7 +22,7 @@ LANGS = ("es", "en")
 PLAN = {"es": "Oro", "en": "Gold"}
 REDEEM = {"es": "Canjear invitación", "en": "Redeem an invitation"}
 RENEW = {"es": "Renovar", "en": "Renew"}
-OFFER = {"es": "Lo que ofrece el Diván", "en": "What the Divan offers"}
+OFFER = {"es": "Lo que aguarda en el Diván", "en": "What awaits in the Divan"}
 #: vip.refused.malformed, both variants.
 MALFORMED = {
     "es": ("no parece una invitación", "no tiene forma de invitación"),

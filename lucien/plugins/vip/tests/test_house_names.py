@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lucien.plugins.vip.tests.card_helpers import start_with_channel, vip
+from lucien.plugins.vip.tests.card_helpers import cross_ritual, start_with_channel, vip
 
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip", "free"])
 
@@ -98,3 +98,27 @@ async def test_a_name_too_long_is_refused_and_nothing_changes(harness: Any) -> N
     assert "64" in diana.last.text  # the limit named
     assert (await harness.ctx.config.get("vip")).circle_name == "el círculo exclusivo"
     assert not [c for c in harness.emulator.calls if c.status == 400]
+
+
+async def test_a_member_is_greeted_by_the_circle_s_name_whatever_its_gender(
+    harness: Any,
+) -> None:
+    # The builtin greetings name the circle through {del_circle}: "las Elegidas" reads
+    # "los miembros de las Elegidas", never "el círculo" nor "uno de los del círculo".
+    await start_with_channel(harness)
+    await harness.ctx.config.update(
+        "vip", "circle_name", "las Elegidas", expected_version=0, by=None
+    )
+    plan = await vip(harness).create_plan("Oro", 30, 999, "USD")
+    [code] = await vip(harness).generate_tokens(plan.id, 1, by=None)
+    ana = harness.user("Ana", language_code="es")
+    await ana.send("/start")
+    await ana.send(code)
+    assert await ana.join(await cross_ritual(ana, "es")) == "joined"
+    greetings = []
+    for _ in range(4):  # every VIP returning greeting, whichever is drawn
+        await ana.send("/start")
+        greetings.append(ana.last.text or "")
+    said = "\n".join(greetings)
+    assert "de las Elegidas" in said, said
+    assert "círculo" not in said, said

@@ -50,7 +50,7 @@ def test_lucien_test_names_the_failing_test_and_the_coverage(
         cwd=tmp_path, env=_cli_env(failing_site), capture_output=True, text=True, timeout=180,
     )  # fmt: skip
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAILED failing: test_failing::test_deliberately_fails" in done.stdout
+    assert "FAILED failing: test_failing.py::test_deliberately_fails" in done.stdout
     # The table's coverage column: the share of the plugin's package (lucien_failing, its
     # tests left out) that this run executed; its two hook bodies never run.
     row = re.search(r"^failing +failed +2 +1 +0 +(\d+\.\d)% +\d", done.stdout, re.M)

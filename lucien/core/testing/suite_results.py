@@ -117,7 +117,13 @@ def parse_junit(xml_path: Path, result: SuiteResult) -> None:
     for case in root.iter("testcase"):
         name = case.get("name", "?")
         classname = case.get("classname", "")
-        short = f"{classname.rsplit('.', 1)[-1]}::{name}" if classname else name
+        # A node id's short form, "test_x.py::test_y[a]": the suite lies outside the
+        # child's rootdir, where pytest leaves classname empty but names the file.
+        path = case.get("file")
+        if path:
+            short = f"{Path(path).name}::{name}"
+        else:
+            short = f"{classname.rsplit('.', 1)[-1]}::{name}" if classname else name
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")

@@ -175,7 +175,7 @@ def _pytest_args(path: str, work: Path, measure: bool) -> list[str]:
         f"--junitxml={work / 'report.xml'}",
         "-q",
         "-o",
-        "junit_family=xunit2",
+        "junit_family=xunit1",  # its `file` attribute names a test's module
     ]
     # The child is this interpreter: without pytest-cov here (an environment installed
     # without lucien's dependencies) the suite still runs, with no coverage figure.

@@ -209,7 +209,15 @@ MESSAGES: list[MessageKey] = [
     M("diagnostics.tests.coverage", "(coverage {coverage}%)", ("coverage",)),
     M("diagnostics.tests.failure", "- {plugin}: {test}: {reason}", ("plugin", "test", "reason")),
     M("diagnostics.tests.done_ok", "Test run finished: everything passed."),
-    M("diagnostics.tests.done_failed", "Test run finished with failures. First failures:"),
+    M(
+        "diagnostics.tests.more_failures",
+        "... and {count:plural:one=# more failure|other=# more failures}, in the report.",
+        ("count",),
+    ),
+    M(
+        "diagnostics.tests.done_failed",
+        "Test run finished with failures, named above; the full report follows.",
+    ),
     M("diagnostics.tests.report_caption", "Full test report."),
     M("diagnostics.profile.started", "Profiling for {seconds} s...", ("seconds",)),
     M(

@@ -30,7 +30,6 @@ from lucien.core.profiling import (
     profile_running,
 )
 from lucien.core.testing.suites import (
-    MAX_FAILURES_SHOWN,
     RunResult,
     SuiteResult,
     UnknownPlugin,
@@ -50,6 +49,9 @@ log = logging.getLogger("lucien.diagnostics")
 # well inside a caption's 1,024 characters (the whole story is in the HTML's timings).
 SLOWEST_SHOWN = 3
 SQL_IN_CAPTION = 100
+# Failures named in chat under each suite's line (the rest: counted, and in the report);
+# the messages are paged under Telegram's 4,096 characters.
+FAILURES_IN_CHAT = 20
 
 # Compare-and-delete: a replica only releases the lock it holds (not one taken after
 # its own expired).
@@ -169,12 +171,44 @@ class BackgroundRuns:
             )
         return line
 
+    async def _result_lines(self, result: SuiteResult, user: Any) -> list[str]:
+        """The suite's line, then its failing tests by name with the first line of their
+        error (up to FAILURES_IN_CHAT, then how many more the report holds)."""
+        say = self.ctx.voice.say
+        lines = [await self._result_line(result, user)]
+        shown = result.failures[:FAILURES_IN_CHAT]
+        for failure in shown:
+            lines.append(
+                await say(
+                    "diagnostics.tests.failure",
+                    user=user,
+                    plugin=result.plugin,
+                    test=quote(failure.name, 120),
+                    reason=quote(failure.reason),
+                )
+            )
+        if len(result.failures) > len(shown):
+            more = len(result.failures) - len(shown)
+            lines.append(await say("diagnostics.tests.more_failures", user=user, count=more))
+        return lines
+
+    async def _progress(self, chat_id: int, message_id: int, lines: list[str]) -> None:
+        """Edit the progress message; past one message it shows the latest page (the
+        final report is paged in full)."""
+        pages = paginate(lines)
+        text = pages[0] if len(pages) == 1 else "…\n" + pages[-1]
+        await self._edit(chat_id, message_id, text)
+
+    async def _deliver(self, chat_id: int, message_id: int, lines: list[str]) -> None:
+        """The final report: its first page in the progress message, the others after
+        it, each under Telegram's limit."""
+        first, *rest = paginate(lines)
+        await self._edit(chat_id, message_id, first)
+        for page in rest:
+            await self.ctx.bot.send_message(chat_id, page)
+
     async def _edit(self, chat_id: int, message_id: int, text: str) -> None:
-        """Edit the progress message; a text past one message keeps its first page (the
-        whole report follows as a document)."""
-        pages = paginate(text.split("\n"))
-        if len(pages) > 1:
-            text = pages[0] + "\n…"
+        """Edit the progress message with `text` (one page)."""
         try:
             await self.ctx.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
         except Exception as exc:  # deleted or unchanged: the final message still comes
@@ -195,9 +229,9 @@ class BackgroundRuns:
         lines: list[str] = []
 
         async def progress(result: SuiteResult, done: int, total: int) -> None:
-            lines.append(await self._result_line(result, user))
+            lines.extend(await self._result_lines(result, user))
             status = await say("diagnostics.tests.progress", user=user, done=done, total=total)
-            await self._edit(chat_id, message_id, "\n".join([header, *lines, "", status]))
+            await self._progress(chat_id, message_id, [header, *lines, "", status])
 
         try:
             run = await run_suites(
@@ -206,22 +240,9 @@ class BackgroundRuns:
                 on_progress=progress,
                 allow_postgres=settings.allow_postgres,
             )
-            final = list(lines)
-            if run.ok:
-                final += ["", await say("diagnostics.tests.done_ok", user=user)]
-            else:
-                final += ["", await say("diagnostics.tests.done_failed", user=user)]
-                for plugin, failure in run.failures(MAX_FAILURES_SHOWN):
-                    final.append(
-                        await say(
-                            "diagnostics.tests.failure",
-                            user=user,
-                            plugin=plugin,
-                            test=quote(failure.name, 120),
-                            reason=quote(failure.reason),
-                        )
-                    )
-            await self._edit(chat_id, message_id, "\n".join(final))
+            # Each failing suite's tests are named under its line, above.
+            key = "diagnostics.tests.done_ok" if run.ok else "diagnostics.tests.done_failed"
+            await self._deliver(chat_id, message_id, [*lines, "", await say(key, user=user)])
             stamp = self._stamp()
             document = BufferedInputFile(run.report_text().encode(), f"lucien-tests-{stamp}.txt")
             caption = await say("diagnostics.tests.report_caption", user=user)

@@ -25,7 +25,7 @@ REFUSAL = "This option is only available to administrators."
 PLUGINS = ["admin", "vip", "diagnostics"]
 PROBES = [
     EntryPoint(name, f"lucien.plugins.diagnostics.tests.probe:{name}", "lucien.plugins")
-    for name in ("probe", "failing")
+    for name in ("probe", "failing", "crowded")
 ]
 
 
@@ -116,12 +116,35 @@ async def test_a_failing_test_is_named_in_chat(harness: Any) -> None:
     await _finish(harness)
     summary = next(m for m in ada.messages if m.text and "Test run finished" in m.text)
     assert "Tests of failing: 1 failed, 2 passed" in summary.text
-    assert "failing: test_deliberately_fails: AssertionError" in summary.text
+    assert "failing: failing_suite.py::test_deliberately_fails: AssertionError" in summary.text
     report = ada.last
     assert report.document is not None and report.document.filename.endswith(".txt")
     body = report.document.data.decode()
-    assert "FAILED failing: test_deliberately_fails" in body
+    assert "FAILED failing: failing_suite.py::test_deliberately_fails" in body
     assert "this test fails on purpose" in body
+
+
+@pytest.mark.lucien(plugins=[*PLUGINS, "crowded"])
+async def test_many_failures_are_named_in_pages(harness: Any) -> None:
+    """Each failing test by name with its error's first line, escaped, in messages under
+    Telegram's limit; those past the chat's share are counted (all are in the report)."""
+    harness.entry_points = _with_probes()
+    ada = harness.admin("Ada")
+    await harness.start_app()
+    await ada.send("/run_tests crowded")
+    await _finish(harness)
+    pages = [m.text for m in ada.messages if m.text and m.document is None]
+    assert len(pages) >= 2 and all(len(page) <= 4096 for page in pages)
+    shown = "\n".join(pages)
+    assert "Tests of crowded: 24 failed, 0 passed" in shown
+    for n in range(20):
+        line = f"crowded: crowded_suite.py::test_fails_with_markup[{n}]: AssertionError: "
+        assert line + f"<b>broken</b> & {n:02d} x" in shown  # the markup as written
+    assert "test_fails_with_markup[20]" not in shown and "second line" not in shown
+    assert "and 4 more failures, in the report." in shown
+    assert "Test run finished with failures" in pages[-1]
+    body = ada.last.document.data.decode()
+    assert "test_fails_with_markup[23]" in body
 
 
 @pytest.mark.lucien(plugins=[*PLUGINS, "probe"])

@@ -22,6 +22,20 @@ MESSAGES: list[MessageKey] = [
         "Done: account {value} is {creator}'s. She will be greeted as the lady of the house.",
         ("value", "creator"),
     ),
+    # Saved, but said: an account the bot has never seen, or that is no admin's (only a
+    # custodian is greeted as the lady of the house). The admin plugin picks these.
+    M(
+        "config.voice_creator_id.unseen",
+        "Saved: account {value} is {creator}'s. Note that this account has never written to "
+        "the bot, and she will be greeted as the lady of the house only as an administrator.",
+        ("value", "creator"),
+    ),
+    M(
+        "config.voice_creator_id.not_admin",
+        "Saved: account {value} is {creator}'s. Note that it is not an administrator's: "
+        "until it is, it will be greeted as anyone else.",
+        ("value", "creator"),
+    ),
     # `reason`: one of the admin plugin's config.reason.* lines
     M(
         "config.voice_creator_id.invalid",

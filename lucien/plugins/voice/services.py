@@ -84,6 +84,10 @@ HOUSE_HEADER = "🎩 <b>Lucien:</b>\n"
 # The role a variant names to be said to the creator herself (VOICE_CREATOR_ID), whatever
 # her role: she is the lady of the house, not one of its visitors.
 CREATOR_ROLE = "creator"
+# The lady of the house is greeted as such only as a custodian (the admin plugin's role,
+# the one catalogues write "role": "admin"): an account set by mistake, or not yet made an
+# admin, would be greeted as the lady and then shown the visitor's menu and refusals.
+CUSTODIAN_ROLE = "admin"
 
 
 class VoiceSettings(BaseSettings):
@@ -368,7 +372,11 @@ class CatalogueVoice:
                 values.setdefault(form, said)
         moment = self.time_of_day()
         role = values.get("role")
-        if self.creator_id is not None and getattr(user, "id", None) == self.creator_id:
+        if (
+            self.creator_id is not None
+            and getattr(user, "id", None) == self.creator_id
+            and role == CUSTODIAN_ROLE
+        ):
             roles: tuple[Any, ...] = (CREATOR_ROLE, role)
         else:
             roles = (role,)

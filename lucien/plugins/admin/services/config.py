@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.config_store import SettingConflict, SettingError
 from lucien.core.formatting import Markup
+from lucien.plugins.admin.services.admins import admin_service
 from lucien.plugins.admin.services.config_keys import (
     EMOJI_REFUSALS,
     GENERIC_KEYS,
@@ -47,6 +48,7 @@ from lucien.plugins.admin.services.config_parse import (
     parse_text,
     quote,
 )
+from lucien.plugins.admin.services.users import UserDirectory
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -292,7 +294,24 @@ async def save_setting(
         done = "config.social.cleared" if done == "config.social.set" else "config.text.cleared"
     if f.kind == "timezone":
         context["timezone"] = stored.value
+    if f.kind == "int" and stored.value is not None:
+        done = await _account_caveat(ctx, done, stored.value)
     return SaveResult("saved", done, context)
+
+
+async def _account_caveat(ctx: AppContext, done: str, value: int) -> str:
+    """The confirmation for a setting that names someone's account (its catalogue
+    declares `<stem>.unseen` and `<stem>.not_admin` beside `<stem>.set`): saved all the
+    same, but said when the bot has never seen that account or it is no admin's."""
+    stem = done.rpartition(".")[0]
+    declared = getattr(getattr(ctx, "app", None), "messages", None) or {}
+    if f"{stem}.unseen" not in declared or f"{stem}.not_admin" not in declared:
+        return done
+    if await UserDirectory(ctx).get(value) is None:
+        return f"{stem}.unseen"
+    if not await admin_service(ctx).is_admin(value):
+        return f"{stem}.not_admin"
+    return done
 
 
 async def _refused(ctx: AppContext, refusal: Refusal, label: str, user: Any) -> SaveResult:

@@ -36,6 +36,7 @@ async def test_the_creator_changed_from_chat_is_greeted_as_the_lady_of_the_house
 ) -> None:
     ada = harness.admin("Ada", language_code=locale)
     clara = harness.user("Clara", language_code=locale)
+    bea = harness.admin("Bea", language_code=locale)
     monkeypatch.setenv("VOICE_CREATOR_ID", str(ada.id))  # the default, from the environment
     await harness.start_app()
 
@@ -52,9 +53,37 @@ async def test_the_creator_changed_from_chat_is_greeted_as_the_lady_of_the_house
     await ada.send(str(clara.id))
     assert str(clara.id) in ada.last.text and "Diana" in ada.last.text
     assert (await harness.ctx.config.get("voice")).creator_id == clara.id
+    # Saved, but Clara is no custodian: the confirmation says so...
+    assert said(ada.last, locale, "config.voice_creator_id.not_admin", ada.id, clara.id)
 
-    # The same process, no restart: Clara is now the lady of the house; Ada a custodian.
+    # ... and she is greeted by her role, as anyone else, not as the lady of the house.
     await clara.send("/start")
-    assert greeted_as(clara.last, locale, "greeting.returning", "creator")
+    assert greeted_as(clara.last, locale, "greeting.returning", None)
+
+    # A custodian set as the creator, the same process and no restart: she is the lady of
+    # the house; Ada is a custodian again.
+    await bea.send("/start")
+    await ada.send("/config")
+    await ada.click(LABEL[locale])
+    await ada.send(str(bea.id))
+    assert said(ada.last, locale, "config.voice_creator_id.set", ada.id, bea.id), ada.last.html
+    await bea.send("/start")
+    assert greeted_as(bea.last, locale, "greeting.returning", "creator")
     await ada.send("/start")
     assert greeted_as(ada.last, locale, "greeting.returning", "admin")
+
+    # An account the bot has never seen: saved, and said.
+    await ada.send("/config")
+    await ada.click(LABEL[locale])
+    await ada.send("777000111")
+    assert said(ada.last, locale, "config.voice_creator_id.unseen", ada.id, 777000111)
+    assert (await harness.ctx.config.get("voice")).creator_id == 777000111
+
+
+def said(message: Any, locale: str, key: str, admin_id: int, value: int) -> bool:
+    """Whether `message` is one of the voice catalogue's lines of `key`."""
+    path = files("lucien.plugins.voice") / "catalogue" / f"{locale}.json"
+    return any(
+        message.html == v["text"].replace("{value}", str(value)).replace("{creator}", "Diana")
+        for v in json.loads(path.read_text())[key]
+    )

@@ -322,6 +322,8 @@ def test_plugin_hooks(declared, monkeypatch):
         "voice_creator_id",
         "prompt",
         "set",
+        "unseen",  # saved, but an account the bot never saw
+        "not_admin",  # saved, but no custodian's: not greeted as the lady of the house
         "invalid",
     }
 

@@ -204,6 +204,7 @@ MESSAGES: list[MessageKey] = [
     M("config.expect.links", "https:// links or @users, separated by spaces or commas"),
     M("config.expect.timezone", "a timezone such as America/Mexico_City"),
     M("config.expect.emoji", "from 1 to {max} emoji, separated by spaces", ("max",)),
+    M("config.expect.bool", "Yes or No (a button, or the word typed)"),
     M("config.expect.channel", "a message forwarded from the channel, or its @username or id"),
     # why a value was refused, said inside config.setting.invalid and its kin
     M("config.reason.not_number", "it is not a whole number"),
@@ -213,6 +214,7 @@ MESSAGES: list[MessageKey] = [
     M("config.reason.empty", "it is empty"),
     M("config.reason.not_link", "it is neither an https:// link nor an @user"),
     M("config.reason.other", "this setting does not accept it"),
+    M("config.reason.not_yes_no", "it is neither yes nor no"),
     M("config.reason.emoji_not_emoji", "'{value}' is not an emoji", ("value",)),
     M("config.reason.emoji_empty", "there is no emoji in it"),
     M("config.reason.emoji_repeated", "{value} appears twice", ("value",)),
@@ -358,6 +360,9 @@ MESSAGES: list[MessageKey] = [
     _button("button.back", "Back"),
     _button("button.cancel", "Cancel"),
     _button("button.confirm", "Confirm"),
+    # A yes/no setting's answers (its prompt's buttons, and its value shown).
+    _button("button.config.yes", "Yes"),
+    _button("button.config.no", "No"),
     _button("button.close", "Close"),
     _button("button.config", "Configuration"),
     _button("button.config.vip_channel", "VIP channel"),

@@ -12,11 +12,11 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
-from lucien.core.menus import edit_or_send
+from lucien.core.menus import back_to_menu_button, edit_or_send
 from lucien.plugins.diagnostics.keyboards import (
     DiagCallback,
     DiagPageCallback,
@@ -118,7 +118,11 @@ def _refusal_router() -> Router:
 
     @router.message(Command(*COMMANDS))
     async def refuse_command(message: Message, ctx: AppContext) -> Any:
-        return message.answer(await ctx.voice.say("diagnostics.forbidden", user=message.from_user))
+        user = message.from_user
+        # Refused, but not left stranded: the way back to the menu comes with the line.
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        text = await ctx.voice.say("diagnostics.forbidden", user=user)
+        return message.answer(text, reply_markup=markup)
 
     @router.callback_query(DiagCallback.filter())
     @router.callback_query(DiagPageCallback.filter())

@@ -104,6 +104,7 @@ async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
     for command in ("/diag", "/run_tests", "/run_tests admin", "/profile 2"):
         await fred.send(command)
         assert fred.last.text == REFUSAL
+        assert fred.last.buttons == [["Main menu"]]  # refused, with the way back
     assert not harness.emulator.calls_of("sendDocument")
 
 

@@ -18,10 +18,11 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from lucien.core.context import AppContext
 from lucien.core.filters import RoleFilter
+from lucien.core.menus import back_to_menu_button
 from lucien.core.plugin import Role
 from lucien.plugins.vip.handlers import (
     admin_card,
@@ -89,7 +90,10 @@ def _refusal_router() -> Router:
             role,
         )
         await state.clear()
-        return message.answer(await ctx.voice.say("vip.forbidden", user=message.from_user))
+        user = message.from_user
+        # Refused, but not left stranded: the way back to the menu comes with the line.
+        markup = InlineKeyboardMarkup(inline_keyboard=[[await back_to_menu_button(ctx, user)]])
+        return message.answer(await ctx.voice.say("vip.forbidden", user=user), reply_markup=markup)
 
     @router.callback_query(F.data.startswith(ADMIN_PREFIXES))
     async def refuse_callback(query: CallbackQuery, ctx: AppContext, role: Role | None) -> Any:

@@ -28,6 +28,7 @@ MALFORMED = {
     "es": ("no parece una invitación", "no tiene forma de invitación"),
     "en": ("does not look like", "shape"),
 }
+MENU = {"es": "Menú principal", "en": "Main menu"}
 FORBIDDEN = {
     "es": (
         "Esta opción está reservada a los custodios de la casa.",
@@ -111,6 +112,7 @@ async def test_an_admins_vip_command_or_button_is_refused_politely(harness: Any,
     for command in ("/vipadmin", "/vipsubs"):
         await eve.send(command)
         assert eve.last.text in FORBIDDEN[lang], (command, eve.last.text)
+        assert eve.last.buttons == [[MENU[lang]]]  # refused, with the way back
     await eve.send("/start")
     forged = (
         VipAdmin(action="menu").pack(),

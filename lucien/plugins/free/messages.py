@@ -115,7 +115,7 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.free_show_wait", "Show the wait"),
     M(
         "config.free_show_wait.prompt",
-        "Tell requesters how long they wait? Send 1 to show the time, 0 to keep it. "
+        "Tell requesters how long they wait? Yes to show the time, No to keep it. "
         "Now: {current}.",
         ("current",),
     ),
@@ -124,7 +124,7 @@ MESSAGES: list[MessageKey] = [
         "{value:plural:0=The wait is no longer shown.|other=The wait is shown.}",
         ("value",),
     ),
-    M("config.free_show_wait.invalid", "Send 1 to show the wait, or 0 to keep it."),
+    M("config.free_show_wait.invalid", "Answer Yes to show the wait, or No to keep it."),
     # The admins' Free queue.
     M("free.admin.forbidden", "This is for the house's administrators only."),
     M("free.admin.stale", "This confirmation has expired. Please open the screen again."),

@@ -46,7 +46,12 @@ async def redeem_and_answer(message: Message, ctx: AppContext, code: str) -> Non
     svc = service(ctx)
     result = await svc.redeem(user.id, code)
     if result.status != "ok":
-        await message.answer(await ctx.voice.say(f"vip.refused.{result.status}", user=user))
+        # Never a dead end: a mistyped one may be sent again; any refusal leads back home.
+        retry = result.status in ("malformed", "unknown")
+        await message.answer(
+            await ctx.voice.say(f"vip.refused.{result.status}", user=user),
+            reply_markup=await kb.refused_redeem(ctx, user, retry=retry),
+        )
         return
     if await svc.membership.present(user.id):  # inside already (a renewal): no ritual
         text = await ctx.voice.say(

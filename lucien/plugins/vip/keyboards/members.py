@@ -50,6 +50,13 @@ async def redeem_or_renew(ctx: AppContext, user: Any, *, was_member: bool) -> In
     return _markup([[await _button(ctx, key, user, VipMenu(action="redeem"))]])
 
 
+async def refused_redeem(ctx: AppContext, user: Any, *, retry: bool) -> InlineKeyboardMarkup:
+    """Under a refused invitation: "Redeem an invitation" again when it may have been
+    mistyped (`retry`), and always the way back to the main menu."""
+    rows = [[await _button(ctx, "button.vip.redeem", user, VipMenu(action="redeem"))]]
+    return _markup([*(rows if retry else []), [await back_to_menu_button(ctx, user)]])
+
+
 async def back_only(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
     return _markup([[await back_to_menu_button(ctx, user)]])
 

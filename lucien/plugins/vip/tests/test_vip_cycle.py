@@ -159,8 +159,10 @@ async def test_refusals_each_have_their_answer(harness: Any) -> None:
     assert any("Gold" in (m.text or "") for m in ana.messages)
 
     answers: dict[str, str] = {}
+    buttons: dict[str, Any] = {}
     await bea.send(f"/start {used}")
     answers["used"] = bea.last.text
+    buttons["used"] = bea.last.buttons
     # revoke from the admin list
     await admin.send("/vipadmin")
     await admin.click("Unused invitations")
@@ -169,13 +171,17 @@ async def test_refusals_each_have_their_answer(harness: Any) -> None:
     assert revoked in admin.last.text
     await bea.send(revoked)
     answers["revoked"] = bea.last.text
+    buttons["revoked"] = bea.last.buttons
     await harness.advance(days=31)
     await bea.send(expired)
     answers["expired"] = bea.last.text
+    buttons["expired"] = bea.last.buttons
     await bea.send("VIP-" + "A" * 24)
     answers["unknown"] = bea.last.text
+    buttons["unknown"] = bea.last.buttons
     await bea.send("VIP-short!")
     answers["malformed"] = bea.last.text
+    buttons["malformed"] = bea.last.buttons
 
     assert "already been used" in answers["used"] or "already crossed" in answers["used"]
     assert "withdrawn" in answers["revoked"]
@@ -183,6 +189,11 @@ async def test_refusals_each_have_their_answer(harness: Any) -> None:
     assert "recognise" in answers["unknown"] or "records" in answers["unknown"]
     assert "shape" in answers["malformed"] or "does not look like" in answers["malformed"]
     assert len(set(answers.values())) == 5
+    # Never a dead end: a mistyped invitation may be sent again; every refusal leads home.
+    for status in ("used", "revoked", "expired"):
+        assert buttons[status] == [["Main menu"]], (status, buttons[status])
+    for status in ("unknown", "malformed"):
+        assert buttons[status] == [["Redeem an invitation"], ["Main menu"]], status
     for text in answers.values():  # nothing about other users
         assert "Ana" not in text and str(ana.id) not in text
     # Bea never became VIP

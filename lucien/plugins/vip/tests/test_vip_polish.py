@@ -73,6 +73,7 @@ async def test_a_pasted_invitation_link_is_redeemed_like_the_token(harness: Any,
     eve = harness.user("Eve", language_code=lang)
     await eve.send(f"t.me/{bot}?start=VIP-short")
     assert any(p in eve.last.text for p in MALFORMED[lang]), eve.last.text
+    assert eve.last.buttons == [[REDEEM[lang]], [MENU[lang]]]  # try again, or go home
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -16,6 +16,7 @@ from lucien.plugins.admin.services import (
     Card,
     EditableField,
     SearchPage,
+    bool_key,
     encode_fragment,
     label_context,
     voice_keys,
@@ -33,11 +34,13 @@ class AdminCallback(CallbackData, prefix="adm"):
 
 
 class ConfigCallback(CallbackData, prefix="cfg"):
-    """Start editing one setting (`edit`) or abandon an edit (`cancel`)."""
+    """Start editing one setting (`edit`), answer a yes/no one (`set`, `value` "1" or
+    "0") or abandon an edit (`cancel`)."""
 
     action: str = "edit"
     plugin: str = ""
     key: str = ""
+    value: str = ""
 
 
 class AdminsCallback(CallbackData, prefix="adms"):
@@ -145,6 +148,20 @@ def _main() -> CallbackData:
     from lucien.core.menus import MenuCallback
 
     return MenuCallback(screen="main")
+
+
+async def bool_markup(ctx: AppContext, f: EditableField, user: Any) -> InlineKeyboardMarkup:
+    """A yes/no setting's prompt: Yes and No (pressed rather than typed), then Cancel."""
+    answers = [
+        await _button(
+            ctx,
+            bool_key(v),
+            ConfigCallback(action="set", plugin=f.plugin, key=f.key, value=d),
+            user,
+        )
+        for v, d in ((True, "1"), (False, "0"))
+    ]
+    return _markup([answers, *(await cancel_markup(ctx, user)).inline_keyboard])
 
 
 async def cancel_markup(

@@ -31,6 +31,7 @@ from lucien.plugins.admin.keyboards import (
     ConfigCallback,
 )
 from lucien.plugins.admin.services import (
+    EditableField,
     admin_service,
     current_value,
     editable_fields,
@@ -57,6 +58,13 @@ SETTINGS_COMMANDS: tuple[str, ...] = ("admin", "config", "admins", "plugins")
 
 async def _menu_text(ctx: AppContext, role: Role, user: Any) -> str:
     return await ctx.voice.say("menu.header.admin", user=user, role=role)
+
+
+async def prompt_markup(ctx: AppContext, f: EditableField, user: Any) -> Any:
+    """A setting prompt's buttons: Yes and No for a yes/no setting, and Cancel."""
+    if f.kind == "bool":
+        return await kb.bool_markup(ctx, f, user)
+    return await kb.cancel_markup(ctx, user)
 
 
 def create_router() -> Router:
@@ -112,8 +120,42 @@ def create_router() -> Router:
             keep=pressed,
         )
         text = await prompt_text(ctx, f, value, query.from_user)
-        prompt = await show_prompt(query, text, await kb.cancel_markup(ctx, query.from_user))
+        prompt = await show_prompt(query, text, await prompt_markup(ctx, f, query.from_user))
         await remember_prompt(state, prompt)
+        return query.answer()
+
+    @router.callback_query(ConfigCallback.filter(F.action == "set"))
+    async def edit_answer(
+        query: CallbackQuery, callback_data: ConfigCallback, ctx: AppContext, state: FSMContext
+    ) -> Any:
+        """Yes or No pressed under a yes/no setting's prompt: saved as if typed, the
+        prompt becomes the confirmation. A prompt already closed changes nothing."""
+        data = await state.get_data()
+        same = (data.get("plugin"), data.get("key")) == (callback_data.plugin, callback_data.key)
+        if not same or not await is_open_prompt(state, query.message, (EditSetting,)):
+            return await stale_cancel(query, ctx)
+        f = find_field(ctx, callback_data.plugin, callback_data.key)
+        user = query.from_user
+        chat_id, pressed = where_pressed(query)
+        if f is None:
+            await close_prompt(state, query.bot, chat_id)
+            return query.answer(await ctx.voice.say("menu.stale", user=user), show_alert=True)
+        result = await save_setting(
+            ctx,
+            f,
+            callback_data.value,
+            None,
+            expected_version=int(data.get("version", 0)),
+            by=user.id,
+            user=user,
+        )
+        text = await ctx.voice.say(result.key, user=user, **result.context)
+        if result.outcome == "refused":  # a forged value: the prompt stays, as it was
+            return query.answer(text[:200], show_alert=True)
+        await close_prompt(state, query.bot, chat_id, keep=pressed)
+        if result.outcome == "conflict":
+            text = await ctx.voice.say("config.conflict", user=user) + "\n\n" + text
+        await edit(query, text, await kb.after_edit_markup(ctx, user))
         return query.answer()
 
     @router.callback_query(ConfigCallback.filter(F.action == "cancel"))
@@ -150,7 +192,7 @@ def create_router() -> Router:
         )
         if result.outcome == "refused":  # stay in the step: the admin may try again or cancel
             text = await ctx.voice.say(result.key, user=user, **result.context)
-            sent = await message.answer(text, reply_markup=await kb.cancel_markup(ctx, user))
+            sent = await message.answer(text, reply_markup=await prompt_markup(ctx, f, user))
             await remember_prompt(state, sent)
             return None
         await close_prompt(state, message.bot, message.chat.id)

@@ -42,6 +42,7 @@ from lucien.plugins.admin.services.config_parse import (
     channel_reference,
     check_channel,
     model_refusal,
+    parse_bool,
     parse_emoji,
     parse_int,
     parse_links,
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lucien.admin")
 
-KINDS = frozenset({"channel", "int", "text", "links", "timezone", "emoji"})
+KINDS = frozenset({"channel", "int", "text", "links", "timezone", "emoji", "bool"})
 _WELCOME: JsonDict = {"lucien": {"editable": True, "kind": "text"}}
 #: The longest welcome, in characters as Telegram counts them. The welcome is the whole
 #: text of the /start message: Telegram takes 4,096 once entities are parsed, and the
@@ -168,9 +169,11 @@ def describe(f: EditableField, value: Any) -> str:
     return str(value)
 
 
-async def shown_value(ctx: AppContext, f: EditableField, value: Any) -> str:
+async def shown_value(ctx: AppContext, f: EditableField, value: Any, user: Any = None) -> str:
     """The current value as a prompt quotes it: one line, cut when long; a channel by its
-    title when Telegram still knows it."""
+    title when Telegram still knows it; a yes/no as its button says it."""
+    if f.kind == "bool":
+        return await ctx.voice.button(bool_key(bool(value)), user=user)
     if f.kind == "channel" and value not in (None, ""):
         try:
             chat = await ctx.bot.get_chat(value)
@@ -187,7 +190,7 @@ async def prompt_text(ctx: AppContext, f: EditableField, value: Any, user: Any) 
     say = ctx.voice.say
     key = voice_keys(f)[1]
     empty = value is None or value == "" or value == []
-    shown = await shown_value(ctx, f, value)
+    shown = await shown_value(ctx, f, value, user)
     context: dict[str, Any] = {
         "current": shown,
         "current_minutes": value if isinstance(value, int) else 0,
@@ -204,6 +207,11 @@ async def prompt_text(ctx: AppContext, f: EditableField, value: Any, user: Any) 
         line = "config.current.empty" if empty else "config.current"
         text += "\n\n" + await say(line, user=user, current=shown)
     return text
+
+
+def bool_key(value: bool) -> str:
+    """The voiced label of a yes/no setting's answer (its buttons and its value shown)."""
+    return "button.config.yes" if value else "button.config.no"
 
 
 def _expected(f: EditableField) -> tuple[str, dict[str, Any]]:
@@ -248,6 +256,9 @@ async def parse_value(
     if f.kind == "int":
         number = parse_int(f, text)
         return number, {"minutes": number, "value": number}
+    if f.kind == "bool":
+        answer = parse_bool(f, text)
+        return answer, {"value": answer}
     if f.kind == "links":
         links = parse_links(f, text)
         return links, {"count": len(links)}

@@ -7,7 +7,7 @@ either: the caller passes the setting's label.
 
 Kinds read here: channel (a forwarded post, an @username or an id, checked against
 Telegram, and not already another plugin's channel), int (bounds from the model), text
-(its length counted as Telegram counts it), links, timezone and emoji.
+(its length counted as Telegram counts it), links, timezone, emoji and yes/no (bool).
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ _USERNAME = re.compile(r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e]+")
 #: A text field's "-" clears it, when the field's default is empty (a welcome text).
 CLEAR = "-"
+#: A yes/no setting typed rather than pressed, in Spanish or English (case ignored).
+YES = frozenset({"sí", "si", "yes", "true", "1"})
+NO = frozenset({"no", "false", "0"})
 
 
 def quote(text: Any, limit: int = QUOTE_MAX) -> str:
@@ -140,6 +143,18 @@ def parse_int(f: EditableField, text: str) -> int:
             raise _invalid(f, text, "at_least", min=low)
         raise _invalid(f, text, "at_most", max=high)
     return number
+
+
+def parse_bool(f: EditableField, text: str) -> int:
+    """1 for yes, 0 for no (sí/si/yes/true/1, no/false/0, any case, a final period or
+    exclamation mark forgiven), or the field's refusal. An int, which a bool field and a
+    0/1 int field both take."""
+    word = text.strip().rstrip(".!").strip().lower()
+    if word in YES:
+        return 1
+    if word in NO:
+        return 0
+    raise _invalid(f, text, "not_yes_no")
 
 
 def parse_text(f: EditableField, text: str) -> str:

@@ -65,7 +65,7 @@ SPANISH_CURRENT = {
     "Canal gratuito": "Ahora mismo no tiene ningún valor.",
     "Tiempo de espera": "Ahora mismo: 5 minutos",
     "Redes sociales": "Ahora mismo no tiene ningún valor.",
-    "Mostrar la espera": "Ahora mismo: 1",
+    "Mostrar la espera": "Ahora mismo: Sí",
     "Nombre del canal gratuito": "Ahora mismo: «el vestíbulo»",
     "Nombre del canal gratuito · inglés": "Ahora mismo: «the vestibule»",
     "Ajuste 1 · gadget": "Ahora mismo: «3»",
@@ -113,7 +113,8 @@ async def test_every_setting_is_named_and_asked_for_in_spanish(harness: Any) -> 
     for label, current in SPANISH_CURRENT.items():
         prompt = await open_setting(diana, label)
         assert current in prompt.text, (label, prompt.text)
-        assert prompt.buttons == [["Cancelar"]], label
+        yes_no = [["Sí", "No"]] if label == "Mostrar la espera" else []
+        assert prompt.buttons == [*yes_no, ["Cancelar"]], label
         await diana.click("Cancelar")
         assert diana.last.text in {
             "Cancelado. Nada ha cambiado.",

@@ -74,10 +74,10 @@ class FreeSettings(BaseSettings):
         default_factory=list, json_schema_extra={"lucien": {"editable": True, "kind": "links"}}
     )
     # 1: the wait message says how long (the original's "about 5 minutes"); 0: it only
-    # says many requests are being attended, and the time stays Lucien's secret. An int
-    # (0/1) because the admins' editor has no yes/no kind.
+    # says many requests are being attended, and the time stays Lucien's secret. Kept an
+    # int (0/1, stored values unchanged); the admins' editor asks it as a yes/no.
     show_wait: int = Field(
-        1, ge=0, le=1, json_schema_extra={"lucien": {"editable": True, "kind": "int"}}
+        1, ge=0, le=1, json_schema_extra={"lucien": {"editable": True, "kind": "bool"}}
     )
     approve_vip_immediately: bool = True
     # The channel's name (el vestíbulo) per language, stored with its article: the voice

@@ -104,6 +104,11 @@ MESSAGES: list[MessageKey] = [
     ),
     M("vip.already_member", "You are already in the VIP channel."),
     M("vip.not_vip", "You have no active VIP membership. Send a VIP token here to get one."),
+    # An admin with no membership sends /vip: the VIP administration, not an invitation.
+    M(
+        "vip.admin.not_member",
+        "You hold no VIP membership; VIP is managed from its administration.",
+    ),
     M(
         "vip.offer",
         "VIP plans:\n{plans}\nTo join, get a token from an administrator and send it here.",

@@ -16,6 +16,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, User
 
 from lucien.core.context import AppContext
+from lucien.core.plugin import Role
 from lucien.core.prompts import close_prompt, open_prompt, remember_prompt
 from lucien.plugins.vip import keyboards as kb
 from lucien.plugins.vip.handlers import ritual
@@ -24,6 +25,7 @@ from lucien.plugins.vip.keyboards import VipMenu
 from lucien.plugins.vip.services import TOKEN_LIKE_RE
 
 log = logging.getLogger("lucien.vip")
+ADMIN = "admin"  # the admins' role (the admin plugin's), as the handlers' package says it
 
 
 class RedeemForm(StatesGroup):
@@ -87,8 +89,16 @@ async def send_link(message: Message, ctx: AppContext, user: User) -> None:
         await not_vip(message, ctx, user)
 
 
-async def not_vip(message: Message, ctx: AppContext, user: Any) -> None:
-    """No running membership: how to get one ("Renew" only for a former member)."""
+async def not_vip(message: Message, ctx: AppContext, user: Any, role: Role | None = None) -> None:
+    """No running membership: how to get one ("Renew" only for a former member); an
+    admin, who grants memberships rather than redeems one, is shown the way to the VIP
+    administration instead."""
+    if role == ADMIN:
+        await message.answer(
+            await ctx.voice.say("vip.admin.not_member", user=user),
+            reply_markup=await kb.admin_pointer(ctx, user),
+        )
+        return
     was_member = user is not None and await service(ctx).membership.was_member(user.id)
     await message.answer(
         await ctx.voice.say("vip.not_vip", user=user),
@@ -96,14 +106,16 @@ async def not_vip(message: Message, ctx: AppContext, user: Any) -> None:
     )
 
 
-async def show_menu(message: Message, ctx: AppContext, user: User) -> None:
+async def show_menu(
+    message: Message, ctx: AppContext, user: User, role: Role | None = None
+) -> None:
     """The VIP menu: plan, days left, end date; the ritual's stage while it is under way;
     or how to become VIP."""
     if await ritual.resume(message, ctx, user):
         return
     sub = await service(ctx).subscription(user.id)
     if sub is None:
-        await not_vip(message, ctx, user)
+        await not_vip(message, ctx, user, role)
         return
     plan = sub.plan or await ctx.voice.say("vip.plan.courtesy", user=user)
     text = await ctx.voice.say(
@@ -146,16 +158,16 @@ def create_router() -> Router:
         await redeem_and_answer(message, ctx, message.text or "")
 
     @router.message(Command("vip"))
-    async def vip_command(message: Message, ctx: AppContext) -> None:
+    async def vip_command(message: Message, ctx: AppContext, role: Role | None = None) -> None:
         if message.from_user is None:  # no sender: the public offer, no personal menu
             await show_offer(message, ctx, None)
         else:
-            await show_menu(message, ctx, message.from_user)
+            await show_menu(message, ctx, message.from_user, role)
 
     @router.callback_query(VipMenu.filter(F.action == "menu"))
-    async def menu_button(query: CallbackQuery, ctx: AppContext) -> None:
+    async def menu_button(query: CallbackQuery, ctx: AppContext, role: Role | None = None) -> None:
         if message := await clicked(query):
-            await show_menu(message, ctx, query.from_user)
+            await show_menu(message, ctx, query.from_user, role)
 
     @router.callback_query(VipMenu.filter(F.action == "link"))
     async def link_button(query: CallbackQuery, ctx: AppContext) -> None:

@@ -40,6 +40,7 @@ from lucien.plugins.vip.keyboards.common import (
     card_button_data,
 )
 from lucien.plugins.vip.keyboards.members import (
+    admin_pointer,
     back_only,
     join_button,
     link_retry,
@@ -62,6 +63,7 @@ __all__ = [
     "VipSubs",
     "admin_back",
     "admin_menu",
+    "admin_pointer",
     "back_only",
     "back_to_admin",
     "back_to_card",

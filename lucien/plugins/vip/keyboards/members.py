@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from lucien.core.menus import MenuCallback, back_to_menu_button
-from lucien.plugins.vip.keyboards.common import VipMenu, VipRitual
+from lucien.plugins.vip.keyboards.common import VipAdmin, VipMenu, VipRitual
 from lucien.plugins.vip.keyboards.common import button as _button
 from lucien.plugins.vip.keyboards.common import markup as _markup
 
@@ -55,6 +55,14 @@ async def refused_redeem(ctx: AppContext, user: Any, *, retry: bool) -> InlineKe
     mistyped (`retry`), and always the way back to the main menu."""
     rows = [[await _button(ctx, "button.vip.redeem", user, VipMenu(action="redeem"))]]
     return _markup([*(rows if retry else []), [await back_to_menu_button(ctx, user)]])
+
+
+async def admin_pointer(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:
+    """For an admin who is no member: the VIP administration, or back to the menu."""
+    return _markup([
+        [await _button(ctx, "button.vip.admin", user, VipAdmin(action="menu"))],
+        [await back_to_menu_button(ctx, user)],
+    ])  # fmt: skip
 
 
 async def back_only(ctx: AppContext, user: Any) -> InlineKeyboardMarkup:

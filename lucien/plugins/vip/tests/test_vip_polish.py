@@ -131,3 +131,18 @@ async def test_an_admins_vip_command_or_button_is_refused_politely(harness: Any,
     # The same command from an admin opens the screen.
     await ada.send("/vipadmin")
     assert ada.last.text not in FORBIDDEN[lang] and ada.last.buttons
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_admin_who_is_no_member_is_pointed_to_the_vip_administration(
+    harness: Any, lang: str
+) -> None:
+    # She grants memberships: /vip offers her the VIP administration, not an invitation.
+    ada = harness.admin("Ada", language_code=lang)
+    await start_with_channel(harness)
+    await ada.send("/vip")
+    admin_label = {"es": "Administración VIP", "en": "VIP administration"}[lang]
+    assert ada.last.buttons == [[admin_label], [MENU[lang]]], ada.last.text
+    assert REDEEM[lang] not in str(ada.last.buttons)
+    await ada.click(admin_label)
+    assert ada.last.text.startswith({"es": "Administración VIP", "en": "VIP administration"}[lang])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 from collections.abc import Coroutine
 from datetime import UTC
@@ -59,6 +60,23 @@ _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+
+
+def suite_env(ctx: AppContext) -> dict[str, str]:
+    """The environment a suite run starts from: this process's, without any installed
+    plugin's settings (VOICE_CREATOR_ID, FREE_...), enabled or not. A suite asserts the
+    defaults; the deployment's choices made an admin test fail from chat in the sandbox,
+    which names its creator through VOICE_CREATOR_ID. The runner scrubs production
+    resources on top of this."""
+    prefixes: list[str] = []
+    for record in ctx.registry.installed():
+        with contextlib.suppress(Exception):  # a broken plugin's model: nothing to drop
+            model = ctx.registry.call_plugin(record, "lucien_settings_model")
+            prefix = str(getattr(model, "model_config", {}).get("env_prefix") or "")
+            if prefix:
+                prefixes.append(prefix.upper())
+    found = tuple(prefixes)
+    return {k: v for k, v in os.environ.items() if not found or not k.upper().startswith(found)}
 
 
 class BackgroundRuns:
@@ -239,6 +257,7 @@ class BackgroundRuns:
                 time_limit=settings.test_timeout,
                 on_progress=progress,
                 allow_postgres=settings.allow_postgres,
+                env=suite_env(self.ctx),
             )
             # Each failing suite's tests are named under its line, above.
             key = "diagnostics.tests.done_ok" if run.ok else "diagnostics.tests.done_failed"

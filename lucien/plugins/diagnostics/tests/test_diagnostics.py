@@ -109,7 +109,11 @@ async def test_a_non_admin_is_refused_politely(harness: Any) -> None:
 
 
 @pytest.mark.lucien(plugins=[*PLUGINS, "failing"])
-async def test_a_failing_test_is_named_in_chat(harness: Any) -> None:
+async def test_a_failing_test_is_named_in_chat(
+    harness: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sandbox names its creator so; a suite run from chat must not inherit it.
+    monkeypatch.setenv("VOICE_CREATOR_ID", "100001")
     harness.entry_points = _with_probes()
     ada = harness.admin("Ada")
     await harness.start_app()

@@ -15,6 +15,8 @@ def test_runs_without_production_settings() -> None:
     assert "REDIS_URL" not in os.environ
     assert "BOT_TOKEN" not in os.environ
     assert os.environ["LUCIEN_TEST_DB"] == "sqlite"
+    # Nor the deployment's plugin settings: the suite asserts the defaults.
+    assert "VOICE_CREATOR_ID" not in os.environ
 
 
 def test_deliberately_fails() -> None:

@@ -13,7 +13,8 @@ from lucien.plugins.vip.tests.card_helpers import start_with_channel
 pytestmark = pytest.mark.lucien(plugins=["voice", "admin", "vip"])
 
 STALE = {"es": "ya no está al día", "en": "out of date"}
-REDEEM = {"es": "Canjear invitación", "en": "Redeem an invitation"}
+MENU = {"es": "Menú principal", "en": "Main menu"}
+VIP_ADMIN = {"es": "Administración VIP", "en": "VIP administration"}
 CHANNEL = {"es": "Canal VIP", "en": "VIP channel"}
 
 
@@ -27,7 +28,8 @@ async def test_vip_inside_a_config_prompt_leaves_it_and_shows_the_vip_screen(
     await ada.click(CHANNEL[lang])  # the prompt for the VIP channel is open
     await ada.send("/vip")
     assert STALE[lang] not in ada.last.text
-    assert ada.last.buttons == [[REDEEM[lang]]]  # an admin who is no member: the way in
+    # An admin who is no member: the way to the VIP administration, not an invitation.
+    assert ada.last.buttons == [[VIP_ADMIN[lang]], [MENU[lang]]]
     # The prompt is over: what she types next is not taken as a channel.
     await ada.send("@salon")
     assert (await harness.ctx.config.get("vip")).channel_id == channel.id

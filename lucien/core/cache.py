@@ -44,10 +44,32 @@ M = TypeVar("M", bound=BaseModel)
 
 CORE_NAMESPACES: list[CacheNamespace] = [
     # Invalidations reach every replica by pub/sub, so the local copy may live as long.
-    CacheNamespace("role", 60, "role of a Telegram user, as the plugins resolve it", local_ttl=60),
-    CacheNamespace("settings", 300, "plugin settings edited from chat; invalidated on edit"),
-    CacheNamespace("channel", 600, "channel info (title, invite link) read from Telegram"),
-    CacheNamespace("blocked", 600, "users an admin blocked from the bot", local_ttl=60),
+    CacheNamespace(
+        "role",
+        60,
+        "role of a Telegram user, as the plugins resolve it",
+        local_ttl=60,
+        label={"es": "roles de los usuarios", "en": "users' roles"},
+    ),
+    CacheNamespace(
+        "settings",
+        300,
+        "plugin settings edited from chat; invalidated on edit",
+        label={"es": "ajustes de los módulos", "en": "plugin settings"},
+    ),
+    CacheNamespace(
+        "channel",
+        600,
+        "channel info (title, invite link) read from Telegram",
+        label={"es": "datos de los canales", "en": "channel details"},
+    ),
+    CacheNamespace(
+        "blocked",
+        600,
+        "users an admin blocked from the bot",
+        local_ttl=60,
+        label={"es": "usuarios bloqueados", "en": "blocked users"},
+    ),
 ]
 
 _MISSING: Any = object()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -90,12 +90,19 @@ class MenuButton:
 
 @dataclass(frozen=True)
 class CacheNamespace:
-    """A cache namespace a plugin owns: keys live under `<name>:` with this TTL."""
+    """A cache namespace a plugin owns: keys live under `<name>:` with this TTL.
+
+    `label` names it for people (/diag), by language: {"es": "...", "en": "..."}."""
 
     name: str
     ttl: float
     description: str = ""
     local_ttl: float | None = None
+    label: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def label_for(self, language: str) -> str:
+        """Its name in `language`: the label's, else the English one, else its id."""
+        return self.label.get(language) or self.label.get("en") or self.name
 
 
 @dataclass

@@ -88,6 +88,7 @@ class ContentPlugin:
                 PACKAGES_TTL_S,
                 "active content packages per audience (free, vip, all); invalidated on edit",
                 local_ttl=PACKAGES_TTL_S,
+                label={"es": "paquetes de contenido", "en": "content packages"},
             )
         ]
 

@@ -72,7 +72,17 @@ class FreePlugin:
     def lucien_cache_namespaces(self) -> list[CacheNamespace]:
         from lucien.plugins.free.services import LINK_NS
 
-        return [CacheNamespace(LINK_NS, 3600, "the free channel's join-request invite link")]
+        return [
+            CacheNamespace(
+                LINK_NS,
+                3600,
+                "the free channel's join-request invite link",
+                label={
+                    "es": "enlace de solicitud del canal gratuito",
+                    "en": "free channel's request link",
+                },
+            )
+        ]
 
     @hookimpl
     def lucien_routers(self, ctx: Any) -> list[Any]:

@@ -93,7 +93,12 @@ class VipPlugin:
         from lucien.plugins.vip.services import CACHE_PLANS, CACHE_SEEN_LIST
 
         return [
-            CacheNamespace(CACHE_PLANS, 300, "active VIP plans (invalidated on every change)"),
+            CacheNamespace(
+                CACHE_PLANS,
+                300,
+                "active VIP plans (invalidated on every change)",
+                label={"es": "planes VIP", "en": "VIP plans"},
+            ),
             # Each admin writes only their own key, read back by the next card they open:
             # the local copy may live as long (an hour: an older list is opened anew).
             CacheNamespace(
@@ -101,6 +106,10 @@ class VipPlugin:
                 3600,
                 "the VIP subscriber list page each admin saw last (the card's way back)",
                 local_ttl=3600,
+                label={
+                    "es": "última lista de suscriptores vista",
+                    "en": "last subscriber list seen",
+                },
             ),
         ]
 

@@ -55,7 +55,12 @@ class VoicePlugin:
     @hookimpl
     def lucien_cache_namespaces(self) -> list[CacheNamespace]:
         return [
-            CacheNamespace("voice", 30 * 86400, "last variant of each message shown to each user")
+            CacheNamespace(
+                "voice",
+                30 * 86400,
+                "last variant of each message shown to each user",
+                label={"es": "variantes de voz ya dichas", "en": "voice variants already said"},
+            )
         ]
 
     @hookimpl

@@ -28,7 +28,12 @@ from lucien.plugins.admin.services.card import fit, heading, zone
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
 
-STATS_NS = CacheNamespace("admin_stats", 60, "the admins' statistics screen, per language")
+STATS_NS = CacheNamespace(
+    "admin_stats",
+    60,
+    "the admins' statistics screen, per language",
+    label={"es": "pantalla de estadísticas", "en": "statistics screen"},
+)
 ACTIVE_DAYS = 7  # "active" means seen by the bot within this many days
 ADMIN_SECTION_ORDER = 10  # the house's people first; plugins default to 100
 

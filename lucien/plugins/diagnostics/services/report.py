@@ -262,8 +262,15 @@ class Report:
         ]
 
     async def _cache_lines(self, user: Any) -> list[str]:
+        """Each namespace by its label in the admin's language (its id without one)."""
         lines = []
-        for ns, stats in sorted(self.ctx.cache.stats().items()):
+        declared = self.ctx.cache.namespaces
+        language = self._locale(user)
+        named = [
+            (declared[ns].label_for(language) if ns in declared else ns, stats)
+            for ns, stats in self.ctx.cache.stats().items()
+        ]
+        for ns, stats in sorted(named, key=lambda pair: pair[0].casefold()):
             hits = int(stats.get("hits", 0))
             lookups = hits + int(stats.get("misses", 0))
             if not lookups:

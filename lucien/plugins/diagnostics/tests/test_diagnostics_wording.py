@@ -92,7 +92,9 @@ async def test_the_spanish_report_says_names_in_words_and_figures_as_spanish_wri
     assert not re.search(r"réplica \S+:\d+", report)
     assert re.search(r"en la máquina \S+ \(proceso \d+\)\.", report)
     # Percentages as Spanish writes them (a space before %), and "no lookups" in words.
-    assert re.search(r"• settings: \d+\u00a0% de aciertos \(\d+/\d+\)", report), report
+    assert re.search(r"• ajustes de los módulos: \d+\u00a0% de aciertos \(\d+/\d+\)", report), (
+        report
+    )
     assert not re.search(r"\d% ", report) and "- aciertos" not in report
     # A check nobody has words for reads plainly; a known detail survives other capitals.
     assert "• gadget_store: aviso — 3 Rows Waiting · rows: 3" in lines
@@ -108,4 +110,4 @@ async def test_the_english_report_says_the_same_in_english(harness: Any) -> None
     assert not JOB_NAME.search(report)
     assert "• VIP reminders: every 30 s, 0 waiting" in report.splitlines()
     assert re.search(r"on machine \S+ \(process \d+\)\.", report)
-    assert re.search(r"• settings: \d+% hits", report)
+    assert re.search(r"• plugin settings: \d+% hits", report)

@@ -296,6 +296,8 @@ async def save_setting(
         return await _refused(ctx, model_refusal(f, settings, raw), label, user)
     except SettingConflict as exc:
         current = quote(describe(f, exc.current), CURRENT_MAX)
+        if f.kind == "bool":  # in words, as its prompt says it
+            current = await ctx.voice.button(bool_key(bool(exc.current)), user=user)
         return SaveResult(
             "conflict", "config.conflict.current", {"setting": label, "current": current}
         )

@@ -203,7 +203,7 @@ async def test_refusals_say_what_is_wrong_in_spanish_without_echoing(harness: An
     await open_setting(bruno, "Mostrar la espera")
     await diana.send("0")
     await bruno.send("1")
-    assert "El valor vigente de Mostrar la espera es: 0" in bruno.last.text
+    assert "El valor vigente de Mostrar la espera es: No" in bruno.last.text
     assert "show_wait" not in bruno.last.text
     assert await value(harness, "free", "show_wait") == 0
     assert failed_calls(harness) == []

@@ -61,7 +61,7 @@ async def redeem_and_answer(message: Message, ctx: AppContext, code: str) -> Non
         )
         await message.answer(text, reply_markup=await kb.member_menu(ctx, user))
         return
-    await ritual.show(message, ctx, user, await svc.rituals.begin(user.id, "token"))
+    await ritual.show(message, ctx, user, await svc.rituals.begin(user.id, "token"), fresh=True)
 
 
 async def send_link(message: Message, ctx: AppContext, user: User) -> None:

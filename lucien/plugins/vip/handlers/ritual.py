@@ -97,20 +97,25 @@ async def closed_or_behind(ctx: AppContext, user: Any, view: RitualView) -> str:
     return await ctx.voice.say(key, user=user)
 
 
-async def show(message: Message, ctx: AppContext, user: Any, view: RitualView) -> None:
+async def show(
+    message: Message, ctx: AppContext, user: Any, view: RitualView, *, fresh: bool = False
+) -> None:
     """Send the stage `view` stands on, as a new message (the one before loses its
-    buttons)."""
+    buttons; `fresh`: the ritual was just opened, there is none)."""
     text, markup = await screen(ctx, user, view)
     sent = await message.answer(text, reply_markup=markup)
-    await remember(ctx, user, view, sent)
+    await remember(ctx, user, view, sent, fresh=fresh)
 
 
-async def remember(ctx: AppContext, user: Any, view: RitualView, sent: Message) -> None:
+async def remember(
+    ctx: AppContext, user: Any, view: RitualView, sent: Message, *, fresh: bool = False
+) -> None:
     """`sent` now shows the ritual's stage: the message that showed it before loses its
     buttons, so an old copy cannot be pressed (best effort: it may be gone)."""
     if not view.open or sent.reply_markup is None:
         return
-    previous = await service(ctx).rituals.shown(user.id, view.nonce, sent.message_id)
+    rituals = service(ctx).rituals
+    previous = await rituals.shown(user.id, view.nonce, sent.message_id, fresh=fresh)
     if previous is None or sent.bot is None:
         return
     try:

@@ -207,14 +207,19 @@ class Rituals(VipPart):
             return await self.current(user_id), False
         return RitualView(user_id, nonce, stage + 1, OPEN, view.source), True
 
-    async def shown(self, user_id: int, nonce: int, message_id: int) -> int | None:
+    async def shown(
+        self, user_id: int, nonce: int, message_id: int, *, fresh: bool = False
+    ) -> int | None:
         """Remember `message_id` as the message showing ritual `nonce`'s stage; the one it
-        replaces, whose buttons are to go (None when there was none, or it is the same)."""
+        replaces, whose buttons are to go (None when there was none, or it is the same).
+        `fresh`: the ritual was just opened, so there is none (one statement, not two)."""
         async with self.ctx.db.session() as s:
-            row = await s.get(Ritual, user_id)
-            if row is None or row.nonce != nonce:
-                return None
-            previous = row.message_id
+            previous = None
+            if not fresh:
+                row = await s.get(Ritual, user_id)
+                if row is None or row.nonce != nonce:
+                    return None
+                previous = row.message_id
             await s.execute(
                 update(Ritual)
                 .where(Ritual.user_id == user_id, Ritual.nonce == nonce)

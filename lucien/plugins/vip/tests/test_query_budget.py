@@ -41,10 +41,11 @@ async def test_redemption_and_the_vip_menu(harness: Any) -> None:
 
     # Redeeming: the token consumed in one conditional UPDATE (1), its plan (1), the
     # subscription created if absent (1), read (1) and extended (1), the history event
-    # (1), the ritual opened (1), and the first stage's membership line (1).
+    # (1), the ritual opened (1), the first stage's membership line (1), and the message
+    # showing it remembered (1: the next stage shown takes its buttons off).
     async with harness.count_queries() as q:
         await ana.send(f"/start {code}")
-    q.assert_at_most(8, "redeeming an invitation")
+    q.assert_at_most(9, "redeeming an invitation")
     assert "Gold" in ana.last.text and "30 days" in ana.last.text
 
     link = await cross_ritual(ana)

@@ -98,25 +98,39 @@ async def closed_or_behind(ctx: AppContext, user: Any, view: RitualView) -> str:
 
 
 async def show(
-    message: Message, ctx: AppContext, user: Any, view: RitualView, *, fresh: bool = False
+    message: Message,
+    ctx: AppContext,
+    user: Any,
+    view: RitualView,
+    *,
+    fresh: bool = False,
+    bare: int | None = None,
 ) -> None:
     """Send the stage `view` stands on, as a new message (the one before loses its
-    buttons; `fresh`: the ritual was just opened, there is none)."""
+    buttons; `fresh`: the ritual was just opened, there is none; `bare`: a message
+    whose buttons are already off)."""
     text, markup = await screen(ctx, user, view)
     sent = await message.answer(text, reply_markup=markup)
-    await remember(ctx, user, view, sent, fresh=fresh)
+    await remember(ctx, user, view, sent, fresh=fresh, bare=bare)
 
 
 async def remember(
-    ctx: AppContext, user: Any, view: RitualView, sent: Message, *, fresh: bool = False
+    ctx: AppContext,
+    user: Any,
+    view: RitualView,
+    sent: Message,
+    *,
+    fresh: bool = False,
+    bare: int | None = None,
 ) -> None:
     """`sent` now shows the ritual's stage: the message that showed it before loses its
-    buttons, so an old copy cannot be pressed (best effort: it may be gone)."""
+    buttons, so an old copy cannot be pressed (best effort: it may be gone). `bare`: the
+    pressed message, stripped already (a second edit would only draw a 400)."""
     if not view.open or sent.reply_markup is None:
         return
     rituals = service(ctx).rituals
     previous = await rituals.shown(user.id, view.nonce, sent.message_id, fresh=fresh)
-    if previous is None or sent.bot is None:
+    if previous is None or previous == bare or sent.bot is None:
         return
     try:
         await sent.bot.edit_message_reply_markup(
@@ -219,6 +233,6 @@ def create_router() -> Router:
         await query.answer()
         await _strip(query)
         if isinstance(query.message, Message):
-            await show(query.message, ctx, user, view)
+            await show(query.message, ctx, user, view, bare=query.message.message_id)
 
     return router

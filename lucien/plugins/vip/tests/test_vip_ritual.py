@@ -119,6 +119,9 @@ async def test_the_three_stages_then_the_threshold(harness: Any, lang: str) -> N
     assert int(created.params["expire_date"]) == int(expires.timestamp())
     row = await ritual_row(harness, ana.id)
     assert (row.stage, row.status) == (3, "open")
+    # Each pressed message lost its buttons once: no second edit Telegram would refuse.
+    edits = harness.emulator.calls_of("editMessageReplyMarkup")
+    assert len(edits) == 2 and all(c.status == 200 for c in edits)
 
     # She crosses: the ritual is done; the VIP menu is the member's again.
     assert await ana.join(link) == "joined"

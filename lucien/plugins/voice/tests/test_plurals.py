@@ -312,6 +312,10 @@ PHRASES: dict[tuple[str, str], dict[str, Pairs]] = {
         "es": [("# actualización en espera", "# actualizaciones en espera")],
         "en": [("# update waiting", "# updates waiting")],
     },
+    ("diagnostics.tests.more_failures", "count"): {
+        "es": [("# fallo más", "# fallos más")],
+        "en": [("# more failure", "# more failures")],
+    },
     # dashboard: how long the link lasts
     ("dashboard.link", "minutes"): MINUTES,
     # diagnostics: the statements a profile saw ("12 consultas SQL", "3 veces")

@@ -115,8 +115,7 @@ MESSAGES: list[MessageKey] = [
     _button("button.config.free_show_wait", "Show the wait"),
     M(
         "config.free_show_wait.prompt",
-        "Tell requesters how long they wait? Yes to show the time, No to keep it. "
-        "Now: {current}.",
+        "Tell requesters how long they wait? Yes to show the time, No to keep it. Now: {current}.",
         ("current",),
     ),
     M(

@@ -77,7 +77,9 @@ async def test_diag_reports_components_plugins_and_missing_channel_rights(
         assert f"- {plugin} " in report and "enabled" in report
     assert "- free " in report and "disabled" in report
     assert "- vip: " in report and "0 pending" in report  # its branch, at head
-    assert "- role:" in report  # a cache namespace with its hit rate
+    # A cache namespace by its label, with its hit rate (without the voice plugin the
+    # lines are the plain English defaults, the labels in the default locale's words).
+    assert "- roles de los usuarios: 0" in report
     assert "- vip.expiry: every" in report
     assert f"- VIP channel ({channel.id}): missing restricting members" in report
 

@@ -23,7 +23,7 @@ async def test_vip_0002_up_from_0001_writes_the_history(harness: Any) -> None:
     assert await migrate.compare_models(settings, registry, "vip") == []
 
     downgraded = await migrate.downgrade_branch(settings, registry, "vip", "vip_0001")
-    assert downgraded == ["vip_0003", "vip_0002"]
+    assert downgraded == ["vip_0004", "vip_0003", "vip_0002"]
     now = harness.clock.now()
     async with ctx.db.session() as s:
         await s.execute(
@@ -68,7 +68,7 @@ async def test_vip_0002_up_from_0001_writes_the_history(harness: Any) -> None:
             )
         )
     downgraded = await migrate.downgrade_branch(settings, registry, "vip", "vip_0001")
-    assert downgraded == ["vip_0003", "vip_0002"]
+    assert downgraded == ["vip_0004", "vip_0003", "vip_0002"]
     async with ctx.db.session(readonly=True) as s:
         kept = list(await s.scalars(select(Subscription.user_id).order_by(Subscription.user_id)))
     assert kept == [10, 11]

@@ -11,6 +11,7 @@ Screenshots go to artifacts/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,9 @@ async def test_the_link_opens_the_figures_once_and_nobody_else_gets_in(
     await expect(page.locator("#day-updates")).to_have_text(str(1 + STARTS + BOOMS))
     await expect(page.locator("#day-failures")).to_have_text(str(BOOMS))
     assert await figure(page, "crashy") == str(BOOMS)
-    await expect(page.locator('#health tr[data-key="database"]')).to_contain_text("pass")
+    # Status words in the page's language; times on a 24 h clock ("Updated 17:05:09").
+    await expect(page.locator('#health tr[data-key="database"]')).to_contain_text("in order")
+    await expect(page.locator("#status")).to_contain_text(re.compile(r"\b\d{2}:\d{2}:\d{2}$"))
     await expect(page.locator("#chart-rate svg polyline")).to_have_count(1)
     await page.screenshot(path=str(artifacts_dir() / "dashboard.png"), full_page=True)
 

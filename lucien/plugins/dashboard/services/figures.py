@@ -126,8 +126,11 @@ async def figures(ctx: AppContext, language: str) -> dict[str, Any]:
     ]
     health = await collect_health(ctx.app)
     errors = day.get("e", {})
+    voice = getattr(ctx, "voice", None)
     return {
         "now": now.isoformat(),
+        # The house's zone: the page writes times as the bot does (the creator's clock).
+        "tz": str(getattr(voice, "tz", "") or "UTC"),
         "live": {
             "rate": round(live.get("u", 0.0) / LIVE_S, 3),
             "p50": quantile(0.5, live.get("b", {})),

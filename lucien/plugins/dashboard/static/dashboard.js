@@ -10,10 +10,20 @@ let last = null;
 
 function $(id) { return document.getElementById(id); }
 
+// Numbers and times in the page's language, times on a 24 h clock in the house's zone.
+const LANG = document.documentElement.lang || "en";
+let zone = "UTC";
+function clockAt(t, withSeconds) {
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone };
+  if (withSeconds) options.second = "2-digit";
+  try { return new Date(t).toLocaleTimeString(LANG, options); }
+  catch (e) { delete options.timeZone; return new Date(t).toLocaleTimeString(LANG, options); }
+}
+
 function fmt(value, unit) {
   if (value === null || value === undefined) return "–";
   const n = Number(value);
-  const text = Number.isInteger(n) ? n.toLocaleString() : n.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  const text = Number.isInteger(n) ? n.toLocaleString(LANG) : n.toLocaleString(LANG, { maximumFractionDigits: 2 });
   return unit ? text + " " + unit : text;
 }
 
@@ -21,7 +31,7 @@ function seconds(value) {
   if (value === null || value === undefined) return "–";
   if (value < 90) return Math.round(value) + " s";
   if (value < 5400) return Math.round(value / 60) + " min";
-  return (value / 3600).toFixed(1) + " h";
+  return (value / 3600).toLocaleString(LANG, { maximumFractionDigits: 1 }) + " h";
 }
 
 function fillRows(table, rows, strings) {
@@ -72,7 +82,7 @@ function chart(box, points, series, strings) {
   const label = el("text", { x: 2, y: 12, class: "tick" });
   label.textContent = fmt(Math.round(top * 100) / 100);
   svg.appendChild(label);
-  const clock = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const clock = (t) => clockAt(t, false);
   const left = el("text", { x: pad, y: h - 4, class: "tick" });
   left.textContent = clock(t0);
   const right = el("text", { x: w - 4, y: h - 4, "text-anchor": "end", class: "tick" });
@@ -91,6 +101,7 @@ function chart(box, points, series, strings) {
 
 function render(data) {
   const s = data.strings;
+  zone = data.tz || "UTC";
   $("live-rate").textContent = fmt(data.live.rate);
   $("live-p50").textContent = fmt(data.live.p50, "ms");
   $("live-p99").textContent = fmt(data.live.p99, "ms");
@@ -107,13 +118,13 @@ function render(data) {
   fillRows($("queues"), queues.map((g) => [{ text: g.label, key: g.name }, fmt(g.value), seconds(g.lag)]), s);
   const business = data.gauges.filter((g) => g.kind !== "queue");
   fillRows($("business"), business.map((g) => [{ text: g.label, key: g.name }, fmt(g.value)]), s);
-  fillRows($("health"), data.health.checks.map((c) => [{ text: c.name, key: c.name }, { text: c.status, cls: "st-" + c.status }, c.detail]), s);
+  fillRows($("health"), data.health.checks.map((c) => [{ text: c.name, key: c.name }, { text: s["st_" + c.status] || c.status, cls: "st-" + c.status }, c.detail]), s);
 
   const points = data.series[range];
   chart($("chart-rate"), points, [{ key: "rate", cls: "a" }], s);
   chart($("chart-latency"), points, [{ key: "p50", cls: "a" }, { key: "p99", cls: "b" }], s);
   chart($("chart-errors"), points, [{ key: "failures", cls: "b" }, { key: "api_errors", cls: "c" }], s);
-  $("status").textContent = s.updated + " " + new Date().toLocaleTimeString();
+  $("status").textContent = s.updated + " " + clockAt(Date.now(), true);
   $("status").className = "muted st-" + data.health.status;
 }
 

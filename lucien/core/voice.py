@@ -104,3 +104,44 @@ def render_default(
     if problems:
         log.warning("message %s: %s", declared.key, "; ".join(problems))
     return text
+
+
+# -- the house's names ------------------------------------------------------------------
+# A plugin may let admins rename what it stands for (the VIP channel "el Diván"); the
+# voice says a name in its forms ("del Diván", "al Diván"; lucien.plugins.voice.names).
+
+HOUSE_NAME_MAX = 64  # characters: a name is said inside lines and buttons
+
+
+def house_name_field(stands_for: str, locale: str, default: str) -> Any:
+    """A settings field holding a name of the house in `locale`, edited from chat."""
+    from pydantic import Field
+
+    return Field(
+        default,
+        min_length=1,
+        max_length=HOUSE_NAME_MAX,
+        json_schema_extra={
+            "lucien": {"editable": True, "kind": "text", "house_name": stands_for, "locale": locale}
+        },
+    )
+
+
+def house_name_keys(stems: tuple[str, ...]) -> list[MessageKey]:
+    """How the configuration screens name and ask for the names (`<stem>` and
+    `<stem>_en`: the Spanish and the English one), by the config screens' convention."""
+    keys: list[MessageKey] = []
+    for stem in stems:
+        for key, language in ((stem, "Spanish"), (f"{stem}_en", "English")):
+            keys += [
+                MessageKey(f"button.config.{key}", f"{stem} ({language})", button=True),
+                MessageKey(
+                    f"config.{key}.prompt",
+                    f"Send the {language} name, with its article (el Diván, the Divan).",
+                ),
+                MessageKey(f"config.{key}.set", "Name set to {value}.", ("value",)),
+                MessageKey(
+                    f"config.{key}.invalid", "'{value}' was refused: {reason}.", ("value", "reason")
+                ),
+            ]
+    return keys

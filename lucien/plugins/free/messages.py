@@ -4,28 +4,9 @@ admins' Free queue, their part of the user card and of the statistics screen."""
 from __future__ import annotations
 
 from lucien.core.plugin import MessageKey
+from lucien.core.voice import house_name_keys
 
 M = MessageKey
-
-
-def name_setting_keys(stems: tuple[str, ...]) -> list[MessageKey]:
-    """How the configuration screens name and ask for the house's names (`<stem>` and
-    `<stem>_en`: the Spanish and the English one), by config_keys' convention."""
-    keys: list[MessageKey] = []
-    for stem in stems:
-        for key, language in ((stem, "Spanish"), (f"{stem}_en", "English")):
-            keys += [
-                MessageKey(f"button.config.{key}", f"{stem} ({language})", button=True),
-                MessageKey(
-                    f"config.{key}.prompt",
-                    f"Send the {language} name, with its article (el Diván, the Divan).",
-                ),
-                MessageKey(f"config.{key}.set", "Name set to {value}.", ("value",)),
-                MessageKey(
-                    f"config.{key}.invalid", "'{value}' was refused: {reason}.", ("value", "reason")
-                ),
-            ]
-    return keys
 
 
 def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey:
@@ -250,5 +231,5 @@ MESSAGES: list[MessageKey] = [
     _button("button.free.admin.confirm_expel", "Yes, expel"),
     _button("button.free.admin.confirm_decline", "Yes, decline"),
     _button("button.free.admin.confirm_all", "Yes, approve all"),
-    *name_setting_keys(("free_name",)),
+    *house_name_keys(("free_name",)),
 ]

@@ -6,29 +6,10 @@ The admins' user card, subscriber list and statistics keep theirs in `messages_c
 from __future__ import annotations
 
 from lucien.core.plugin import MessageKey
+from lucien.core.voice import house_name_keys
 from lucien.plugins.vip.messages_card import CARD_MESSAGES
 
 M = MessageKey
-
-
-def name_setting_keys(stems: tuple[str, ...]) -> list[MessageKey]:
-    """How the configuration screens name and ask for the house's names (`<stem>` and
-    `<stem>_en`: the Spanish and the English one), by config_keys' convention."""
-    keys: list[MessageKey] = []
-    for stem in stems:
-        for key, language in ((stem, "Spanish"), (f"{stem}_en", "English")):
-            keys += [
-                MessageKey(f"button.config.{key}", f"{stem} ({language})", button=True),
-                MessageKey(
-                    f"config.{key}.prompt",
-                    f"Send the {language} name, with its article (el Diván, the Divan).",
-                ),
-                MessageKey(f"config.{key}.set", "Name set to {value}.", ("value",)),
-                MessageKey(
-                    f"config.{key}.invalid", "'{value}' was refused: {reason}.", ("value", "reason")
-                ),
-            ]
-    return keys
 
 
 def _button(key: str, default: str, context: tuple[str, ...] = ()) -> MessageKey:
@@ -292,5 +273,5 @@ MESSAGES: list[MessageKey] = [
     _button("button.vip.ritual.cross", "Cross the threshold"),
     _button("button.vip.ritual.retry", "Try again"),
     *CARD_MESSAGES,
-    *name_setting_keys(("vip_name", "vip_circle_name")),
+    *house_name_keys(("vip_name", "vip_circle_name")),
 ]

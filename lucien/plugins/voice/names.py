@@ -27,6 +27,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from lucien.core.voice import HOUSE_NAME_MAX
+
 #: The names a line may use, and their defaults per language.
 STEMS: tuple[str, ...] = ("divan", "circle", "vestibule")
 DEFAULTS: dict[str, dict[str, str]] = {
@@ -34,7 +36,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "en": {"divan": "the Divan", "circle": "the exclusive circle", "vestibule": "the vestibule"},
 }
 _ARTICLES: dict[str, tuple[str, ...]] = {"es": ("el", "la", "los", "las"), "en": ("the",)}
-NAME_MAX = 64  # characters: a name is said inside lines and buttons
+NAME_MAX = HOUSE_NAME_MAX  # the settings fields hold at most this
 
 
 def forms_of(stem: str) -> tuple[str, str, str, str]:

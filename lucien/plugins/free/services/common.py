@@ -15,6 +15,7 @@ from aiogram.types import InlineKeyboardMarkup
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from lucien.core.voice import house_name_field
 from lucien.plugins.free.social import check_link, split_links
 
 if TYPE_CHECKING:
@@ -39,18 +40,6 @@ APPROVE_CONCURRENCY = 16
 WELCOME_BATCH = 100
 #: The cache namespace holding each channel's join-request invite link.
 LINK_NS = "free_link"
-
-
-#: The longest house name (a channel's, its members'), said inside lines and buttons.
-NAME_MAX = 64
-
-
-def _house_name(stands_for: str, locale: str) -> Any:
-    """A name of the house admins edit from chat: the voice says it in its forms ("el
-    Diván", "del Diván", "al Diván": see lucien.plugins.voice.names), in `locale`."""
-    return {
-        "lucien": {"editable": True, "kind": "text", "house_name": stands_for, "locale": locale}
-    }
 
 
 class FreeSettings(BaseSettings):
@@ -82,18 +71,8 @@ class FreeSettings(BaseSettings):
     approve_vip_immediately: bool = True
     # The channel's name (el vestíbulo) per language, stored with its article: the voice
     # writes "del vestíbulo", "al vestíbulo".
-    name: str = Field(
-        "el vestíbulo",
-        min_length=1,
-        max_length=NAME_MAX,
-        json_schema_extra=_house_name("vestibule", "es"),
-    )
-    name_en: str = Field(
-        "the vestibule",
-        min_length=1,
-        max_length=NAME_MAX,
-        json_schema_extra=_house_name("vestibule", "en"),
-    )
+    name: str = house_name_field("vestibule", "es", "el vestíbulo")
+    name_en: str = house_name_field("vestibule", "en", "the vestibule")
 
     @field_validator("social_links", mode="before")
     @classmethod

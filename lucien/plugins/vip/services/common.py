@@ -15,6 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lucien.core.db.models import User
+from lucien.core.voice import house_name_field
 
 if TYPE_CHECKING:
     from lucien.core.context import AppContext
@@ -27,18 +28,6 @@ CACHE_PLANS = "vip_plans"
 #: Per admin, the subscriber list page they saw last (filter, page, plan, the users on
 #: it): a card opened from it offers the way back to that page.
 CACHE_SEEN_LIST = "vip_seen_list"
-
-
-#: The longest house name (a channel's, its members'), said inside lines and buttons.
-NAME_MAX = 64
-
-
-def _house_name(stands_for: str, locale: str) -> Any:
-    """A name of the house admins edit from chat: the voice says it in its forms ("el
-    Diván", "del Diván", "al Diván": see lucien.plugins.voice.names), in `locale`."""
-    return {
-        "lucien": {"editable": True, "kind": "text", "house_name": stands_for, "locale": locale}
-    }
 
 
 class VipSettings(BaseSettings):
@@ -58,24 +47,10 @@ class VipSettings(BaseSettings):
     )
     # The names of the channel (el Diván) and of its members (el círculo exclusivo), per
     # language, stored with their article: the voice writes "del Diván", "al Diván".
-    name: str = Field(
-        "el Diván", min_length=1, max_length=NAME_MAX, json_schema_extra=_house_name("divan", "es")
-    )
-    name_en: str = Field(
-        "the Divan", min_length=1, max_length=NAME_MAX, json_schema_extra=_house_name("divan", "en")
-    )
-    circle_name: str = Field(
-        "el círculo exclusivo",
-        min_length=1,
-        max_length=NAME_MAX,
-        json_schema_extra=_house_name("circle", "es"),
-    )
-    circle_name_en: str = Field(
-        "the exclusive circle",
-        min_length=1,
-        max_length=NAME_MAX,
-        json_schema_extra=_house_name("circle", "en"),
-    )
+    name: str = house_name_field("divan", "es", "el Diván")
+    name_en: str = house_name_field("divan", "en", "the Divan")
+    circle_name: str = house_name_field("circle", "es", "el círculo exclusivo")
+    circle_name_en: str = house_name_field("circle", "en", "the exclusive circle")
     reminder_hours: int = Field(24, ge=0, le=24 * 30)
     invite_link_hours: int = Field(24, ge=1, le=24 * 30)
     token_valid_days: int = Field(30, ge=1, le=3650)
